@@ -1,0 +1,248 @@
+"""Chinese outline parsing and section-aware chunking.
+
+The outline is read from the paragraph starts of a cleaned document:
+
+    第X章 > 第X节 > 一、 > （一） > 1. / 1． > 专栏N > 01 (only inside a 专栏)
+
+Documents use different subsets in different orders (the work points go
+一、 > （一）, the Shulan plan 一、 > （一） > 1. > 专栏N), so levels are not
+fixed: a heading kind already open on the stack closes everything below it
+and becomes a sibling; a new kind nests under the current heading.
+
+A heading is either a line of its own ("第一节 总体思路") or run-in, the
+first sentence of its paragraph ("（三）强化政治建设。把党的政治建设…"),
+whose section title is that first sentence.
+
+Chunks never cross a section boundary. Long sections are split at sentence
+ends into passages of about ``target``–``max_chars`` characters with one
+sentence of overlap. An indicator table (主要发展指标) becomes one table chunk
+plus one chunk per row, each row rendered with its header.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.models import Block, Chunk, Document, Section
+
+_CN = "一二三四五六七八九十百零〇"
+HEADING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("chapter", re.compile(rf"^第[{_CN}\d]+章")),
+    ("section", re.compile(rf"^第[{_CN}\d]+节")),
+    ("cn", re.compile(rf"^[{_CN}]+、")),
+    ("paren", re.compile(rf"^[（(][{_CN}]+[）)]")),
+    ("arabic", re.compile(r"^\d{1,2}[.．、](?!\d)")),
+    ("zhuanlan", re.compile(r"^专栏\s*\d+")),
+    ("item", re.compile(r"^0\d(?!\d)[.．]?")),  # numbered items inside a 专栏
+]
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」）)])|(?<=[。！？][”’」])")
+_RUN_IN_END = re.compile(r"[。；：！？!?;:]")
+MAX_TITLE = 40
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    target: int = 450
+    max_chars: int = 600
+    min_chars: int = 150
+    overlap_max: int = 120  # longest sentence repeated as overlap
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "target": self.target,
+            "max_chars": self.max_chars,
+            "min_chars": self.min_chars,
+            "overlap_max": self.overlap_max,
+        }
+
+
+def heading_kind(text: str) -> str | None:
+    for kind, pattern in HEADING_PATTERNS:
+        if pattern.match(text):
+            return kind
+    return None
+
+
+def heading_title(text: str) -> tuple[str, bool]:
+    """(section title, run_in). A run-in heading's title is its first sentence."""
+    m = _RUN_IN_END.search(text)
+    if m is None or m.end() == len(text) and len(text) <= MAX_TITLE:
+        return text.rstrip("。；："), False
+    title = text[: m.start()]
+    if len(title) > MAX_TITLE:
+        title = title[:MAX_TITLE] + "…"
+    return title, True
+
+
+def parse_outline(doc: Document) -> Section:
+    """The section tree of a document. The root holds what comes before any heading."""
+    root = Section(kind="root", heading="", level=0, start=0, end=0)
+    stack: list[Section] = [root]
+    for block in doc.blocks:
+        text = doc.text[block.start : block.end]
+        kind = heading_kind(text) if block.kind == "para" else None
+        if kind == "item" and not any(s.kind == "zhuanlan" for s in stack):
+            kind = None  # "01" outside a 专栏 is not a heading
+        if kind is None:
+            stack[-1].blocks.append(block)
+            continue
+        title, run_in = heading_title(text)
+        open_kinds = [s.kind for s in stack]
+        if kind in open_kinds:
+            del stack[open_kinds.index(kind) :]
+        elif kind in ("chapter", "section"):
+            # a chapter or section also closes any list levels opened inside the previous one
+            while len(stack) > 1 and stack[-1].kind not in ("chapter", "section"):
+                stack.pop()
+            if kind == "chapter":
+                del stack[1:]
+        section = Section(
+            kind=kind, heading=title, level=len(stack), start=block.start, end=block.end
+        )
+        if run_in:
+            section.blocks.append(block)
+        stack[-1].children.append(section)
+        stack.append(section)
+    return root
+
+
+def iter_sections(section: Section, path: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """(section, path of headings) for every section, depth first, root included."""
+    yield section, path
+    for child in section.children:
+        yield from iter_sections(child, path + (child.heading,))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at 。！？； (keeping closing quotes with their sentence)."""
+    parts = [p for p in _SENTENCE_END.split(text) if p]
+    return parts or [text]
+
+
+def _pieces(text: str, offset: int, params: ChunkParams) -> list[tuple[int, int]]:
+    """Spans (absolute) of the passages one long paragraph splits into."""
+    sentences = split_sentences(text)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    bounds = []
+    for s in sentences:
+        bounds.append((pos, pos + len(s)))
+        pos += len(s)
+    i = 0
+    while i < len(bounds):
+        start = bounds[i][0]
+        j = i
+        while j + 1 < len(bounds) and bounds[j + 1][1] - start <= params.target:
+            j += 1
+        end = bounds[j][1]
+        if end - start > params.max_chars:  # one very long sentence: cut at a comma or hard
+            cut = text.rfind("，", start, start + params.max_chars)
+            end = cut + 1 if cut > start + params.min_chars else start + params.max_chars
+            spans.append((start, end))
+            bounds[i] = (end, bounds[i][1])
+            continue
+        spans.append((start, end))
+        if j + 1 >= len(bounds):
+            break
+        last = bounds[j]
+        overlap = last[1] - last[0] <= params.overlap_max and j > i
+        i = j if overlap else j + 1
+    # fold a short tail into its predecessor when that stays near the limit
+    if len(spans) >= 2 and spans[-1][1] - spans[-1][0] < params.min_chars:
+        if spans[-1][1] - spans[-2][0] <= params.max_chars + params.min_chars:
+            spans[-2:] = [(spans[-2][0], spans[-1][1])]
+    return [(offset + a, offset + b) for a, b in spans]
+
+
+def _text_spans(doc: Document, blocks: list[Block], params: ChunkParams) -> list[tuple[int, int]]:
+    """Group a section's own paragraphs into passages; split the long ones."""
+    spans: list[tuple[int, int]] = []
+    cur: tuple[int, int] | None = None
+    for block in blocks:
+        length = block.end - block.start
+        if length > params.max_chars:
+            if cur:
+                spans.append(cur)
+                cur = None
+            spans.extend(_pieces(doc.text[block.start : block.end], block.start, params))
+            continue
+        if cur and block.end - cur[0] <= params.max_chars and (cur[1] - cur[0]) < params.target:
+            cur = (cur[0], block.end)
+        else:
+            if cur:
+                spans.append(cur)
+            cur = (block.start, block.end)
+    if cur:
+        spans.append(cur)
+    return spans
+
+
+def _is_caption(doc: Document, block: Block) -> bool:
+    """A short title line right before a table ("…主要发展指标", "表1 …")."""
+    text = doc.text[block.start : block.end]
+    return (
+        block.kind == "para"
+        and len(text) <= 40
+        and not text.endswith("。")
+        and ("指标" in text or "表" in text)
+    )
+
+
+def render_row(header: list[str], row: list[str]) -> str:
+    """One table row with its header: "序号：14；指标：…；单位：%；…"."""
+    cells = [f"{h}：{v}" for h, v in zip(header, row, strict=False) if v]
+    return "；".join(cells)
+
+
+def is_indicator_header(row: list[str]) -> bool:
+    return any("指标" in c for c in row) and any(c in ("序号", "单位") for c in row)
+
+
+def chunk_document(doc: Document, params: ChunkParams | None = None) -> list[Chunk]:
+    """All chunks of a document, in text order."""
+    params = params or ChunkParams()
+    stem = Path(doc.file).stem
+    out: list[tuple[int, int, list[str], str, str]] = []  # start, end, path, text, kind
+    root = parse_outline(doc)
+    for section, path in iter_sections(root):
+        blocks = section.blocks
+        pending: list[Block] = []
+        for idx, block in enumerate(blocks):
+            if block.kind != "table":
+                nxt = blocks[idx + 1] if idx + 1 < len(blocks) else None
+                if nxt is not None and nxt.kind == "table" and _is_caption(doc, block):
+                    continue  # the caption goes with its table
+                pending.append(block)
+                continue
+            for s, e in _text_spans(doc, pending, params):
+                out.append((s, e, list(path), doc.text[s:e], "text"))
+            pending = []
+            caption_block = blocks[idx - 1] if idx > 0 else None
+            table_path = list(path)
+            start = block.start
+            if caption_block is not None and _is_caption(doc, caption_block):
+                table_path.append(doc.text[caption_block.start : caption_block.end])
+                start = caption_block.start
+            out.append((start, block.end, table_path, doc.text[start : block.end], "table"))
+            header = block.rows[0] if block.rows else []
+            if block.rows and is_indicator_header(header):
+                for row, (rs, re_) in zip(block.rows[1:], block.row_spans[1:], strict=True):
+                    out.append((rs, re_, table_path, render_row(header, row), "table_row"))
+        for s, e in _text_spans(doc, pending, params):
+            out.append((s, e, list(path), doc.text[s:e], "text"))
+    out.sort(key=lambda t: (t[0], t[4] != "table"))
+    return [
+        Chunk(
+            chunk_id=f"{stem}:{i:04d}",
+            doc=doc.file,
+            title=doc.title,
+            section_path=path,
+            start=s,
+            end=e,
+            text=text,
+            kind=kind,  # type: ignore[arg-type]
+        )
+        for i, (s, e, path, text, kind) in enumerate(out)
+    ]

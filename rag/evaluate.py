@@ -1,0 +1,163 @@
+"""Gold questions and retrieval metrics.
+
+A gold question (``evals/gold.jsonl``, one JSON object per line) names the
+passages that answer it as evidence strings: exact substrings of the cleaned
+text of a corpus document. A retrieved chunk is relevant to an evidence item
+when it comes from that document and its span covers at least half of the
+evidence's span, so relevance does not depend on how the text was chunked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rag.errors import ConfigError
+from rag.models import Chunk, Document
+
+Kind = Literal[
+    "fact", "indicator", "list", "cross_document", "compare", "change", "unanswerable"
+]
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    doc: str
+    text: str
+
+
+class GoldQuestion(BaseModel):
+    """One line of a gold file."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    question: str
+    kind: Kind
+    docs: list[str]
+    evidence: list[Evidence]
+    answer: str
+    key_facts: list[str]
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    """Read and validate a gold file; errors name the line."""
+    if not path.exists():
+        raise ConfigError(f"找不到评测题集：{path}", f"gold file not found: {path}")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(GoldQuestion.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise ConfigError(
+                f"评测题集 {path} 第 {n} 行格式错误：{exc}", f"{path}:{n}: {exc}"
+            ) from exc
+    return out
+
+
+def evidence_spans(ev: Evidence, docs: dict[str, Document]) -> list[tuple[int, int]]:
+    """Every place the evidence occurs in its document's cleaned text."""
+    doc = docs.get(ev.doc)
+    if doc is None:
+        return []
+    spans, start = [], doc.text.find(ev.text)
+    while start >= 0:
+        spans.append((start, start + len(ev.text)))
+        start = doc.text.find(ev.text, start + 1)
+    return spans
+
+
+def covers(chunk: Chunk, doc: str, spans: Sequence[tuple[int, int]]) -> bool:
+    if chunk.doc != doc:
+        return False
+    for s, e in spans:
+        overlap = min(chunk.end, e) - max(chunk.start, s)
+        if overlap * 2 >= e - s:
+            return True
+    return False
+
+
+@dataclass
+class QuestionResult:
+    qid: str
+    kind: str
+    ranks: list[int | None]  # per evidence item: rank (1-based) of the first covering chunk
+    first_relevant: int | None  # rank of the first chunk relevant to any evidence
+    relevant_flags: list[bool]  # per retrieved chunk, best first
+    seconds: float
+    n_evidence: int = field(default=0)
+
+
+def judge(
+    gold: GoldQuestion, hits: Sequence[Chunk], docs: dict[str, Document], seconds: float = 0.0
+) -> QuestionResult:
+    spans = [(ev.doc, evidence_spans(ev, docs)) for ev in gold.evidence]
+    ranks: list[int | None] = []
+    for doc, sp in spans:
+        ranks.append(next((r for r, c in enumerate(hits, 1) if covers(c, doc, sp)), None))
+    flags = [any(covers(c, doc, sp) for doc, sp in spans) for c in hits]
+    first = next((r for r, f in enumerate(flags, 1) if f), None)
+    return QuestionResult(gold.id, gold.kind, ranks, first, flags, seconds, len(spans))
+
+
+def recall_at(r: QuestionResult, k: int) -> float:
+    """Share of evidence items covered within the top k."""
+    if not r.ranks:
+        return 0.0
+    return sum(1 for x in r.ranks if x is not None and x <= k) / len(r.ranks)
+
+
+def hit_at(r: QuestionResult, k: int) -> float:
+    return 1.0 if r.first_relevant is not None and r.first_relevant <= k else 0.0
+
+
+def mrr_at(r: QuestionResult, k: int = 10) -> float:
+    return 1.0 / r.first_relevant if r.first_relevant is not None and r.first_relevant <= k else 0.0
+
+
+def ndcg_at(r: QuestionResult, k: int = 10) -> float:
+    """Binary-gain nDCG; the ideal ranking puts one relevant chunk per evidence item first."""
+    dcg = sum(1.0 / math.log2(i + 2) for i, f in enumerate(r.relevant_flags[:k]) if f)
+    ideal_n = min(k, max(r.n_evidence, 1))
+    idcg = sum(1.0 / math.log2(i + 2) for i in range(ideal_n))
+    return dcg / idcg if idcg else 0.0
+
+
+def summarize(results: Iterable[QuestionResult], ks: Sequence[int] = (1, 3, 5, 10)) -> dict[str, float]:
+    results = list(results)
+    if not results:
+        return {}
+    out: dict[str, float] = {"questions": float(len(results))}
+    for k in ks:
+        out[f"hit@{k}"] = statistics.fmean(hit_at(r, k) for r in results)
+        out[f"recall@{k}"] = statistics.fmean(recall_at(r, k) for r in results)
+    out["mrr@10"] = statistics.fmean(mrr_at(r, 10) for r in results)
+    out["ndcg@10"] = statistics.fmean(ndcg_at(r, 10) for r in results)
+    secs = sorted(r.seconds for r in results)
+    out["p50_ms"] = 1000 * secs[len(secs) // 2]
+    out["p95_ms"] = 1000 * secs[min(len(secs) - 1, math.ceil(0.95 * len(secs)) - 1)]
+    return out
+
+
+def run_retrieval(
+    retriever: object, gold: Sequence[GoldQuestion], docs: dict[str, Document], k: int = 10
+) -> list[QuestionResult]:
+    """Search every answerable gold question and judge the hits."""
+    results = []
+    for q in gold:
+        if q.kind == "unanswerable" or not q.evidence:
+            continue
+        t0 = time.perf_counter()
+        hits = retriever.search(q.question, k)  # type: ignore[attr-defined]
+        dt = time.perf_counter() - t0
+        results.append(judge(q, [h.chunk for h in hits], docs, dt))
+    return results

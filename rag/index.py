@@ -1,0 +1,352 @@
+"""Build, save and load an index directory (FAISS + BM25 + chunks + manifest).
+
+An index is a plain directory, no pickle anywhere::
+
+    indexes/default/
+      manifest.json      format version, model, dimension, chunker, tokenizer, corpus hashes
+      chunks.jsonl       one chunk per line (ensure_ascii=False)
+      docs.json          each document's metadata
+      vectors.npy        float32 (N, dim) embeddings, row i = chunk i
+      dense.faiss        the FAISS index over those vectors
+      bm25/              bm25s arrays (allow_pickle=False) and vocabulary
+
+It is built into a temporary directory beside the target and renamed into
+place, so a crash never leaves a half-written index. Re-indexing reuses the
+vectors of every chunk whose embedded text is unchanged (content hashes), so
+editing one file re-embeds only that file's chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rag.chunking import ChunkParams, chunk_document
+from rag.errors import IndexMismatchError, IndexMissingError, StaleIndexError
+from rag.ingest import corpus_files, file_sha256, ingest_corpus
+from rag.models import Chunk, DocMeta, Filters
+from rag.tokenize import dictionary_version, tokenize
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+EXACT_LIMIT = 50_000  # above this many vectors FAISS uses HNSW instead of exact search
+
+
+class DocEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sha256: str
+    chunks: int
+
+
+class IndexManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format_version: int
+    created: str
+    embedder: str
+    dim: int
+    chunker: dict[str, int]
+    tokenizer: str
+    faiss: str
+    n_chunks: int
+    documents: dict[str, DocEntry]
+
+
+@dataclass
+class BuildReport:
+    documents: int
+    sections: int
+    chunks: int
+    embedded: int  # chunks embedded now (the rest reused)
+    seconds: float
+    skipped: list[str] = field(default_factory=list)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def make_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT) -> tuple[Any, str]:
+    """Exact inner product at small sizes, HNSW above ``exact_limit`` vectors."""
+    import faiss
+
+    n, dim = vectors.shape
+    if n <= exact_limit:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat_ip"
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+        kind = "hnsw32_ip"
+    if n:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index, kind
+
+
+class Index:
+    """A loaded index: chunks, document metadata, dense vectors and BM25."""
+
+    def __init__(
+        self,
+        path: Path,
+        manifest: IndexManifest,
+        chunks: list[Chunk],
+        metas: dict[str, DocMeta],
+        vectors: np.ndarray,
+        faiss_index: Any,
+        bm25: Any,
+    ) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.chunks = chunks
+        self.metas = metas
+        self.vectors = vectors
+        self.faiss = faiss_index
+        self.bm25 = bm25
+        self._doc_of = np.array([c.doc for c in chunks], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Boolean mask of allowed chunks, or None when nothing is filtered out."""
+        if filters is None or filters.is_empty():
+            return None
+        allowed = {f for f, m in self.metas.items() if filters.allows(m)}
+        return np.array([d in allowed for d in self._doc_of], dtype=bool)
+
+    @classmethod
+    def load(cls, path: Path, embedder: str | None = None) -> Index:
+        """Load an index; check its format and (when given) its embedding model."""
+        import bm25s
+        import faiss
+
+        manifest_path = path / "manifest.json"
+        if not manifest_path.exists():
+            raise IndexMissingError(
+                f"索引不存在：{path}。请先运行 `planqa index --index {path}` 建立索引。",
+                f"index not found at {path}: run `planqa index`",
+            )
+        try:
+            manifest = IndexManifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
+        except (ValidationError, ValueError) as exc:
+            raise IndexMismatchError(
+                f"索引 {path} 的清单无法识别（可能由其他版本生成）。请运行 `planqa index --rebuild` 重建。",
+                f"unreadable manifest {manifest_path}: {exc}",
+            ) from exc
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"索引格式版本为 {manifest.format_version}，当前程序需要 {FORMAT_VERSION}。"
+                "请运行 `planqa index --rebuild` 重建。",
+                f"index format {manifest.format_version} != {FORMAT_VERSION}",
+            )
+        if embedder is not None and manifest.embedder != embedder:
+            raise IndexMismatchError(
+                f"索引由向量模型 {manifest.embedder} 建立，当前配置的模型是 {embedder}。"
+                "请运行 `planqa index --rebuild` 重建。",
+                f"index model {manifest.embedder} != configured {embedder}",
+            )
+        with open(path / "chunks.jsonl", encoding="utf-8") as f:
+            chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
+        docs = json.loads((path / "docs.json").read_text(encoding="utf-8"))
+        metas = {d["file"]: DocMeta.model_validate(d) for d in docs}
+        vectors = np.load(path / "vectors.npy", allow_pickle=False)
+        faiss_index = faiss.read_index(str(path / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(path / "bm25"), allow_pickle=False, load_vocab=True)
+        if len(chunks) != manifest.n_chunks or vectors.shape[0] != len(chunks):
+            raise IndexMismatchError(
+                f"索引 {path} 不完整。请运行 `planqa index --rebuild` 重建。",
+                f"{len(chunks)} chunks, {vectors.shape[0]} vectors, manifest says {manifest.n_chunks}",
+            )
+        return cls(path, manifest, chunks, metas, vectors, faiss_index, bm25)
+
+    def stale_files(self, corpus_dir: Path) -> list[str]:
+        """Corpus files added, removed or changed since the index was built."""
+        current = {p.name: file_sha256(p) for p in corpus_files(corpus_dir)}
+        indexed = {f: e.sha256 for f, e in self.manifest.documents.items()}
+        changed = [f for f, h in current.items() if indexed.get(f) != h]
+        removed = [f for f in indexed if f not in current]
+        return sorted(changed + removed)
+
+
+def _old_vectors(path: Path, embedder_name: str) -> dict[str, np.ndarray]:
+    """Vectors of an existing compatible index, by hash of the embedded text."""
+    try:
+        old = Index.load(path, embedder_name)
+    except (IndexMissingError, IndexMismatchError):
+        return {}
+    except Exception as exc:  # noqa: BLE001 - a broken old index only means no reuse
+        log.warning("previous index at %s unusable (%r); embedding everything", path, exc)
+        return {}
+    return {text_hash(c.embed_text()): old.vectors[i] for i, c in enumerate(old.chunks)}
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Any,
+    params: ChunkParams | None = None,
+    rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    exact_limit: int = EXACT_LIMIT,
+) -> BuildReport:
+    """Ingest, chunk, embed and write an index directory atomically.
+
+    ``progress(done, total)`` is called as chunks are embedded.
+    """
+    import bm25s
+
+    from rag.chunking import iter_sections, parse_outline
+
+    t0 = time.perf_counter()
+    params = params or ChunkParams()
+    files = corpus_files(corpus_dir)
+    docs = ingest_corpus(corpus_dir)
+    skipped = sorted({p.name for p in files} - {d.file for d in docs})
+    chunks: list[Chunk] = []
+    sections = 0
+    for doc in docs:
+        sections += sum(1 for _ in iter_sections(parse_outline(doc))) - 1
+        chunks.extend(chunk_document(doc, params))
+
+    reuse = {} if rebuild else _old_vectors(index_dir, embedder.name)
+    texts = [c.embed_text() for c in chunks]
+    hashes = [text_hash(t) for t in texts]
+    todo = [i for i, h in enumerate(hashes) if h not in reuse]
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in reuse:
+            vectors[i] = reuse[h]
+    if todo:
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, len(todo))
+
+        vectors[todo] = embedder.embed_documents([texts[i] for i in todo], progress=step)
+    elif progress:
+        progress(0, 0)
+
+    faiss_index, faiss_kind = make_faiss(vectors, exact_limit)
+    retriever = bm25s.BM25()
+    retriever.index([tokenize(t) or [""] for t in texts], show_progress=False)
+
+    manifest = IndexManifest(
+        format_version=FORMAT_VERSION,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        embedder=embedder.name,
+        dim=embedder.dim,
+        chunker=params.as_dict(),
+        tokenizer=dictionary_version(),
+        faiss=faiss_kind,
+        n_chunks=len(chunks),
+        documents={
+            d.file: DocEntry(sha256=d.sha256, chunks=sum(1 for c in chunks if c.doc == d.file))
+            for d in docs
+        },
+    )
+    _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever)
+    return BuildReport(
+        documents=len(docs),
+        sections=sections,
+        chunks=len(chunks),
+        embedded=len(todo),
+        seconds=time.perf_counter() - t0,
+        skipped=skipped,
+    )
+
+
+def _write_atomically(
+    index_dir: Path,
+    manifest: IndexManifest,
+    chunks: list[Chunk],
+    docs: list[Any],
+    vectors: np.ndarray,
+    faiss_index: Any,
+    bm25: Any,
+) -> None:
+    import faiss
+
+    index_dir = index_dir.resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
+    try:
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+            for c in chunks:
+                f.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
+        (tmp / "docs.json").write_text(
+            json.dumps([d.meta.model_dump() for d in docs], ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
+        np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+        faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
+        bm25.save(str(tmp / "bm25"), allow_pickle=False, show_progress=False)
+        # the manifest goes last: a directory without one is never loaded
+        (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+        for p in tmp.rglob("*"):
+            if p.is_file():
+                with open(p, "rb") as fh:
+                    os.fsync(fh.fileno())
+        old = None
+        if index_dir.exists():
+            old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}-{time.time_ns()}"
+            index_dir.rename(old)
+        tmp.rename(index_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def open_index(
+    index_dir: Path,
+    corpus_dir: Path | None,
+    embedder: Any,
+    auto_build: bool = True,
+    notify: Callable[[str], None] = print,
+) -> Index:
+    """Load an index, building it first when it is missing or stale (with a message).
+
+    With ``auto_build=False`` a missing or stale index is an error naming the
+    command that fixes it.
+    """
+    name = embedder.name
+    try:
+        index = Index.load(index_dir, name)
+    except IndexMissingError:
+        if not auto_build or corpus_dir is None:
+            raise
+        notify(f"索引不存在，正在从 {corpus_dir} 建立索引（首次约需 1–2 分钟）……")
+        build_index(corpus_dir, index_dir, embedder)
+        return Index.load(index_dir, name)
+    if corpus_dir is not None and corpus_dir.is_dir():
+        stale = index.stale_files(corpus_dir)
+        if stale:
+            if not auto_build:
+                raise StaleIndexError(
+                    f"语料已变化（{', '.join(stale)}），索引已过期。请运行 `planqa index` 更新。",
+                    f"stale index: {stale}",
+                )
+            notify(f"语料已变化（{', '.join(stale)}），正在更新索引（只重新处理变化的部分）……")
+            build_index(corpus_dir, index_dir, embedder)
+            index = Index.load(index_dir, name)
+    return index

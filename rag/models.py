@@ -1,0 +1,186 @@
+"""Typed data passed between pipeline stages.
+
+Pydantic models with ``extra="forbid"`` for what is read from disk or from a
+user (manifest, gold sets); light dataclasses for the hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Level = Literal["province", "city", "county"]
+
+
+class DocMeta(BaseModel):
+    """One document's metadata, as in ``corpus/manifest.json``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    title: str
+    issuer: str | None = None
+    doc_number: str | None = None
+    date: str | None = None
+    jurisdiction: str | None = None
+    level: Level | None = None
+    parent_jurisdiction: str | None = None
+    kind: str | None = None
+    period: str | None = None
+    implements: str | None = None
+    inferred: bool = False  # True when taken from the document head, not a manifest
+
+    @property
+    def year(self) -> int | None:
+        """The year the document was issued, from ``date``."""
+        if self.date and self.date[:4].isdigit():
+            return int(self.date[:4])
+        return None
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocMeta]
+    notes: str | None = None
+
+
+BlockKind = Literal["para", "table"]
+
+
+@dataclass
+class Block:
+    """A paragraph or a table in a document's cleaned text.
+
+    ``start``/``end`` index the cleaned text. A table keeps its rows as cells;
+    in the cleaned text each row is one line of tab-separated cells.
+    """
+
+    kind: BlockKind
+    start: int
+    end: int
+    rows: list[list[str]] = field(default_factory=list)
+    row_spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """A read and cleaned document: the text every span and citation refers to."""
+
+    file: str
+    meta: DocMeta
+    text: str
+    blocks: list[Block]
+    sha256: str  # of the raw file bytes
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+
+@dataclass
+class Section:
+    """A node of the outline tree (第X章, 第X节, 一、, （一）, 1., 专栏N, 01 ...)."""
+
+    kind: str
+    heading: str
+    level: int
+    start: int  # span of the heading line in the cleaned text
+    end: int
+    children: list[Section] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)  # own content, not the children's
+
+
+ChunkKind = Literal["text", "table", "table_row"]
+
+
+@dataclass
+class Chunk:
+    """A citable passage.
+
+    For ``text`` and ``table`` chunks ``text == document.text[start:end]``.
+    A ``table_row`` chunk's text renders one row with its header
+    ("指标：…；单位：…"), and ``start``/``end`` locate that row's line.
+    """
+
+    chunk_id: str
+    doc: str
+    title: str
+    section_path: list[str]
+    start: int
+    end: int
+    text: str
+    kind: ChunkKind = "text"
+
+    def embed_text(self) -> str:
+        """What the embedder and BM25 see: title and section path, then the passage."""
+        path = " / ".join(self.section_path)
+        return f"{self.title}\n{path}\n{self.text}" if path else f"{self.title}\n{self.text}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "chunk_id": self.chunk_id,
+            "doc": self.doc,
+            "title": self.title,
+            "section_path": self.section_path,
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, object]) -> Chunk:
+        return cls(
+            chunk_id=str(d["chunk_id"]),
+            doc=str(d["doc"]),
+            title=str(d["title"]),
+            section_path=[str(s) for s in d["section_path"]],  # type: ignore[attr-defined]
+            start=int(d["start"]),  # type: ignore[call-overload]
+            end=int(d["end"]),  # type: ignore[call-overload]
+            text=str(d["text"]),
+            kind=d.get("kind", "text"),  # type: ignore[arg-type]
+        )
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with its score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+    source: str = ""  # which retriever produced the score: bm25, dense, hybrid, rerank
+
+    def to_json(self) -> dict[str, object]:
+        c = self.chunk
+        return {
+            "chunk_id": c.chunk_id,
+            "doc": c.doc,
+            "title": c.title,
+            "section_path": c.section_path,
+            "text": c.text,
+            "score": round(float(self.score), 6),
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some documents: by file, level or issue year."""
+
+    docs: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.docs or self.levels or self.years)
+
+    def allows(self, meta: DocMeta) -> bool:
+        if self.docs and meta.file not in self.docs:
+            return False
+        if self.levels and (meta.level or "") not in self.levels:
+            return False
+        if self.years and meta.year not in self.years:
+            return False
+        return True

@@ -1,0 +1,207 @@
+"""Dense, BM25, fusion and rerank retrievers: one ``search(query, k, filters)`` shape.
+
+Scoring and fusion are plain functions over arrays (:func:`top_k`,
+:func:`rrf`); the retriever classes only hold the loaded index and model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.errors import BadQuestionError
+from rag.index import Index
+from rag.models import Filters, Hit
+from rag.tokenize import tokenize
+
+MAX_QUESTION_CHARS = 2000
+RRF_K = 60
+
+
+class Retriever(Protocol):
+    name: str
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]: ...
+
+
+def check_question(query: str) -> str:
+    """The question stripped, or a :class:`BadQuestionError` in Chinese."""
+    q = query.strip() if query else ""
+    if not q:
+        raise BadQuestionError("问题不能为空，请输入要查询的内容。", "empty question")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise BadQuestionError(
+            f"问题过长（{len(q)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内。",
+            f"question too long: {len(q)} chars",
+        )
+    return q
+
+
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[int]:
+    """Indices of the k highest scores (ties broken by index), masked ones excluded."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return []
+    part = np.argpartition(-scores, k - 1)[:k]
+    return sorted(part.tolist(), key=lambda i: (-scores[i], i))
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K, weights: Sequence[float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion: sum over rankings of weight / (k + rank), rank from 1."""
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[int, float] = {}
+    for ranking, w in zip(rankings, weights, strict=True):
+        for rank, idx in enumerate(ranking, start=1):
+            fused[idx] = fused.get(idx, 0.0) + w / (k + rank)
+    return fused
+
+
+class BM25Retriever:
+    name = "bm25"
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._vocab: dict[str, int] = index.bm25.vocab_dict
+
+    def scores(self, query: str) -> np.ndarray:
+        ids = [self._vocab[t] for t in tokenize(query) if t in self._vocab]
+        if not ids:
+            return np.zeros(len(self.index), dtype=np.float32)
+        return np.asarray(self.index.bm25.get_scores(ids), dtype=np.float32)
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        query = check_question(query)
+        scores = self.scores(query)
+        mask = self.index.mask(filters)
+        positive = scores > 0
+        mask = positive if mask is None else (mask & positive)
+        return [Hit(self.index.chunks[i], float(scores[i]), self.name) for i in top_k(scores, k, mask)]
+
+
+class DenseRetriever:
+    name = "dense"
+
+    def __init__(self, index: Index, embedder: Any) -> None:
+        self.index = index
+        self.embedder = embedder
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        import faiss
+
+        query = check_question(query)
+        q = self.embedder.embed_query(query).reshape(1, -1).astype(np.float32)
+        mask = self.index.mask(filters)
+        k_eff = min(k, len(self.index))
+        if k_eff == 0:
+            return []
+        if mask is None:
+            scores, ids = self.index.faiss.search(q, k_eff)
+        else:
+            allowed = np.flatnonzero(mask).astype(np.int64)
+            if allowed.size == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            scores, ids = self.index.faiss.search(q, min(k_eff, allowed.size), params=params)
+        return [
+            Hit(self.index.chunks[int(i)], float(s), self.name)
+            for s, i in zip(scores[0], ids[0], strict=True)
+            if i >= 0
+        ]
+
+
+class HybridRetriever:
+    """BM25 and dense candidates fused by reciprocal rank."""
+
+    name = "hybrid"
+
+    def __init__(
+        self,
+        bm25: BM25Retriever,
+        dense: DenseRetriever,
+        candidates: int = 50,
+        rrf_k: int = RRF_K,
+        weights: tuple[float, float] = (1.0, 1.0),
+    ) -> None:
+        self.bm25 = bm25
+        self.dense = dense
+        self.index = bm25.index
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.weights = weights
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        query = check_question(query)
+        n = max(self.candidates, k)
+        by_id = {}
+        rankings = []
+        for retriever in (self.bm25, self.dense):
+            hits = retriever.search(query, n, filters)
+            ids = []
+            for h in hits:
+                pos = self._pos(h.chunk.chunk_id)
+                by_id[pos] = h.chunk
+                ids.append(pos)
+            rankings.append(ids)
+        fused = rrf(rankings, self.rrf_k, self.weights)
+        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        return [Hit(by_id[i], fused[i], self.name) for i in order]
+
+    def _pos(self, chunk_id: str) -> int:
+        if not hasattr(self, "_positions"):
+            self._positions = {c.chunk_id: i for i, c in enumerate(self.index.chunks)}
+        return self._positions[chunk_id]
+
+
+class RerankRetriever:
+    """Rescore a base retriever's candidates with a cross-encoder (optional, user-configured)."""
+
+    name = "rerank"
+
+    def __init__(self, base: Retriever, cross_encoder: Any, candidates: int = 30) -> None:
+        self.base = base
+        self.model = cross_encoder
+        self.candidates = candidates
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        query = check_question(query)
+        hits = self.base.search(query, max(self.candidates, k), filters)
+        if not hits:
+            return []
+        scores = self.model.predict([(query, h.chunk.text) for h in hits])
+        order = sorted(range(len(hits)), key=lambda i: (-float(scores[i]), i))[:k]
+        return [Hit(hits[i].chunk, float(scores[i]), self.name) for i in order]
+
+
+def load_cross_encoder(path: str) -> Any:
+    """A sentence-transformers CrossEncoder from a local directory."""
+    from pathlib import Path
+
+    from rag.errors import ConfigError
+
+    if not Path(path).is_dir():
+        raise ConfigError(f"找不到重排序模型目录：{path}", f"reranker dir not found: {path}")
+    from sentence_transformers import CrossEncoder
+
+    return CrossEncoder(path, device="cpu", local_files_only=True)
+
+
+def make_retriever(index: Index, embedder: Any, mode: str = "hybrid", reranker: Any = None) -> Retriever:
+    """The retriever for ``mode``: bm25, dense, hybrid (default); reranked when a model is given."""
+    bm25 = BM25Retriever(index)
+    retriever: Retriever
+    if mode == "bm25":
+        retriever = bm25
+    elif mode == "dense":
+        retriever = DenseRetriever(index, embedder)
+    elif mode == "hybrid":
+        retriever = HybridRetriever(bm25, DenseRetriever(index, embedder))
+    else:
+        raise ValueError(f"unknown retrieval mode {mode!r}")
+    if reranker is not None:
+        retriever = RerankRetriever(retriever, reranker)
+    return retriever
