@@ -16,7 +16,8 @@ whose section title is that first sentence.
 Chunks never cross a section boundary. Long sections are split at sentence
 ends into passages of about ``target``–``max_chars`` characters with one
 sentence of overlap. An indicator table (主要发展指标) becomes one table chunk
-plus one chunk per row, each row rendered with its header.
+plus one chunk per row, each row rendered with its header. A 专栏 box is kept
+whole as one more chunk (when not too long) besides one chunk per item.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ HEADING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("section", re.compile(rf"^第[{_CN}\d]+节")),
     ("cn", re.compile(rf"^[{_CN}]+、")),
     ("paren", re.compile(rf"^[（(][{_CN}]+[）)]")),
+    ("item", re.compile(r"^0\d(?!\d)[.．]?")),  # numbered items inside a 专栏: 01, 02.
     ("arabic", re.compile(r"^\d{1,2}[.．、](?!\d)")),
     ("zhuanlan", re.compile(r"^专栏\s*\d+")),
-    ("item", re.compile(r"^0\d(?!\d)[.．]?")),  # numbered items inside a 专栏
 ]
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」）)])|(?<=[。！？][”’」])")
 _RUN_IN_END = re.compile(r"[。；：！？!?;:]")
@@ -48,6 +49,7 @@ class ChunkParams:
     max_chars: int = 600
     min_chars: int = 150
     overlap_max: int = 120  # longest sentence repeated as overlap
+    box_max_chars: int = 1500  # a 专栏 up to this long is also kept whole
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -55,6 +57,7 @@ class ChunkParams:
             "max_chars": self.max_chars,
             "min_chars": self.min_chars,
             "overlap_max": self.overlap_max,
+            "box_max_chars": self.box_max_chars,
         }
 
 
@@ -179,6 +182,16 @@ def _text_spans(doc: Document, blocks: list[Block], params: ChunkParams) -> list
     return spans
 
 
+def _last_end(section: Section) -> int:
+    """End of the last block of a section or of its descendants."""
+    end = section.end
+    for b in section.blocks:
+        end = max(end, b.end)
+    for child in section.children:
+        end = max(end, _last_end(child))
+    return end
+
+
 def _is_caption(doc: Document, block: Block) -> bool:
     """A short title line right before a table ("…主要发展指标", "表1 …")."""
     text = doc.text[block.start : block.end]
@@ -232,7 +245,12 @@ def chunk_document(doc: Document, params: ChunkParams | None = None) -> list[Chu
                     out.append((rs, re_, table_path, render_row(header, row), "table_row"))
         for s, e in _text_spans(doc, pending, params):
             out.append((s, e, list(path), doc.text[s:e], "text"))
-    out.sort(key=lambda t: (t[0], t[4] != "table"))
+        if section.kind == "zhuanlan" and section.children:
+            # the whole box as one chunk too, for "专栏N 包括哪些" questions
+            end = _last_end(section)
+            if end - section.start <= params.box_max_chars:
+                out.append((section.start, end, list(path), doc.text[section.start : end], "box"))
+    out.sort(key=lambda t: (t[0], t[4] not in ("table", "box")))
     return [
         Chunk(
             chunk_id=f"{stem}:{i:04d}",

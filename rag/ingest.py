@@ -95,12 +95,13 @@ def read_docx(path: Path) -> str:
     import zipfile
 
     from docx import Document as DocxDocument
+    from docx.opc.exceptions import OpcError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
         doc = DocxDocument(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as exc:
         raise UnreadableFileError(
             f"无法读取 Word 文件（文件损坏或不是 .docx 格式）：{path.name}", repr(exc)
         ) from exc
@@ -326,6 +327,8 @@ def _is_prose(line: str) -> bool:
 
     Titles, issuers and signatures are short and carry no commas.
     """
+    if line.rstrip()[-1:] in "的和与及或，、":  # nothing ends on these: "…工作要点的" / "通知"
+        return True
     return _display_width(line) >= 30 and any(c in line for c in "，、,；：。")
 
 
@@ -405,7 +408,7 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
 
 
 _TITLE_WORDS = ("规划", "要点", "方案", "意见", "办法", "通知", "计划", "纲要", "报告")
-_QUOTED_TITLE = re.compile(r"关于印发《?(.+?)》?的通知")
+_QUOTED_TITLE = re.compile(r"(\S*?)关于印发《?(.+?)》?的通知")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+\s*号")
 _JURISDICTION = re.compile(r"^(.{2,10}?(?:自治区|省|自治州|市|州|自治县|县|区|旗))")
@@ -416,9 +419,10 @@ def infer_meta(file: str, text: str) -> DocMeta:
     head = text[:3000]
     lines = [ln for ln in head.split("\n") if ln.strip()]
     title = None
+    issuer = None
     m = _QUOTED_TITLE.search(head)
     if m:
-        title = m.group(1)
+        issuer, title = m.group(1) or None, m.group(2)
     else:
         for ln in lines[:40]:
             if len(ln) <= 40 and any(w in ln for w in _TITLE_WORDS) and not ends_sentence(ln):
@@ -432,7 +436,9 @@ def infer_meta(file: str, text: str) -> DocMeta:
         y, mo, d = dm.group(1), int(dm.group(2)), dm.group(3)
         date = f"{y}-{mo:02d}" + (f"-{int(d):02d}" if d else "")
     number = _DOC_NO.search(head)
-    jm = _JURISDICTION.match(title)
+    # the place is in the title ("舒兰市民政事业…") or in the issuer ("吉林省民政厅关于印发…")
+    jm = _JURISDICTION.match(title) if not title[:1].isdigit() else None
+    jm = jm or (_JURISDICTION.match(issuer) if issuer else None)
     jurisdiction = jm.group(1) if jm else None
     level = None
     if jurisdiction:
@@ -445,6 +451,7 @@ def infer_meta(file: str, text: str) -> DocMeta:
     return DocMeta(
         file=file,
         title=title,
+        issuer=issuer,
         doc_number=re.sub(r"\s", "", number.group(0)) if number else None,
         date=date,
         jurisdiction=jurisdiction,

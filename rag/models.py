@@ -93,14 +93,15 @@ class Section:
     blocks: list[Block] = field(default_factory=list)  # own content, not the children's
 
 
-ChunkKind = Literal["text", "table", "table_row"]
+ChunkKind = Literal["text", "table", "table_row", "box"]
 
 
 @dataclass
 class Chunk:
     """A citable passage.
 
-    For ``text`` and ``table`` chunks ``text == document.text[start:end]``.
+    For ``text``, ``table`` and ``box`` (a whole 专栏) chunks
+    ``text == document.text[start:end]``.
     A ``table_row`` chunk's text renders one row with its header
     ("指标：…；单位：…"), and ``start``/``end`` locate that row's line.
     """

