@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run index test lint clean
+.PHONY: install run index test clean
 
 install: $(VENV)/.installed
 
@@ -26,11 +26,9 @@ run: index
 	$(BIN)/planqa retrieve "公办养老机构护理型床位占比要达到多少？" --k 3
 
 test: install
-	$(BIN)/python -m pytest -q
-
-lint: install
 	$(BIN)/ruff check rag tests
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) indexes/default test-artifacts

@@ -43,6 +43,10 @@ _RUN_IN_END = re.compile(r"[。；：！？!?;:]")
 MAX_TITLE = 40
 
 
+# Bump when parsing or chunking logic changes: indexes built before are then re-chunked.
+CHUNKER_VERSION = 1
+
+
 @dataclass(frozen=True)
 class ChunkParams:
     target: int = 450
@@ -53,6 +57,7 @@ class ChunkParams:
 
     def as_dict(self) -> dict[str, int]:
         return {
+            "version": CHUNKER_VERSION,
             "target": self.target,
             "max_chars": self.max_chars,
             "min_chars": self.min_chars,

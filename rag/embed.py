@@ -98,7 +98,10 @@ class SentenceTransformerEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         self._model: Any = SentenceTransformer(path, device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim() or 0)
         self.name = f"st:{Path(path).resolve()}"
         lowered = Path(path).name.lower()
         auto_q, auto_p = "", ""

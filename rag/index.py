@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,7 @@ def make_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT) -> tuple[Any
     import faiss
 
     n, dim = vectors.shape
+    index: Any
     if n <= exact_limit:
         index = faiss.IndexFlatIP(dim)
         kind = "flat_ip"
@@ -175,6 +176,15 @@ class Index:
             )
         return cls(path, manifest, chunks, metas, vectors, faiss_index, bm25)
 
+    def outdated_settings(self, params: ChunkParams | None = None) -> list[str]:
+        """Chunker or tokenizer settings that differ from this program's."""
+        out = []
+        if self.manifest.chunker != (params or ChunkParams()).as_dict():
+            out.append("chunker")
+        if self.manifest.tokenizer != dictionary_version():
+            out.append("tokenizer")
+        return out
+
     def stale_files(self, corpus_dir: Path) -> list[str]:
         """Corpus files added, removed or changed since the index was built."""
         current = {p.name: file_sha256(p) for p in corpus_files(corpus_dir)}
@@ -251,7 +261,7 @@ def build_index(
 
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
         embedder=embedder.name,
         dim=embedder.dim,
         chunker=params.as_dict(),
@@ -339,14 +349,14 @@ def open_index(
         build_index(corpus_dir, index_dir, embedder)
         return Index.load(index_dir, name)
     if corpus_dir is not None and corpus_dir.is_dir():
-        stale = index.stale_files(corpus_dir)
+        stale = index.stale_files(corpus_dir) + index.outdated_settings()
         if stale:
             if not auto_build:
                 raise StaleIndexError(
-                    f"语料已变化（{', '.join(stale)}），索引已过期。请运行 `planqa index` 更新。",
+                    f"语料或索引设置已变化（{', '.join(stale)}），索引已过期。请运行 `planqa index` 更新。",
                     f"stale index: {stale}",
                 )
-            notify(f"语料已变化（{', '.join(stale)}），正在更新索引（只重新处理变化的部分）……")
+            notify(f"语料或索引设置已变化（{', '.join(stale)}），正在更新索引（只重新处理变化的部分）……")
             build_index(corpus_dir, index_dir, embedder)
             index = Index.load(index_dir, name)
     return index

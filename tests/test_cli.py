@@ -1,0 +1,76 @@
+"""The command line as a contract: output shapes, exit codes, Chinese messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rag.embed
+from rag.cli import main
+from tests.conftest import CORPUS, KeywordEmbedder, run_cli
+
+
+def test_help_lists_commands():
+    done = run_cli("--help")
+    assert done.returncode == 0
+    for command in ("index", "retrieve", "eval"):
+        assert command in done.stdout
+
+
+@pytest.fixture()
+def fake_model(monkeypatch):
+    monkeypatch.setattr(rag.embed, "get_embedder", lambda spec=None: KeywordEmbedder())
+
+
+def test_index_then_batch_retrieve_json(tmp_path, capsys, fake_model):
+    index = str(tmp_path / "idx")
+    assert main(["index", "--corpus", str(CORPUS), "--index", index]) == 0
+    assert "索引已建立" in capsys.readouterr().out
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "question": "社会工作专业人才总量"}\n{"id": "b", "question": "婚姻登记省内通办"}\n',
+        encoding="utf-8",
+    )
+    assert main(["retrieve", "--json", "--questions", str(questions), "--k", "3", "--index", index]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["id"] for x in lines] == ["a", "b"]
+    for line in lines:
+        assert len(line["hits"]) == 3
+        assert set(line["hits"][0]) == {"chunk_id", "doc", "title", "section_path", "text", "score"}
+        scores = [h["score"] for h in line["hits"]]
+        assert scores == sorted(scores, reverse=True)
+    assert lines[0]["hits"][0]["doc"].endswith(".txt")
+
+
+def test_human_output_and_filters(tmp_path, capsys, fake_model):
+    index = str(tmp_path / "idx")
+    main(["index", "--corpus", str(CORPUS), "--index", index])
+    capsys.readouterr()
+    code = main(["retrieve", "护理型床位", "--k", "2", "--level", "县", "--index", index])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("[1] 《舒兰市民政事业发展“十四五”规划》")
+    assert "《吉林省" not in out
+
+
+def test_errors_are_chinese_and_exit_non_zero(tmp_path, capsys, fake_model):
+    assert main(["retrieve", "低保", "--index", str(tmp_path / "none"), "--no-build"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：索引不存在") and "planqa index" in err
+    index = str(tmp_path / "idx")
+    main(["index", "--corpus", str(CORPUS), "--index", index])
+    assert main(["retrieve", "   ", "--index", index]) == 1
+    assert "问题不能为空" in capsys.readouterr().err
+    assert main(["retrieve", "低保", "--doc", "nope.txt", "--index", index]) == 2
+    assert "nope.txt" in capsys.readouterr().err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert main(["retrieve", "--questions", str(bad), "--index", index]) == 1
+    assert "第 1 行格式错误" in capsys.readouterr().err
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"id": "e", "question": ""}\n{"id": "ok", "question": "低保"}\n', encoding="utf-8")
+    assert main(["retrieve", "--json", "--questions", str(mixed), "--index", index]) == 1
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rows[0] == {"id": "e", "hits": [], "error": "问题不能为空，请输入要查询的内容。"}
+    assert rows[1]["hits"]
