@@ -95,3 +95,14 @@ def test_rerank_reorders_candidates(fake_index_dir, fake_embedder):
     lengths = [len(h.chunk.text) for h in hits]
     assert lengths == sorted(lengths)
     assert all(h.source == "rerank" for h in hits)
+
+
+def test_llamaindex_baseline_hits_carry_exact_spans(corpus_docs, fake_embedder):
+    from rag.baseline import LlamaIndexBaseline
+
+    docs = [corpus_docs["jilin_work_points_2025.txt"], corpus_docs["jilin_work_points_2021.txt"]]
+    baseline = LlamaIndexBaseline(docs, fake_embedder)
+    hits = baseline.search("失智照护床位", k=3)
+    assert len(hits) == 3
+    for h in hits:
+        assert corpus_docs[h.chunk.doc].text[h.chunk.start : h.chunk.end] == h.chunk.text
