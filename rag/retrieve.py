@@ -76,13 +76,15 @@ class BM25Retriever:
             return np.zeros(len(self.index), dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores(ids), dtype=np.float32)
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        query = check_question(query)
-        scores = self.scores(query)
+    def ranked(self, scores: np.ndarray, k: int, filters: Filters | None) -> list[int]:
+        """Positions of the k best chunks with a positive score that pass the filters."""
         mask = self.index.mask(filters)
         positive = scores > 0
-        mask = positive if mask is None else (mask & positive)
-        return [Hit(self.index.chunks[i], float(scores[i]), self.name) for i in top_k(scores, k, mask)]
+        return top_k(scores, k, positive if mask is None else (mask & positive))
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        scores = self.scores(check_question(query))
+        return [Hit(self.index.chunks[i], float(scores[i]), self.name) for i in self.ranked(scores, k, filters)]
 
 
 class DenseRetriever:
@@ -92,12 +94,18 @@ class DenseRetriever:
         self.index = index
         self.embedder = embedder
 
+    def embed(self, query: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        qv = self.embed(check_question(query))
+        return [Hit(self.index.chunks[i], s, self.name) for i, s in self.ranked(qv, k, filters)]
+
+    def ranked(self, qv: np.ndarray, k: int, filters: Filters | None) -> list[tuple[int, float]]:
+        """(position, inner product) of the k nearest chunks that pass the filters."""
         import faiss
 
-        query = check_question(query)
-        self.last_query = self.embedder.embed_query(query).astype(np.float32)
-        q = self.last_query.reshape(1, -1)
+        q = qv.reshape(1, -1)
         mask = self.index.mask(filters)
         k_eff = min(k, len(self.index))
         if k_eff == 0:
@@ -110,11 +118,7 @@ class DenseRetriever:
                 return []
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
             scores, ids = self.index.faiss.search(q, min(k_eff, allowed.size), params=params)
-        return [
-            Hit(self.index.chunks[int(i)], float(s), self.name)
-            for s, i in zip(scores[0], ids[0], strict=True)
-            if i >= 0
-        ]
+        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
 
 def minmax(x: np.ndarray) -> np.ndarray:
@@ -156,15 +160,14 @@ class HybridRetriever:
         self.method = method
         self.alpha = alpha
         self.rrf_k = rrf_k
-        self._positions = {c.chunk_id: i for i, c in enumerate(self.index.chunks)}
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         query = check_question(query)
         n = max(self.candidates, k)
-        bm25_hits = self.bm25.search(query, n, filters)
-        dense_hits = self.dense.search(query, n, filters)
-        bm25_ids = [self._positions[h.chunk.chunk_id] for h in bm25_hits]
-        dense_ids = [self._positions[h.chunk.chunk_id] for h in dense_hits]
+        bm25_all = self.bm25.scores(query)  # computed once, used for candidates and fusion
+        qv = self.dense.embed(query)  # embedded once
+        bm25_ids = self.bm25.ranked(bm25_all, n, filters)
+        dense_ids = [i for i, _ in self.dense.ranked(qv, n, filters)]
         if self.method == "rrf":
             fused = rrf([bm25_ids, dense_ids], self.rrf_k)
             order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
@@ -172,8 +175,6 @@ class HybridRetriever:
         union = np.array(sorted(set(bm25_ids) | set(dense_ids)), dtype=np.int64)
         if union.size == 0:
             return []
-        bm25_all = self.bm25.scores(query)
-        qv = self.dense.embedder.embed_query(query) if not dense_hits else self.dense.last_query
         scores = convex_fusion(bm25_all[union], self.index.vectors[union] @ qv, self.alpha)
         order = top_k(scores, k)
         return [Hit(self.index.chunks[int(union[i])], float(scores[i]), self.name) for i in order]
