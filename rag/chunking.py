@@ -218,12 +218,14 @@ def is_indicator_header(row: list[str]) -> bool:
     return any("指标" in c for c in row) and any(c in ("序号", "单位") for c in row)
 
 
-def chunk_document(doc: Document, params: ChunkParams | None = None) -> list[Chunk]:
-    """All chunks of a document, in text order."""
+def chunk_document(
+    doc: Document, params: ChunkParams | None = None, root: Section | None = None
+) -> list[Chunk]:
+    """All chunks of a document, in text order (``root``: its outline, if already parsed)."""
     params = params or ChunkParams()
     stem = Path(doc.file).stem
     out: list[tuple[int, int, list[str], str, str]] = []  # start, end, path, text, kind
-    root = parse_outline(doc)
+    root = root or parse_outline(doc)
     for section, path in iter_sections(root):
         blocks = section.blocks
         pending: list[Block] = []

@@ -231,8 +231,9 @@ def build_index(
     chunks: list[Chunk] = []
     sections = 0
     for doc in docs:
-        sections += sum(1 for _ in iter_sections(parse_outline(doc))) - 1
-        chunks.extend(chunk_document(doc, params))
+        root = parse_outline(doc)
+        sections += sum(1 for _ in iter_sections(root)) - 1
+        chunks.extend(chunk_document(doc, params, root))
 
     reuse = {} if rebuild else _old_vectors(index_dir, embedder.name)
     texts = [c.embed_text() for c in chunks]

@@ -11,6 +11,7 @@ paragraph and table as a :class:`~rag.models.Block` with its span.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import re
@@ -90,7 +91,7 @@ def decode_bytes(data: bytes, name: str = "") -> str:
     return text
 
 
-def read_docx(path: Path) -> str:
+def read_docx(data: bytes, name: str) -> str:
     """Paragraphs and tables of a .docx in document order; table rows as tab-separated cells."""
     import zipfile
 
@@ -100,10 +101,10 @@ def read_docx(path: Path) -> str:
     from docx.text.paragraph import Paragraph
 
     try:
-        doc = DocxDocument(str(path))
+        doc = DocxDocument(io.BytesIO(data))
     except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as exc:
         raise UnreadableFileError(
-            f"无法读取 Word 文件（文件损坏或不是 .docx 格式）：{path.name}", repr(exc)
+            f"无法读取 Word 文件（文件损坏或不是 .docx 格式）：{name}", repr(exc)
         ) from exc
     lines: list[str] = []
     for item in doc.iter_inner_content():
@@ -120,13 +121,13 @@ def read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
-def read_pdf(path: Path) -> str:
+def read_pdf(data: bytes, name: str) -> str:
     """Text of a text PDF, page after page (page-break splits are repaired by cleaning)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
                 ok = bool(reader.decrypt(""))
@@ -134,24 +135,29 @@ def read_pdf(path: Path) -> str:
                 ok = False
             if not ok:
                 raise UnreadableFileError(
-                    f"PDF 文件已加密，无法读取：{path.name}", f"encrypted pdf {path}"
+                    f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}"
                 )
         pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableFileError:
         raise
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{path.name}", repr(exc)) from exc
+        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
     text = "\n".join(pages)
     if not text.strip():
         raise UnreadableFileError(
-            f"PDF 没有文字层（可能是扫描件），需要先做 OCR 文字识别：{path.name}",
-            f"no text layer in {path}",
+            f"PDF 没有文字层（可能是扫描件），需要先做 OCR 文字识别：{name}",
+            f"no text layer in {name}",
         )
     return text
 
 
 def read_file(path: Path) -> str:
     """The raw text of a supported file, decoded."""
+    return read_document(path)[1]
+
+
+def read_document(path: Path) -> tuple[bytes, str]:
+    """(the file's bytes, its raw text): the file is read once."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(
@@ -169,11 +175,12 @@ def read_file(path: Path) -> str:
         )
     if size == 0:
         raise UnreadableFileError(f"文件为空：{path.name}", f"empty file: {path}")
+    data = path.read_bytes()
     if suffix == ".docx":
-        return read_docx(path)
+        return data, read_docx(data, path.name)
     if suffix == ".pdf":
-        return read_pdf(path)
-    return decode_bytes(path.read_bytes(), path.name)
+        return data, read_pdf(data, path.name)
+    return data, decode_bytes(data, path.name)
 
 
 # ---------------------------------------------------------------------------
@@ -466,8 +473,7 @@ def infer_meta(file: str, text: str) -> DocMeta:
 
 def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
     """Read, clean and describe one file."""
-    raw_bytes = path.read_bytes() if path.exists() else b""
-    raw = read_file(path)
+    raw_bytes, raw = read_document(path)
     text, blocks = clean_text(raw)
     if not text.strip():
         raise UnreadableFileError(f"文件中没有可读的文字：{path.name}", f"no text in {path}")

@@ -224,7 +224,7 @@ NOTICE_2023 = (
 )
 
 
-def test_notice_head_gives_title_number_and_date(tmp_path: Path) -> None:
+def test_notice_head_gives_title_number_date_and_jurisdiction(tmp_path: Path) -> None:
     path = tmp_path / "points_2023.txt"
     path.write_text(NOTICE_2023, encoding="utf-8")
     meta = ingest_file(path).meta
@@ -232,13 +232,7 @@ def test_notice_head_gives_title_number_and_date(tmp_path: Path) -> None:
     assert meta.doc_number == "吉民发〔2023〕5号"
     assert meta.date == "2023-02-01"
     assert meta.inferred is True
-
-
-def test_notice_head_gives_issuer_jurisdiction(tmp_path: Path) -> None:
-    path = tmp_path / "points_2023.txt"
-    path.write_text(NOTICE_2023, encoding="utf-8")
-    meta = ingest_file(path).meta
-    assert meta.jurisdiction == "吉林省"
+    assert meta.jurisdiction == "吉林省"  # from the issuer: the title names no place
     assert meta.level == "province"
 
 
