@@ -41,3 +41,7 @@ class ConfigError(PlanqaError):
 
 class BadQuestionError(PlanqaError):
     """An empty or over-long question."""
+
+
+class LLMError(PlanqaError):
+    """The LLM backend failed (connection, timeout, HTTP error, bad or cut-off reply)."""

@@ -124,6 +124,14 @@ class Index:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    def doc_freq(self, token: str) -> int:
+        """How many chunks contain ``token`` (a :func:`rag.tokenize.tokenize` token), from BM25's matrix."""
+        i = self.bm25.vocab_dict.get(token)
+        if i is None:
+            return 0
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[i + 1] - indptr[i])
+
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         """Boolean mask of allowed chunks, or None when nothing is filtered out."""
         if filters is None or filters.is_empty():

@@ -6,6 +6,7 @@ user (manifest, gold sets); light dataclasses for the hot path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -185,3 +186,72 @@ class Filters:
         if self.years and meta.year not in self.years:
             return False
         return True
+
+
+def section_label(title: str, section_path: list[str]) -> str:
+    """《吉林省民政事业发展“十四五”规划》第五章 第一节 — the headings' numbers, not their titles."""
+    marks = []
+    for heading in section_path:
+        m = re.match(r"(第[一二三四五六七八九十百零〇\d]+[章节]|专栏\s*\d+|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])", heading)
+        marks.append(m.group(1).rstrip("、") if m else heading[:20])
+    return f"《{title}》" + " ".join(marks)
+
+
+@dataclass
+class Citation:
+    """A numbered passage an answer cites (or, when it abstains, the closest passages)."""
+
+    n: int
+    chunk: Chunk
+
+    @property
+    def label(self) -> str:
+        return section_label(self.chunk.title, self.chunk.section_path)
+
+    def to_json(self) -> dict[str, object]:
+        c = self.chunk
+        return {
+            "n": self.n,
+            "chunk_id": c.chunk_id,
+            "doc": c.doc,
+            "title": c.title,
+            "section_path": c.section_path,
+            "label": self.label,
+            "text": c.text,
+        }
+
+
+@dataclass
+class Claim:
+    """One sentence of an answer and the citation numbers that support it."""
+
+    text: str
+    cites: list[int]
+
+
+@dataclass
+class Answer:
+    """What a user reads: sentences with [n] markers, the passages they point to, and notices."""
+
+    question: str
+    claims: list[Claim]
+    citations: list[Citation]
+    abstained: bool = False
+    backend: str = "extractive"
+    notices: list[str] = field(default_factory=list)  # fallbacks, removed sentences …
+
+    @property
+    def text(self) -> str:
+        if self.abstained:
+            return "\n".join(c.text for c in self.claims)
+        return "\n".join(c.text + "".join(f"[{n}]" for n in c.cites) for c in self.claims)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "backend": self.backend,
+            "notices": self.notices,
+            "citations": [c.to_json() for c in self.citations],
+        }

@@ -1,0 +1,80 @@
+"""Settings read from the environment (a user's shell, ``.env`` of a service, or the CLI).
+
+=========================  ====================================================
+PLANQA_BACKEND             extractive (default) | openai | gguf
+PLANQA_LLM_BASE_URL        OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1
+PLANQA_LLM_MODEL           model name the endpoint serves, e.g. qwen2.5-7b-instruct
+PLANQA_LLM_API_KEY         key for the endpoint (OPENAI_API_KEY is read too)
+PLANQA_LLM_TIMEOUT         seconds to wait for the model's reply (default 60)
+PLANQA_GGUF_MODEL          path of a local .gguf file (backend gguf)
+=========================  ====================================================
+
+The key is never logged or shown: :meth:`Settings.describe` masks it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rag.errors import ConfigError
+
+Backend = Literal["extractive", "openai", "gguf"]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    backend: Backend = "extractive"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+    gguf_model: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        raw: dict[str, Any] = {
+            "backend": env.get("PLANQA_BACKEND", "extractive"),
+            "llm_base_url": env.get("PLANQA_LLM_BASE_URL", ""),
+            "llm_model": env.get("PLANQA_LLM_MODEL", ""),
+            "llm_api_key": env.get("PLANQA_LLM_API_KEY", env.get("OPENAI_API_KEY", "")),
+            "llm_timeout": env.get("PLANQA_LLM_TIMEOUT", "60"),
+            "gguf_model": env.get("PLANQA_GGUF_MODEL", ""),
+        }
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(f"配置有误：{exc.errors()[0]['loc'][0]} 的值无效", str(exc)) from exc
+
+    def describe(self) -> str:
+        """The backend in words, for the UI and logs (no key)."""
+        if self.backend == "openai":
+            return f"大模型接口 {self.llm_model} @ {self.llm_base_url}"
+        if self.backend == "gguf":
+            return f"本地模型 {os.path.basename(self.gguf_model)}"
+        return "摘录式回答（内置，无需大模型）"
+
+
+def make_llm(settings: Settings) -> Any:
+    """The chat model the settings name, or None for the extractive answerer."""
+    from rag.llm import LlamaCppChat, OpenAIChat
+
+    if settings.backend == "openai":
+        if not settings.llm_base_url or not settings.llm_model:
+            raise ConfigError(
+                "使用大模型接口需要设置 PLANQA_LLM_BASE_URL 和 PLANQA_LLM_MODEL。",
+                "openai backend without base URL or model",
+            )
+        return OpenAIChat(
+            settings.llm_base_url, settings.llm_model, settings.llm_api_key, timeout=settings.llm_timeout
+        )
+    if settings.backend == "gguf":
+        if not settings.gguf_model:
+            raise ConfigError("使用本地模型需要设置 PLANQA_GGUF_MODEL（.gguf 文件路径）。", "gguf without path")
+        return LlamaCppChat(settings.gguf_model)
+    return None
