@@ -1,5 +1,5 @@
 # planqa — two commands on a fresh machine:
-#   make run    install, build the index if needed, run the retrieval demo
+#   make run    install, build the index if needed, answer a demo question with citations
 #   make test   install and run the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV := .venv
@@ -23,7 +23,7 @@ index: install
 	$(BIN)/planqa index
 
 run: index
-	$(BIN)/planqa retrieve "公办养老机构护理型床位占比要达到多少？" --k 3
+	$(BIN)/planqa ask "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？"
 
 test: install
 	$(BIN)/ruff check rag tests

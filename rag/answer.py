@@ -67,7 +67,7 @@ class Answerer:
     retriever: Retriever
     llm: Any = None  # rag.llm.ChatModel, or None for the extractive answerer
     k: int = 8
-    per_doc: int = 4
+    per_doc: int = 6
     llm_passages: int = 6  # passages put in an LLM prompt
     min_coverage: float = 0.6  # chosen on evals/gold.jsonl: 0.5–0.6 keep every key fact, 0.65 starts to decline answerable questions
     _weight: Any = field(default=None, repr=False)

@@ -167,6 +167,71 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# ask
+
+
+def _answerer(args: argparse.Namespace) -> Any:
+    from rag.answer import Answerer
+    from rag.retrieve import make_retriever
+    from rag.settings import Settings, make_llm
+
+    settings = Settings.from_env(backend=getattr(args, "backend", None))
+    index, embedder = _open(args)
+    return Answerer(index, make_retriever(index, embedder), llm=make_llm(settings)), settings
+
+
+def print_answer(answer: Any) -> None:
+    print("答：")
+    print(answer.text)
+    for notice in answer.notices:
+        print(f"（提示：{notice}）")
+    if answer.citations:
+        print()
+        print("最接近的段落：" if answer.abstained else "引用：")
+        for c in answer.citations:
+            print(f"[{c.n}] {c.label}  （{c.chunk.doc}）")
+            print("    " + c.chunk.text.replace("\n", "\n    "))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.errors import BadQuestionError
+
+    if not args.question and not args.questions:
+        _err("请提供问题，或用 --questions FILE.jsonl 批量提问。")
+        return 2
+    answerer, _settings = _answerer(args)
+    filters = _filters(args)
+    if args.questions:
+        failed = 0
+        for q in _read_questions(args.questions):
+            record: dict[str, Any] = {"id": q["id"]}
+            try:
+                a = answerer.answer(q["question"], filters)
+                record.update(
+                    answer=a.text,
+                    abstained=a.abstained,
+                    citations=[
+                        {k: v for k, v in c.to_json().items() if k in _CITATION_KEYS} for c in a.citations
+                    ],
+                    notices=a.notices,
+                )
+            except BadQuestionError as exc:  # one bad line does not stop the batch
+                record.update(answer="", abstained=True, citations=[], error=exc.message)
+                failed += 1
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        return 1 if failed else 0
+    answer = answerer.answer(args.question, filters)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print_answer(answer)
+    return 0
+
+
+_CITATION_KEYS = ("n", "chunk_id", "doc", "title", "section_path", "label", "text")
+
+
+# ---------------------------------------------------------------------------
 # eval
 
 
@@ -188,8 +253,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
         else:
             retriever = make_retriever(index, embedder, mode)
         rows[mode] = summarize(run_retrieval(retriever, gold, docs))
+    answers: dict[str, dict[str, float]] = {}
+    if not args.no_answers:
+        from rag.answer import Answerer
+        from rag.evaluate import run_answers, summarize_answers
+        from rag.settings import Settings, make_llm
+
+        settings = Settings.from_env(backend=args.backend)
+        answerer = Answerer(index, make_retriever(index, embedder), llm=make_llm(settings))
+        results = run_answers(answerer, gold, docs)
+        answers["all"] = summarize_answers(results)
+        for kind in sorted({r.kind for r in results}):
+            answers[kind] = summarize_answers(r for r in results if r.kind == kind)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print(json.dumps({"retrieval": rows, "answers": answers}, ensure_ascii=False, indent=1))
         return 0
     cols = ["recall@5", "hit@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
     n = int(next(iter(rows.values()))["questions"]) if rows else 0
@@ -197,6 +274,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"{'mode':11s}" + "".join(f"{c:>11s}" for c in cols))
     for mode, s in rows.items():
         print(f"{mode:11s}" + "".join(f"{s[c]:>11.3f}" if not c.endswith("ms") else f"{s[c]:>11.1f}" for c in cols))
+    if answers:
+        print()
+        print(f"回答评测（{settings.describe()}）：要点全对 / 引文支持 / 误拒答（可回答题）；正确拒答（不可回答题）")
+        print(f"{'kind':15s}{'n':>4s}{'key_facts':>11s}{'supported':>11s}{'declined':>10s}{'abstain':>9s}")
+        for kind, a in answers.items():
+            cells = [
+                f"{a['key_facts']:>11.3f}" if "key_facts" in a else f"{'-':>11s}",
+                f"{a['supported']:>11.3f}" if "supported" in a else f"{'-':>11s}",
+                f"{a['declined_answerable']:>10.3f}" if "declined_answerable" in a else f"{'-':>10s}",
+                f"{a['declined_unanswerable']:>9.3f}" if "declined_unanswerable" in a else f"{'-':>9s}",
+            ]
+            print(f"{kind:15s}{int(a['questions']):>4d}" + "".join(cells))
+        failures = int(answers["all"].get("number_failures", 0))
+        print(f"数字核验删除的句子：{failures}；每题用时 p50 {answers['all']['p50_ms']:.0f} ms，p95 {answers['all']['p95_ms']:.0f} ms")
     return 0
 
 
@@ -235,7 +326,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-build", action="store_true", help="索引缺失或过期时报错，不自动建立")
     p.set_defaults(func=cmd_retrieve)
 
-    p = sub.add_parser("eval", help="在标准问题集上评测检索")
+    p = sub.add_parser("ask", help="提问，得到带引用的回答")
+    common(p)
+    p.add_argument("question", nargs="?", help="问题")
+    p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\"} 的 JSONL 文件（- 为标准输入）；输出 JSONL")
+    p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="回答方式（默认读 PLANQA_BACKEND，否则 extractive）")
+    p.add_argument("--doc", action="append", help="只在该文档中检索（文件名，可重复）")
+    p.add_argument("--level", action="append", help="行政层级：省 / 市 / 县")
+    p.add_argument("--year", action="append", type=int, help="发文年份，如 2023")
+    p.add_argument("--no-build", action="store_true", help="索引缺失或过期时报错，不自动建立")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="在标准问题集上评测检索与回答")
     common(p)
     p.add_argument("--gold", default=DEFAULT_GOLD, help="标准问题集 JSONL（默认 evals/gold.jsonl）")
     p.add_argument(
@@ -245,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["bm25", "dense", "hybrid", "llamaindex"],
         help="llamaindex：llama-index 默认切分与向量索引的对照基线（较慢）",
     )
+    p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="评测回答所用的方式")
+    p.add_argument("--no-answers", action="store_true", help="只评测检索")
     p.add_argument("--no-build", action="store_true")
     p.set_defaults(func=cmd_eval)
     return parser

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rag.errors import ConfigError
-from rag.models import Chunk, Document
+from rag.models import Answer, Chunk, Document
 
 Kind = Literal[
     "fact", "indicator", "list", "cross_document", "compare", "change", "unanswerable"
@@ -161,3 +161,97 @@ def run_retrieval(
         dt = time.perf_counter() - t0
         results.append(judge(q, [h.chunk for h in hits], docs, dt))
     return results
+
+
+# ---------------------------------------------------------------------------
+# Answers
+
+
+@dataclass
+class AnswerResult:
+    qid: str
+    kind: str
+    answerable: bool
+    abstained: bool
+    key_facts_found: int
+    key_facts_total: int
+    supported: bool  # a cited passage covers a gold evidence span
+    number_failures: int  # sentences removed because a figure was not in the cited passage
+    seconds: float
+
+    @property
+    def all_facts(self) -> bool:
+        return not self.abstained and self.key_facts_found == self.key_facts_total
+
+
+def fact_key(text: str) -> str:
+    """Key facts are matched after NFKC and without spaces (５５％ = 55%)."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def judge_answer(gold: GoldQuestion, answer: Answer, docs: dict[str, Document], seconds: float = 0.0) -> AnswerResult:
+    text = fact_key(answer.text)
+    found = sum(1 for f in gold.key_facts if fact_key(f) in text)
+    spans = [(ev.doc, evidence_spans(ev, docs)) for ev in gold.evidence]
+    supported = not answer.abstained and any(
+        covers(c.chunk, doc, sp) for c in answer.citations for doc, sp in spans
+    )
+    failures = sum(1 for n in answer.notices if "数字" in n)
+    return AnswerResult(
+        gold.id,
+        gold.kind,
+        gold.kind != "unanswerable",
+        answer.abstained,
+        found,
+        len(gold.key_facts),
+        supported,
+        failures,
+        seconds,
+    )
+
+
+def run_answers(answerer: object, gold: Sequence[GoldQuestion], docs: dict[str, Document]) -> list[AnswerResult]:
+    results = []
+    for q in gold:
+        t0 = time.perf_counter()
+        answer = answerer.answer(q.question)  # type: ignore[attr-defined]
+        results.append(judge_answer(q, answer, docs, time.perf_counter() - t0))
+    return results
+
+
+def summarize_answers(results: Iterable[AnswerResult]) -> dict[str, float]:
+    """Key-fact accuracy, citation support and abstention over a set of answer results.
+
+    - ``key_facts``: share of answerable questions whose answer holds every key fact;
+    - ``key_fact_recall``: mean share of key facts found (answerable questions);
+    - ``supported``: share of answerable questions with a cited passage covering gold evidence;
+    - ``declined_answerable``: share of answerable questions wrongly declined;
+    - ``declined_unanswerable``: abstention recall (share of unanswerable questions declined);
+    - ``abstention_precision``: share of declines that were right.
+    """
+    results = list(results)
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    declined = [r for r in results if r.abstained]
+    out: dict[str, float] = {"questions": float(len(results)), "answerable": float(len(answerable))}
+    if answerable:
+        out["key_facts"] = statistics.fmean(r.all_facts for r in answerable)
+        out["key_fact_recall"] = statistics.fmean(
+            (r.key_facts_found / r.key_facts_total if r.key_facts_total else 1.0) * (not r.abstained)
+            for r in answerable
+        )
+        out["supported"] = statistics.fmean(r.supported for r in answerable)
+        out["declined_answerable"] = statistics.fmean(r.abstained for r in answerable)
+    if unanswerable:
+        out["unanswerable"] = float(len(unanswerable))
+        out["declined_unanswerable"] = statistics.fmean(r.abstained for r in unanswerable)
+    if declined:
+        out["abstention_precision"] = statistics.fmean(not r.answerable for r in declined)
+    out["number_failures"] = float(sum(r.number_failures for r in results))
+    secs = sorted(r.seconds for r in results)
+    if secs:
+        out["p50_ms"] = 1000 * secs[len(secs) // 2]
+        out["p95_ms"] = 1000 * secs[min(len(secs) - 1, math.ceil(0.95 * len(secs)) - 1)]
+    return out

@@ -247,7 +247,7 @@ def _select_one(
     for i, hit in enumerate(hits):
         context = hit.chunk.title + " " + " ".join(hit.chunk.section_path)
         for start, text in passage_sentences(hit):
-            key = re.sub(r"\s+", "", text)
+            key = hit.chunk.doc + re.sub(r"\s+", "", text)  # the same sentence in two plans is two facts
             if key in seen:
                 continue
             seen.add(key)

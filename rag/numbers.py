@@ -20,7 +20,7 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _MULTIPLIERS = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2}
 # Arabic numbers with an optional 万/亿 multiplier and % / ‰ / 个百分点.
 _ARABIC = re.compile(
-    r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万亿|亿|万|千)?\s*(%|‰|个百分点)?"
+    r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:余|多)?(万亿|亿|万|千)?\s*(%|‰|个百分点)?"
 )
 # Chinese numerals followed by a counter word: 七个帮扶, 两项补贴, 三年, 十二所.
 _CN_COUNT = re.compile(

@@ -90,3 +90,33 @@ def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stderr
     assert "索引已建立" in done.stdout
     return path
+
+
+class ScriptedLLM:
+    """A chat model that replays scripted replies (or raises) and records the messages it got."""
+
+    name = "scripted"
+
+    def __init__(self, *replies: str | Exception) -> None:
+        self.replies = list(replies)
+        self.calls: list[list[dict[str, str]]] = []
+
+    def chat(self, messages: list[dict[str, str]], stream: bool = True):  # type: ignore[no-untyped-def]
+        self.calls.append(messages)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        for i in range(0, len(reply), 7):  # stream in small pieces, as a server does
+            yield reply[i : i + 7]
+
+
+@pytest.fixture(scope="session")
+def fake_answerer(fake_index_dir: Path):  # type: ignore[no-untyped-def]
+    """An extractive answerer over the real corpus with the keyword embedder (fast, deterministic)."""
+    from rag.answer import Answerer
+    from rag.index import Index
+    from rag.retrieve import make_retriever
+
+    embedder = KeywordEmbedder()
+    index = Index.load(fake_index_dir, embedder.name)
+    return Answerer(index, make_retriever(index, embedder))
