@@ -19,14 +19,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from rag.chunking import row_statement
 from rag.errors import LLMError, PlanqaError
 from rag.extractive import Selection, idf_weights, select
 from rag.index import Index
+from rag.llm import DraftAnswer, PromptInput, parse_reply
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
 from rag.numbers import unsupported
 from rag.retrieve import Retriever, check_question
@@ -70,8 +72,6 @@ class Answerer:
     per_doc: int = 6
     llm_passages: int = 6  # passages put in an LLM prompt
     min_coverage: float = 0.6  # chosen on evals/gold.jsonl: 0.5–0.6 keep every key fact, 0.65 starts to decline answerable questions
-    _weight: Any = field(default=None, repr=False)
-    _position: dict[str, int] | None = field(default=None, repr=False)
 
     # -- retrieval ---------------------------------------------------------
 
@@ -108,24 +108,20 @@ class Answerer:
         question = check_question(question)
         got = self.retrieve(question, filters)
         if got.scope.missing or not got.hits:
-            answer = self.declined(question, got.hits, got.scope.missing or "没有检索到相关段落。")
+            answer = declined_answer(question, got.hits, got.scope.missing or "没有检索到相关段落。")
             yield Event("final", answer.text, answer)
             return
         if self.llm is None:
-            answer = verify(self.extractive(question, got))
+            answer = self.extractive(question, got)
             yield Event("final", answer.text, answer)
             return
-        from rag.llm import answer_with_llm
-
+        hits = got.hits[: self.llm_passages]
         try:
-            final: Answer | None = None
-            for event in answer_with_llm(self.llm, question, got.hits[: self.llm_passages]):
-                if event.kind == "final":
-                    final = event.answer
-                else:
-                    yield event
-            assert final is not None
-            answer = final
+            parts: list[str] = []
+            for piece in self.llm.chat(PromptInput.from_hits(question, hits).messages(), stream=True):
+                parts.append(piece)
+                yield Event("delta", piece)
+            answer = draft_answer(question, parse_reply("".join(parts), len(hits)), hits, self.llm.name)
             abstained_by_model = answer.abstained
             answer = verify(answer)
             if answer.abstained and not abstained_by_model:
@@ -141,6 +137,7 @@ class Answerer:
         yield Event("final", answer.text, answer)
 
     def extractive(self, question: str, got: Retrieved) -> Answer:
+        """The embedded answer (also the fallback when an LLM fails), verified like any other."""
         sel = select(
             question,
             got.hits,
@@ -149,19 +146,34 @@ class Answerer:
             self.min_coverage,
             following=self.following,
             box_of=self.box_of,
-            doc_years={f: m.year for f, m in self.index.metas.items() if m.kind == "annual_work_points" and m.year},
+            doc_years=self._doc_years,
         )
-        return selection_answer(question, got.hits, sel, got.scope)
+        return verify(selection_answer(question, got.hits, sel, got.scope))
 
-    def declined(self, question: str, hits: Sequence[Hit], reason: str) -> Answer:
-        return declined_answer(question, hits, reason)
+    # -- lookups over the loaded index, built once on first use --------------
+
+    @cached_property
+    def _doc_years(self) -> dict[str, int]:
+        """The year of each annual document (work points)."""
+        return {f: m.year for f, m in self.index.metas.items() if m.kind == "annual_work_points" and m.year}
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {c.chunk_id: i for i, c in enumerate(self.index.chunks)}
+
+    @cached_property
+    def _boxes(self) -> dict[tuple[str, tuple[str, ...]], Chunk]:
+        """Whole-专栏 chunks by (document, section path)."""
+        return {(c.doc, tuple(c.section_path)): c for c in self.index.chunks if c.kind == "box"}
+
+    @cached_property
+    def _idf(self) -> Callable[[str], float]:
+        return idf_weights(self.index.doc_freq, len(self.index))
 
     def following(self, chunk: Chunk) -> list[Chunk]:
         """The passages after ``chunk`` in the same section, in order."""
-        if self._position is None:
-            self._position = {c.chunk_id: i for i, c in enumerate(self.index.chunks)}
         out = []
-        for c in self.index.chunks[self._position[chunk.chunk_id] + 1 :]:
+        for c in self.index.chunks[self._positions[chunk.chunk_id] + 1 :]:
             if c.doc != chunk.doc or c.section_path != chunk.section_path:
                 break
             if c.kind == "text":
@@ -173,16 +185,10 @@ class Answerer:
         depth = next((i for i, p in enumerate(chunk.section_path) if p.startswith("专栏")), None)
         if depth is None:
             return None
-        path = chunk.section_path[: depth + 1]
-        for c in self.index.chunks:
-            if c.kind == "box" and c.doc == chunk.doc and c.section_path == path:
-                return c
-        return None
+        return self._boxes.get((chunk.doc, tuple(chunk.section_path[: depth + 1])))
 
     def weight(self, term: str) -> float:
-        if self._weight is None:
-            self._weight = idf_weights(self.index.doc_freq, len(self.index))
-        return float(self._weight(term))
+        return self._idf(term)
 
 
 def declined_answer(question: str, hits: Sequence[Hit], reason: str, backend: str = "extractive") -> Answer:
@@ -191,6 +197,15 @@ def declined_answer(question: str, hits: Sequence[Hit], reason: str, backend: st
         text += "以下是最接近的段落，仅供参考。"
     cites = [Citation(n, h.chunk) for n, h in enumerate(hits[:3], start=1)]
     return Answer(question, [Claim(text, [])], cites, abstained=True, backend=backend)
+
+
+def draft_answer(question: str, draft: DraftAnswer, hits: Sequence[Hit], backend: str) -> Answer:
+    """An LLM's parsed reply as an answer citing ``hits`` by their prompt numbers (not yet verified)."""
+    if draft.abstained:
+        return declined_answer(question, hits, "", backend)
+    citations = [Citation(n, h.chunk) for n, h in enumerate(hits, start=1)]
+    claims = [Claim(s.text, s.citations) for s in draft.sentences]
+    return Answer(question, claims, citations, backend=backend)
 
 
 def selection_answer(question: str, hits: Sequence[Hit], sel: Selection, scope: Scope) -> Answer:

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.chunking import row_statement, split_sentences
 from rag.models import Chunk, Hit
@@ -102,9 +103,8 @@ def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
     return out
 
 
-def passage_sentences(hit: Hit) -> list[tuple[int, str]]:
+def passage_sentences(chunk: Chunk) -> list[tuple[int, str]]:
     """(offset, sentence) pairs of one passage; a table row is one sentence."""
-    chunk = hit.chunk
     if chunk.kind == "table_row":
         return [(0, row_statement(chunk.text))]
     if chunk.kind == "table":
@@ -150,6 +150,17 @@ def answers_when(sentence: str) -> bool:
     return bool(_HAS_TIME.search(normalize(sentence)))
 
 
+@lru_cache(maxsize=256)
+def asked_unit(question: str) -> re.Pattern[str] | None:
+    """A figure in the unit the question asks for (多少张 → a number followed by 张), or None when it names none."""
+    unit = _ASKED_UNIT.search(normalize(question))
+    if not unit:
+        return None
+    units = f"(?:{unit.group(1)})?" if unit.group(1) else ""
+    units += f"(?:{_UNIT_CLASSES.get(unit.group(2), unit.group(2))})"
+    return re.compile(rf"\d\s*(?:万|亿)?{units}|[一二两三四五六七八九十百千]+{units}")
+
+
 def answers_number(
     question: str, sentence: str, target_years: Sequence[int], implicit_year: int | None = None
 ) -> bool:
@@ -162,12 +173,9 @@ def answers_number(
     s = normalize(sentence)
     if not _HAS_NUMBER.search(s):
         return False
-    unit = _ASKED_UNIT.search(normalize(question))
-    if unit:
-        units = f"(?:{unit.group(1)})?" if unit.group(1) else ""
-        units += f"(?:{_UNIT_CLASSES.get(unit.group(2), unit.group(2))})"
-        if not re.search(rf"\d\s*(?:万|亿)?{units}|[一二两三四五六七八九十百千]+{units}", s):
-            return False
+    unit = asked_unit(question)
+    if unit and not unit.search(s):
+        return False
     years = stated_years(s, implicit_year)
     return not (target_years and years and not years & set(target_years))
 
@@ -246,7 +254,7 @@ def _select_one(
     cands: list[Sentence] = []
     for i, hit in enumerate(hits):
         context = hit.chunk.title + " " + " ".join(hit.chunk.section_path)
-        for start, text in passage_sentences(hit):
+        for start, text in passage_sentences(hit.chunk):
             key = hit.chunk.doc + re.sub(r"\s+", "", text)  # the same sentence in two plans is two facts
             if key in seen:
                 continue
@@ -265,12 +273,12 @@ def _select_one(
             cands.append(Sentence(hit.chunk, start, text, cov, cov + rank_bonus + number_bonus))
     # Passages from a document the question names need a little less evidence.
     floor = min_coverage * (0.8 if scope.gather and len(scope.docs) > 1 else 1.0)
+    if _ASKS_LIST.search(question) and not wants_number and not scope.gather:
+        listed = _list_answer(hits, terms, weight, floor, following, box_of)
+        if listed:
+            return Selection(tuple(listed))
     good = sorted((c for c in cands if c.coverage >= floor), key=lambda c: -c.score)
     if not good:
-        if _ASKS_LIST.search(question) and not wants_number and not scope.gather:
-            listed = _list_answer(question, hits, terms, weight, floor, following, box_of)
-            if listed:
-                return Selection(tuple(listed))
         return Selection((), "检索到的段落没有直接回答这个问题。")
     if scope.gather:  # the best sentence of each document, and any close to it
         per_doc: dict[str, list[Sentence]] = {}
@@ -280,17 +288,12 @@ def _select_one(
                 top.append(c)
         firsts = sorted(per_doc.values(), key=lambda v: -v[0].score)
         return Selection(tuple(c for v in firsts[:max_sentences] for c in v))
-    if _ASKS_LIST.search(question) and not wants_number:
-        listed = _list_answer(question, hits, terms, weight, floor, following, box_of)
-        if listed:
-            return Selection(tuple(listed))
     best = good[0]
     chosen = [c for c in good if c.score >= keep_ratio * best.score][:max_sentences]
     return Selection(tuple(chosen))
 
 
 def _list_answer(
-    question: str,
     hits: Sequence[Hit],
     terms: Sequence[str],
     weight: Callable[[str], float],

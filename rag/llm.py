@@ -9,6 +9,8 @@ The model answers in plain Chinese with [n] markers after each sentence,
 which streams well and which small local models follow more reliably than
 JSON. :func:`parse_reply` turns that into a :class:`DraftAnswer` (pydantic):
 sentences with the passage numbers they cite, markers out of range dropped.
+:mod:`rag.answer` turns the draft into an :class:`~rag.models.Answer` and
+verifies it.
 
 Backends implement :class:`ChatModel` (``chat(messages, stream) -> Iterator[str]``):
 
@@ -33,7 +35,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.errors import ConfigError, LLMError
-from rag.models import Answer, Citation, Claim, Hit
+from rag.models import Hit
 
 SYSTEM_PROMPT = (
     "你是民政业务资料问答助手。只根据用户消息中“资料”JSON数组里的段落回答问题。\n"
@@ -117,35 +119,10 @@ def parse_reply(reply: str, n_passages: int) -> DraftAnswer:
     return DraftAnswer(sentences=sentences)
 
 
-def draft_to_answer(question: str, draft: DraftAnswer, hits: Sequence[Hit], backend: str) -> Answer:
-    citations = [Citation(n, h.chunk) for n, h in enumerate(hits, start=1)]
-    if draft.abstained:
-        from rag.answer import declined_answer
-
-        return declined_answer(question, hits, "", backend)
-    claims = [Claim(s.text, s.citations) for s in draft.sentences]
-    return Answer(question, claims, citations, backend=backend)
-
-
 class ChatModel(Protocol):
     name: str
 
     def chat(self, messages: list[dict[str, str]], stream: bool = True) -> Iterator[str]: ...
-
-
-def answer_with_llm(llm: ChatModel, question: str, hits: Sequence[Hit]) -> Iterator[Any]:
-    """Stream the model's text (``delta`` events), then the parsed answer (``final``)."""
-    from rag.answer import Event
-
-    prompt = PromptInput.from_hits(question, hits)
-    parts: list[str] = []
-    for piece in llm.chat(prompt.messages(), stream=True):
-        parts.append(piece)
-        yield Event("delta", piece)
-    reply = "".join(parts)
-    draft = parse_reply(reply, len(hits))
-    answer = draft_to_answer(question, draft, hits, llm.name)
-    yield Event("final", answer.text, answer)
 
 
 # ---------------------------------------------------------------------------
