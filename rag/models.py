@@ -133,6 +133,16 @@ class Chunk:
             "text": self.text,
         }
 
+    def ref_json(self) -> dict[str, object]:
+        """Where a passage is and what it says: the fields every hit and citation carries."""
+        return {
+            "chunk_id": self.chunk_id,
+            "doc": self.doc,
+            "title": self.title,
+            "section_path": self.section_path,
+            "text": self.text,
+        }
+
     @classmethod
     def from_json(cls, d: dict[str, object]) -> Chunk:
         return cls(
@@ -156,15 +166,7 @@ class Hit:
     source: str = ""  # which retriever produced the score: bm25, dense, hybrid, rerank
 
     def to_json(self) -> dict[str, object]:
-        c = self.chunk
-        return {
-            "chunk_id": c.chunk_id,
-            "doc": c.doc,
-            "title": c.title,
-            "section_path": c.section_path,
-            "text": c.text,
-            "score": round(float(self.score), 6),
-        }
+        return {**self.chunk.ref_json(), "score": round(float(self.score), 6)}
 
 
 @dataclass(frozen=True)
@@ -209,16 +211,7 @@ class Citation:
         return section_label(self.chunk.title, self.chunk.section_path)
 
     def to_json(self) -> dict[str, object]:
-        c = self.chunk
-        return {
-            "n": self.n,
-            "chunk_id": c.chunk_id,
-            "doc": c.doc,
-            "title": c.title,
-            "section_path": c.section_path,
-            "label": self.label,
-            "text": c.text,
-        }
+        return {"n": self.n, "label": self.label, **self.chunk.ref_json()}
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 
 import rag.embed
 from rag.cli import main
-from tests.conftest import CORPUS, KeywordEmbedder, run_cli
+from tests.conftest import CORPUS, KeywordEmbedder, run_cli, write_questions
 
 
 def test_help_lists_commands():
@@ -27,11 +27,7 @@ def test_index_then_batch_retrieve_json(tmp_path, capsys, fake_model):
     index = str(tmp_path / "idx")
     assert main(["index", "--corpus", str(CORPUS), "--index", index]) == 0
     assert "索引已建立" in capsys.readouterr().out
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        '{"id": "a", "question": "社会工作专业人才总量"}\n{"id": "b", "question": "婚姻登记省内通办"}\n',
-        encoding="utf-8",
-    )
+    questions = write_questions(tmp_path / "q.jsonl", {"a": "社会工作专业人才总量", "b": "婚姻登记省内通办"})
     assert main(["retrieve", "--json", "--questions", str(questions), "--k", "3", "--index", index]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [x["id"] for x in lines] == ["a", "b"]
@@ -68,9 +64,17 @@ def test_errors_are_chinese_and_exit_non_zero(tmp_path, capsys, fake_model):
     bad.write_text('{"id": "x"}\n', encoding="utf-8")
     assert main(["retrieve", "--questions", str(bad), "--index", index]) == 1
     assert "第 1 行格式错误" in capsys.readouterr().err
-    mixed = tmp_path / "mixed.jsonl"
-    mixed.write_text('{"id": "e", "question": ""}\n{"id": "ok", "question": "低保"}\n', encoding="utf-8")
+    mixed = write_questions(tmp_path / "mixed.jsonl", {"e": "", "ok": "低保"})
     assert main(["retrieve", "--json", "--questions", str(mixed), "--index", index]) == 1
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert rows[0] == {"id": "e", "hits": [], "error": "问题不能为空，请输入要查询的内容。"}
     assert rows[1]["hits"]
+    # ask shares the batch loop and the --doc check with retrieve
+    assert main(["ask", "低保", "--doc", "nope.txt", "--index", index]) == 2
+    assert "nope.txt" in capsys.readouterr().err
+    assert main(["ask", "--json", "--questions", str(mixed), "--index", index]) == 1
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rows[0] == {
+        "id": "e", "answer": "", "abstained": True, "citations": [], "error": "问题不能为空，请输入要查询的内容。"
+    }
+    assert set(rows[1]) == {"id", "answer", "abstained", "citations", "notices"}
