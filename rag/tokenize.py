@@ -33,7 +33,8 @@ def _tokenizer() -> Any:
 
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
-    tk.load_userdict(str(USER_DICT))
+    with USER_DICT.open("rb") as f:  # jieba leaves a path it opens unclosed
+        tk.load_userdict(f)
     return tk
 
 

@@ -8,6 +8,7 @@ is built once per test session.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -71,6 +72,13 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("fake-index") / "default"
     build_index(CORPUS, path, KeywordEmbedder())
+    return path
+
+
+def write_questions(path: Path, questions: dict[str, str]) -> Path:
+    """A ``--questions`` file: one {"id", "question"} per line."""
+    lines = (json.dumps({"id": i, "question": q}, ensure_ascii=False) for i, q in questions.items())
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 

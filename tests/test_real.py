@@ -11,7 +11,7 @@ from rag.errors import IndexMismatchError
 from rag.evaluate import load_gold, run_retrieval, summarize
 from rag.index import Index, build_index
 from rag.retrieve import make_retriever
-from tests.conftest import CORPUS, GOLD, run_cli
+from tests.conftest import CORPUS, GOLD, run_cli, write_questions
 
 pytestmark = pytest.mark.real
 
@@ -39,11 +39,9 @@ def test_gold_retrieval_quality_does_not_drop(real, corpus_docs):
 
 
 def test_cli_batch_retrieve_on_the_real_index(real_index_dir, tmp_path):
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        '{"id": "beds", "question": "公办养老机构护理型床位占比要达到多少？"}\n'
-        '{"id": "2023", "question": "2023年特困人员供养机构护理型床位占比"}\n',
-        encoding="utf-8",
+    questions = write_questions(
+        tmp_path / "q.jsonl",
+        {"beds": "公办养老机构护理型床位占比要达到多少？", "2023": "2023年特困人员供养机构护理型床位占比"},
     )
     done = run_cli(
         "retrieve", "--json", "--questions", str(questions), "--k", "5", "--index", str(real_index_dir), "--no-build"
@@ -101,11 +99,8 @@ def test_cited_answer_quality_does_not_drop(real, corpus_docs):
 
 
 def test_cli_ask_batch(real_index_dir, tmp_path):
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        '{"id": "a", "question": "舒兰十四五期末每千名老人养老床位数目标"}\n'
-        '{"id": "b", "question": "辽宁省的低保标准是多少"}\n',
-        encoding="utf-8",
+    questions = write_questions(
+        tmp_path / "q.jsonl", {"a": "舒兰十四五期末每千名老人养老床位数目标", "b": "辽宁省的低保标准是多少"}
     )
     done = run_cli(
         "ask", "--json", "--questions", str(questions), "--corpus", str(CORPUS), "--index", str(real_index_dir)

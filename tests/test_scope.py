@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.models import DocMeta
+from rag.ingest import load_manifest
 from rag.scope import question_scope
+from tests.conftest import CORPUS
 
-METAS = {
-    "jilin_province_14th_fyp_2021.txt": DocMeta(
-        file="jilin_province_14th_fyp_2021.txt", title="吉林省民政事业发展“十四五”规划", date="2021-10",
-        jurisdiction="吉林省", level="province", kind="five_year_plan", period="2021-2025",
-    ),
-    "jilin_work_points_2021.txt": DocMeta(
-        file="jilin_work_points_2021.txt", title="2021年全省民政工作要点", date="2021-02-03",
-        jurisdiction="吉林省", level="province", kind="annual_work_points", period="2021",
-    ),
-    "jilin_work_points_2023.txt": DocMeta(
-        file="jilin_work_points_2023.txt", title="2023年全省民政工作要点", date="2023-02-01",
-        jurisdiction="吉林省", level="province", kind="annual_work_points", period="2023",
-    ),
-    "jilin_work_points_2025.txt": DocMeta(
-        file="jilin_work_points_2025.txt", title="2025年全省民政工作要点", date="2025-02-08",
-        jurisdiction="吉林省", level="province", kind="annual_work_points", period="2025",
-    ),
-    "shulan_city_14th_fyp_2021.txt": DocMeta(
-        file="shulan_city_14th_fyp_2021.txt", title="舒兰市民政事业发展“十四五”规划", date="2021-12-28",
-        jurisdiction="舒兰市", level="county", kind="five_year_plan", period="2021-2025",
-    ),
-}
-PROV, WP21, WP23, WP25, SHULAN = METAS
+METAS = load_manifest(CORPUS)  # the five documents' metadata, as the index holds it
+PROV, WP21, WP23, WP25, SHULAN = sorted(METAS)
 
 
 @pytest.mark.parametrize(
