@@ -139,6 +139,38 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def _norm_same_length(text: str) -> str:
+    """NFKC and lower case character by character, keeping offsets (a character that
+    would change length, such as …, is kept as it is)."""
+    out = []
+    for ch in text:
+        n = unicodedata.normalize("NFKC", ch).lower()
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+def matched_spans(question: str, text: str) -> list[tuple[int, int]]:
+    """Where ``text`` contains the question's content words (or their full forms:
+    低保 → 最低生活保障): sorted, merged ``(start, end)`` offsets, for highlighting."""
+    hay = _norm_same_length(text)
+    spans: list[tuple[int, int]] = []
+    for term in content_terms(question):
+        for form in (term, *ABBREVIATIONS.get(term, ())):
+            if len(form) < 2 and not form.isdigit():
+                continue  # a single character (省, 县) would light up half the passage
+            start = hay.find(form)
+            while start >= 0:
+                spans.append((start, start + len(form)))
+                start = hay.find(form, start + len(form))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def stated_years(sentence: str, implicit: int | None = None) -> set[int]:
     """The years a sentence speaks for: those it names, else its work points' year."""
     years = {int(y) for y in _YEAR.findall(normalize(sentence))}

@@ -7,9 +7,14 @@ PLANQA_LLM_MODEL           model name the endpoint serves, e.g. qwen2.5-7b-instr
 PLANQA_LLM_API_KEY         key for the endpoint (OPENAI_API_KEY is read too)
 PLANQA_LLM_TIMEOUT         seconds to wait for the model's reply (default 60)
 PLANQA_GGUF_MODEL          path of a local .gguf file (backend gguf)
+PLANQA_HOST                interface the web chat binds to (default 127.0.0.1)
+PLANQA_PORT                port of the web chat (default 7860)
+PLANQA_UI_USER             login name for the web chat (with PLANQA_UI_PASSWORD)
+PLANQA_UI_PASSWORD         login password; required to bind other interfaces
 =========================  ====================================================
 
-The key is never logged or shown: :meth:`Settings.describe` masks it.
+The key and the password are never logged or shown: :meth:`Settings.describe`
+leaves them out.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rag.errors import ConfigError
 
@@ -33,6 +38,10 @@ class Settings(BaseModel):
     llm_api_key: str = ""
     llm_timeout: float = 60.0
     gguf_model: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=1, le=65535)
+    ui_user: str = ""
+    ui_password: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -44,6 +53,10 @@ class Settings(BaseModel):
             "llm_api_key": env.get("PLANQA_LLM_API_KEY", env.get("OPENAI_API_KEY", "")),
             "llm_timeout": env.get("PLANQA_LLM_TIMEOUT", "60"),
             "gguf_model": env.get("PLANQA_GGUF_MODEL", ""),
+            "host": env.get("PLANQA_HOST", "127.0.0.1"),
+            "port": env.get("PLANQA_PORT", "7860"),
+            "ui_user": env.get("PLANQA_UI_USER", ""),
+            "ui_password": env.get("PLANQA_UI_PASSWORD", ""),
         }
         raw.update({k: v for k, v in overrides.items() if v is not None})
         try:
@@ -58,6 +71,22 @@ class Settings(BaseModel):
         if self.backend == "gguf":
             return f"本地模型 {os.path.basename(self.gguf_model)}"
         return "摘录式回答（内置，无需大模型）"
+
+    def available_backends(self) -> list[Backend]:
+        """The backends these settings can run: extractive always, an LLM when it is configured."""
+        out: list[Backend] = ["extractive"]
+        if self.llm_base_url and self.llm_model:
+            out.append("openai")
+        if self.gguf_model:
+            out.append("gguf")
+        return out
+
+    @property
+    def login(self) -> tuple[str, str] | None:
+        """(user, password) for the web chat, or None when no login is configured."""
+        if self.ui_user and self.ui_password:
+            return self.ui_user, self.ui_password
+        return None
 
 
 def make_llm(settings: Settings) -> Any:
