@@ -291,6 +291,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# serve
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.settings import Settings
+    from ui.app import serve
+
+    settings = Settings.from_env(host=args.host, port=args.port)
+    serve(Path(args.corpus), Path(args.index), settings, Path(args.reports))
+    return 0
+
+
+# ---------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -336,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     filter_args(p)
     p.add_argument("--no-build", action="store_true", help="索引缺失或过期时报错，不自动建立")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="启动网页问答（默认 http://127.0.0.1:7860）")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录（默认 corpus/）")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="索引目录（默认 indexes/default；缺失时自动建立）")
+    p.add_argument("--host", default=None, help="绑定地址（默认 127.0.0.1；其他地址须设置登录账号）")
+    p.add_argument("--port", type=int, default=None, help="端口（默认 7860，或 PLANQA_PORT）")
+    p.add_argument("--reports", default="evals/reports", help="评测报告目录（评测报告页显示其中最新的一份）")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="在标准问题集上评测检索与回答")
     common(p)

@@ -1,0 +1,315 @@
+"""The web chat (Gradio): a thin adapter over :mod:`rag`.
+
+Three tabs: 问答 (questions with cited answers, filters, example questions,
+backend choice), 规划对照检查 (a county draft against the provincial plan)
+and 评测报告 (the latest ``planqa eval`` report). Every handler turns domain
+errors into a Chinese message in the page and logs anything else; no
+traceback reaches a user.
+
+Run it with ``planqa serve`` (or ``python -m ui.app``). It binds to
+127.0.0.1 unless ``PLANQA_HOST`` says otherwise, and then only with a login
+(``PLANQA_UI_USER`` / ``PLANQA_UI_PASSWORD``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ConfigError, PlanqaError
+from rag.settings import Settings
+from ui.render import CSS, preview, render_answer, render_error, render_pending, render_streaming
+from ui.service import LEVELS, Service, backend_choices, latest_report
+
+log = logging.getLogger("planqa.ui")
+
+INTERNAL_ERROR = "系统内部错误，本次操作未完成（详细信息已写入服务器日志）。请稍后重试或联系管理员。"
+EXAMPLES = [
+    "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？",
+    "2023年对生活不能自理的特困老人，集中供养率要达到多少？",
+    "专栏3 养老服务保障及提升工程包括哪些项目？",
+    "到2025年每个城市社区至少配备几名持证社工？",
+    "2025年全省民政工作要点对社区养老服务提出了什么要求？",
+]
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.ingest.MAX_FILE_BYTES)
+Message = dict[str, Any]
+
+
+def check_bind(settings: Settings) -> None:
+    """Refuse to serve other machines without a login."""
+    if settings.host not in LOOPBACK and settings.login is None:
+        raise ConfigError(
+            f"网页要绑定到 {settings.host}（可被其他计算机访问），必须先设置登录账号："
+            "PLANQA_UI_USER 和 PLANQA_UI_PASSWORD。",
+            f"refusing to bind {settings.host} without a login",
+        )
+
+
+# -- handlers (plain functions of the page's values, tested without a browser) ---------
+
+
+def respond(
+    service: Service,
+    question: str,
+    history: list[Message] | None,
+    docs: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    years: Sequence[Any] = (),
+    backend: str | None = "extractive",
+) -> Iterator[tuple[str, list[Message]]]:
+    """Yield (input box, chat) as the answer arrives.
+
+    The input box is cleared only once an answer is shown: after an error the
+    question stays there to be corrected.
+    """
+    history = list(history or [])
+    question = question or ""
+    if not question.strip():
+        yield question, [*history, {"role": "assistant", "content": render_error("问题不能为空，请输入要查询的内容。")}]
+        return
+    history.append({"role": "user", "content": preview(question, 400)})
+    history.append({"role": "assistant", "content": render_pending()})
+    yield question, list(history)
+    streamed: list[str] = []
+    notices: list[str] = []
+    try:
+        filters = service.filters(docs, levels, years)
+        for event in service.stream(question, filters, backend or "extractive"):
+            if event.kind == "delta":
+                streamed.append(event.text)
+                history[-1] = {"role": "assistant", "content": render_streaming("".join(streamed), notices)}
+                yield question, list(history)
+            elif event.kind == "notice":
+                notices.append(event.text)
+            elif event.kind == "final" and event.answer is not None:
+                history[-1] = {"role": "assistant", "content": render_answer(event.answer)}
+                yield "", list(history)
+    except PlanqaError as exc:
+        log.info("question refused: %s", exc.detail)
+        history[-1] = {"role": "assistant", "content": render_error(exc.message)}
+        yield question, list(history)
+    except Exception:  # noqa: BLE001 - a user sees a message, the log gets the traceback
+        log.exception("answering failed")
+        history[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
+        yield question, list(history)
+
+
+def run_check(service: Service, upload: str | None, county_file: str | None, province_file: str | None) -> tuple[str, list[str]]:
+    """(report HTML, [Markdown file, HTML file]) for the plan-check tab."""
+    from rag.report import render_html, render_markdown
+
+    try:
+        check = service.check(Path(upload) if upload else None, county_file or "", province_file or "")
+    except PlanqaError as exc:
+        log.info("plan check refused: %s", exc.detail)
+        return render_error(exc.message), []
+    except Exception:  # noqa: BLE001
+        log.exception("plan check failed")
+        return render_error(INTERNAL_ERROR), []
+    out = Path(tempfile.mkdtemp(prefix="planqa-report-"))
+    md, page = out / "对照检查报告.md", out / "对照检查报告.html"
+    md.write_text(render_markdown(check), encoding="utf-8")
+    page.write_text(render_html(check), encoding="utf-8")
+    return render_html(check, fragment=True), [str(md), str(page)]
+
+
+def report_view(reports_dir: Path) -> tuple[str, list[str]]:
+    """(Markdown, plot paths) of the latest evaluation report, or how to make one."""
+    report = latest_report(reports_dir)
+    if report is None:
+        return f"还没有评测报告。运行 `planqa eval` 后，报告写在 `{reports_dir}/<时间>/`，刷新本页即可查看。", []
+    return f"**报告目录：** `{report.path}`\n\n{report.markdown}", [str(p) for p in report.images]
+
+
+# -- the page ------------------------------------------------------------------
+
+
+def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> Any:
+    import gradio as gr
+
+    docs = service.documents()
+    titles = [(m.title, m.file) for m in docs]
+    province_plans = [(m.title, m.file) for m in docs if m.level == "province" and m.kind == "five_year_plan"]
+    lower_plans = [(m.title, m.file) for m in docs if m.level in ("city", "county")]
+    choices = backend_choices(service)
+
+    with gr.Blocks(title="planqa 规划文件问答", delete_cache=(3600, 3600)) as demo:
+        gr.Markdown("## planqa · 民政规划文件问答与对照检查")
+        gr.Markdown(service.status(), elem_id="status")
+        with gr.Tab("问答", id="chat-tab"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        elem_id="chat", label="对话", height=560, sanitize_html=True,
+                        feedback_options=None, placeholder="请输入关于规划文件的问题，回答会注明出处（文件、章节、原文）。",
+                    )
+                    with gr.Row():
+                        box = gr.Textbox(
+                            elem_id="question", show_label=False, scale=5, lines=1, max_lines=6,
+                            placeholder="例如：公办养老机构护理型床位占比要达到多少？（Enter 发送）",
+                        )
+                        send = gr.Button("发送", variant="primary", elem_id="send", scale=1)
+                    examples = gr.Examples(EXAMPLES, inputs=[box], label="示例问题（点击即提问）")
+                with gr.Column(scale=1, min_width=240):
+                    gr.Markdown("#### 检索范围")
+                    doc_pick = gr.CheckboxGroup(titles, label="文档（不选则全部）", elem_id="filter-docs")
+                    level_pick = gr.CheckboxGroup(list(LEVELS), label="层级", elem_id="filter-levels")
+                    year_pick = gr.CheckboxGroup([str(y) for y in service.years()], label="发文年份", elem_id="filter-years")
+                    gr.Markdown("#### 回答方式")
+                    backend = gr.Radio(
+                        choices, value=choices[0][1] if choices else None, show_label=False, elem_id="backend",
+                        interactive=len(choices) > 1,
+                    )
+                    for name, reason in service.backend_errors.items():
+                        gr.Markdown(f"⚠ {name}：{reason}")
+                    clear = gr.Button("清空对话", size="sm")
+
+            def chat_turn(question: str, history: list[Message], d: list[str], lv: list[str], y: list[str], b: str) -> Iterator[Any]:
+                yield from respond(service, question, history, d, lv, y, b)
+
+            inputs = [box, chat, doc_pick, level_pick, year_pick, backend]
+            chat_events: dict[str, Any] = {"fn": chat_turn, "inputs": inputs, "outputs": [box, chat], "concurrency_limit": 8, "concurrency_id": "chat"}
+            box.submit(**chat_events, api_visibility="private")
+            send.click(**chat_events, api_visibility="private")
+            examples.load_input_event.then(**chat_events, api_visibility="private")
+            clear.click(lambda: ("", []), outputs=[box, chat], api_visibility="private")
+
+        with gr.Tab("规划对照检查", id="check-tab"):
+            gr.Markdown(
+                "上传县（市）规划草案（.docx / .pdf / .txt / .md，50 MB 以内），或从语料库中选择一篇县（市）规划，"
+                "与省级规划逐项对照：指标、文字目标、专栏工程、重点任务。"
+            )
+            with gr.Row():
+                upload = gr.File(
+                    label="上传草案", file_types=list(UPLOAD_TYPES), type="filepath", elem_id="check-upload"
+                )
+                with gr.Column():
+                    county_pick = gr.Dropdown(
+                        lower_plans, value=None, label="或选择语料库中的县（市）规划", elem_id="check-county"
+                    )
+                    province_pick = gr.Dropdown(
+                        province_plans, value=province_plans[0][1] if province_plans else None,
+                        label="上级（省级）规划", elem_id="check-province",
+                    )
+                    run = gr.Button("开始对照检查", variant="primary", elem_id="check-run")
+            report = gr.HTML(elem_id="check-report")
+            files = gr.File(label="下载报告（Markdown / HTML）", file_count="multiple", interactive=False)
+            run.click(
+                lambda u, c, p: run_check(service, u, c, p), inputs=[upload, county_pick, province_pick],
+                outputs=[report, files], concurrency_limit=1, concurrency_id="check", api_visibility="private",
+            )
+
+        with gr.Tab("评测报告", id="eval-tab"):
+            refresh = gr.Button("刷新", size="sm")
+            report_md = gr.Markdown(elem_id="eval-report")
+            plots = gr.Gallery(label="图表", columns=2, height="auto", elem_id="eval-plots")
+            refresh.click(lambda: report_view(reports_dir), outputs=[report_md, plots], api_visibility="private")
+            demo.load(lambda: report_view(reports_dir), outputs=[report_md, plots], api_visibility="private")
+
+        # for scripts (gradio_client): the same answers as JSON
+        def ask_json(question: str, docs: list[str] | None = None, levels: list[str] | None = None,
+                     years: list[int] | None = None, backend: str = "extractive") -> dict[str, Any]:
+            """Answer a question; returns {"answer", "abstained", "citations", "notices", ...} or {"error"}."""
+            try:
+                from rag.answer import Answer
+
+                final: Answer | None = None
+                for event in service.stream(question, service.filters(docs or (), levels or (), years or ()), backend):
+                    if event.kind == "final":
+                        final = event.answer
+                return final.to_json() if final else {"error": INTERNAL_ERROR}
+            except PlanqaError as exc:
+                return {"error": exc.message}
+            except Exception:  # noqa: BLE001
+                log.exception("api answer failed")
+                return {"error": INTERNAL_ERROR}
+
+        gr.api(ask_json, api_name="ask", concurrency_limit=8, concurrency_id="chat")
+    return demo
+
+
+UPLOAD_TYPES = (".docx", ".pdf", ".txt", ".md")
+
+
+def theme() -> Any:
+    """Gradio's default look with local fonts only (its default theme fetches Google Fonts)."""
+    import gradio as gr
+
+    cjk = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "sans-serif"]
+    return gr.themes.Default(font=cjk, font_mono=["Noto Sans Mono CJK SC", "monospace"])
+
+
+def serve(
+    corpus: Path,
+    index: Path,
+    settings: Settings | None = None,
+    reports: Path = Path("evals/reports"),
+    open_browser: bool | None = None,
+) -> None:
+    """Load everything, then serve the page until interrupted."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    settings = settings or Settings.from_env()
+    check_bind(settings)
+    print(f"正在载入模型和索引（{index}）……", file=sys.stderr, flush=True)
+    service = Service.load(corpus, index, settings)
+    if service.ready:
+        print(f"已载入，用时 {service.load_seconds:.1f} 秒。", file=sys.stderr, flush=True)
+    else:
+        print(f"错误：{service.load_error}（网页仍会打开并显示此信息）", file=sys.stderr, flush=True)
+    demo = build_app(service, reports)
+    demo.queue(default_concurrency_limit=4, max_size=256)
+    if open_browser is None:
+        open_browser = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=False,
+        auth=settings.login,
+        auth_message="planqa：请输入账号和密码",
+        max_file_size=MAX_UPLOAD,
+        show_error=False,
+        inbrowser=open_browser,
+        quiet=True,
+        footer_links=["api"],
+        allowed_paths=[str(reports.resolve())],  # the evaluation plots; nothing else on disk
+        theme=theme(),
+        css=CSS,
+        prevent_thread_lock=True,
+    )
+    print(f"planqa 网页已就绪：http://{settings.host}:{settings.port}  （Ctrl+C 退出）", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ui.app", description="planqa 网页问答")
+    parser.add_argument("--corpus", default=os.environ.get("PLANQA_CORPUS", "corpus"))
+    parser.add_argument("--index", default=os.environ.get("PLANQA_INDEX", "indexes/default"))
+    parser.add_argument("--host", default=None)
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--reports", default="evals/reports", help="评测报告目录")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("planqa").setLevel(logging.INFO)
+    try:
+        settings = Settings.from_env(host=args.host, port=args.port)
+        serve(Path(args.corpus), Path(args.index), settings, Path(args.reports))
+    except PlanqaError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

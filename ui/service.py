@@ -1,0 +1,215 @@
+"""What the web chat holds for its whole life: the index, the model and the answerers.
+
+Loaded once per process, before the page is served, and shared by every
+user. A failure to load (no corpus, an index from another model …) does not
+stop the server: the page opens and says what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.answer import Answerer, Event
+from rag.errors import PlanqaError, UnreadableFileError
+from rag.models import DocMeta, Filters
+from rag.settings import Backend, Settings, make_llm
+
+log = logging.getLogger("planqa.ui")
+
+LEVELS = {"省级": ("province",), "市县级": ("city", "county")}
+UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+WARM_UP_QUESTION = "公办养老机构护理型床位占比要达到多少？"
+
+
+class SerializedEmbedder:
+    """An embedder used by one thread at a time.
+
+    The default model runs in a C engine whose thread safety is not
+    documented; a query takes about 20 ms, so queueing them costs little.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self.name: str = inner.name
+        self.dim: int = inner.dim
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._inner.embed_query(text))
+
+    def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._inner.embed_documents(texts, progress=progress))
+
+
+def safe_upload_name(name: str) -> str:
+    """The last path component of an uploaded file's name, without characters a
+    file system or a shell would read specially ("../../x.txt" → "x.txt")."""
+    base = re.split(r"[\\/]", name)[-1].strip().lstrip(".")
+    base = re.sub(r"[\x00-\x1f<>:\"|?*]", "_", base)
+    return base[:120] or "upload.txt"
+
+
+@dataclass
+class Service:
+    settings: Settings
+    corpus: Path
+    index_path: Path
+    index: Any = None  # rag.index.Index once loaded
+    embedder: Any = None
+    answerers: dict[str, Answerer] = field(default_factory=dict)
+    backend_errors: dict[str, str] = field(default_factory=dict)
+    load_error: str = ""
+    load_seconds: float = 0.0
+
+    @classmethod
+    def load(cls, corpus: Path, index_path: Path, settings: Settings, embedder: Any = None) -> Service:
+        """Load the model and the index (building or updating it when needed) and warm them up."""
+        from rag.embed import get_embedder
+        from rag.index import open_index
+        from rag.retrieve import make_retriever
+
+        t0 = time.perf_counter()
+        service = cls(settings, corpus, index_path)
+        try:
+            service.embedder = SerializedEmbedder(embedder or get_embedder())
+            service.index = open_index(index_path, corpus, service.embedder, notify=lambda m: log.warning("%s", m))
+        except PlanqaError as exc:
+            log.error("cannot load the index: %s", exc.detail)
+            service.load_error = exc.message
+            if not (index_path / "manifest.json").exists() and "planqa index" not in exc.message:
+                service.load_error = (
+                    f"索引 {index_path} 不存在，也无法建立：{exc.message.rstrip('。')}。"
+                    "请检查语料目录（PLANQA_CORPUS）后运行 `planqa index`。"
+                )
+            return service
+        retriever = make_retriever(service.index, service.embedder)
+        for backend in settings.available_backends():
+            try:
+                llm = make_llm(settings.model_copy(update={"backend": backend}))
+            except PlanqaError as exc:
+                log.error("backend %s unavailable: %s", backend, exc.detail)
+                service.backend_errors[backend] = exc.message
+                continue
+            service.answerers[backend] = Answerer(service.index, retriever, llm=llm)
+        service.answerers["extractive"].answer(WARM_UP_QUESTION)  # jieba, idf tables, first query
+        service.load_seconds = time.perf_counter() - t0
+        return service
+
+    # -- what the page shows ----------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self.index is not None and not self.load_error
+
+    def documents(self) -> list[DocMeta]:
+        return sorted(self.index.metas.values(), key=lambda m: m.file) if self.ready else []
+
+    def years(self) -> list[int]:
+        return sorted({m.year for m in self.documents() if m.year})
+
+    def backend_label(self, backend: str) -> str:
+        return self.settings.model_copy(update={"backend": backend}).describe()
+
+    def status(self) -> str:
+        """One line for the top of the page."""
+        if not self.ready:
+            return f"⚠ {self.load_error}"
+        docs = self.documents()
+        return f"已载入 {len(docs)} 篇文档、{len(self.index)} 个段落（索引 {self.index_path}）"
+
+    def filters(self, docs: Sequence[str] = (), levels: Sequence[str] = (), years: Sequence[Any] = ()) -> Filters:
+        """The page's filter widgets as :class:`rag.models.Filters` (nothing ticked: no filter)."""
+        level_names = tuple(name for label in levels for name in LEVELS.get(label, ()))
+        return Filters(docs=tuple(docs), levels=level_names, years=tuple(int(y) for y in years))
+
+    # -- answers -----------------------------------------------------------
+
+    def stream(self, question: str, filters: Filters, backend: str = "extractive") -> Iterator[Event]:
+        if not self.ready:
+            raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
+        answerer = self.answerers.get(backend)
+        if answerer is None:
+            reason = self.backend_errors.get(backend, "该回答方式未配置。")
+            raise PlanqaError(f"无法使用所选回答方式：{reason}", f"backend {backend} not available")
+        yield from answerer.stream(question, filters)
+
+    # -- plan check ----------------------------------------------------------
+
+    def corpus_path(self, file: str) -> Path:
+        """A corpus document by file name (only names the index holds)."""
+        if not self.ready or file not in self.index.metas:
+            raise UnreadableFileError(f"语料库中没有这个文件：{file}", f"not in corpus: {file}")
+        return self.corpus / file
+
+    def read_document(self, path: Path, meta: DocMeta | None = None) -> Any:
+        from rag.ingest import ingest_file
+
+        if path.suffix.lower() not in UPLOAD_SUFFIXES:
+            raise UnreadableFileError(
+                f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请上传 .docx、.pdf、.txt 或 .md 文件。",
+                f"unsupported upload {path.name}",
+            )
+        return ingest_file(path, meta)
+
+    def check(self, county: Path | None, county_file: str, province_file: str) -> Any:
+        """Check an uploaded draft (or a corpus document) against a corpus plan.
+
+        An upload is copied into a private temporary directory under a safe
+        name, read, and deleted with that directory.
+        """
+        from rag.compliance import check_plans
+
+        if not self.ready:
+            raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
+        if not province_file:
+            raise PlanqaError("请选择上级（省级）规划。", "no province plan chosen")
+        province = self.read_document(self.corpus_path(province_file), self.index.metas[province_file])
+        if county is not None:
+            with tempfile.TemporaryDirectory(prefix="planqa-upload-") as tmp:
+                local = Path(tmp) / safe_upload_name(county.name)
+                shutil.copyfile(county, local)
+                draft = self.read_document(local)
+        elif county_file:
+            draft = self.read_document(self.corpus_path(county_file), self.index.metas[county_file])
+        else:
+            raise PlanqaError("请上传县（市）规划草案，或从语料库中选择一篇规划。", "no county plan given")
+        return check_plans(draft, province, self.embedder, llm=None)
+
+
+# -- evaluation reports ----------------------------------------------------------
+
+
+@dataclass
+class Report:
+    path: Path
+    markdown: str
+    images: list[Path]
+
+
+def latest_report(reports_dir: Path) -> Report | None:
+    """The newest ``evals/reports/<timestamp>/`` holding a report.md, with its PNG plots."""
+    if not reports_dir.is_dir():
+        return None
+    runs = sorted((p for p in reports_dir.iterdir() if (p / "report.md").is_file()), key=lambda p: p.name)
+    if not runs:
+        return None
+    run = runs[-1]
+    return Report(run, (run / "report.md").read_text(encoding="utf-8"), sorted(run.glob("*.png")))
+
+
+def backend_choices(service: Service) -> list[tuple[str, Backend]]:
+    """(label, value) for the backend picker: what is configured and loaded."""
+    return [(service.backend_label(b), b) for b in service.settings.available_backends() if b in service.answerers]
