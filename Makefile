@@ -1,14 +1,16 @@
 # planqa — two commands on a fresh machine:
-#   make run    install, build the index if needed, answer a demo question with citations
-#   make test   install and run the whole test suite (what CI runs)
+#   make run    install, build the index if needed, open the web chat on http://127.0.0.1:7860
+#   make test   install (Python packages, and Debian's chromium + CJK fonts for the browser tests),
+#               then lint, type-check and run the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run index test clean
+.PHONY: install browser-deps run index ask test clean
 
 install: $(VENV)/.installed
 
@@ -19,14 +21,25 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
+# The browser tests drive Debian's chromium (Playwright's own browser download fails offline);
+# without a CJK font, Chinese renders as empty boxes.
+browser-deps:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }; }
+
 index: install
 	$(BIN)/planqa index
 
 run: index
+	$(BIN)/planqa serve
+
+ask: index
 	$(BIN)/planqa ask "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？"
 
-test: install
-	$(BIN)/ruff check rag tests
+test: install browser-deps
+	$(BIN)/ruff check rag ui tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
