@@ -128,3 +128,15 @@ def fake_answerer(fake_index_dir: Path):  # type: ignore[no-untyped-def]
     embedder = KeywordEmbedder()
     index = Index.load(fake_index_dir, embedder.name)
     return Answerer(index, make_retriever(index, embedder))
+
+
+PROVINCE_PLAN = "jilin_province_14th_fyp_2021.txt"
+SHULAN_PLAN = "shulan_city_14th_fyp_2021.txt"
+
+
+@pytest.fixture(scope="session")
+def shulan_check(corpus_docs: dict[str, Document]):  # type: ignore[no-untyped-def]
+    """The plan check of the real pair (Shulan against the provincial plan), keyword embedder."""
+    from rag.compliance import check_plans
+
+    return check_plans(corpus_docs[SHULAN_PLAN], corpus_docs[PROVINCE_PLAN], KeywordEmbedder())
