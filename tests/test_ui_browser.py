@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -100,45 +101,49 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def server(real_index_dir: Path, parrot: ThreadingHTTPServer, reports: Path) -> Iterator[dict[str, Any]]:
+@contextmanager
+def running_server(index: Path, env: dict[str, str], *args: str, log_name: str = "server") -> Iterator[dict[str, Any]]:
     """``planqa serve`` as a user starts it; yields its URL and when it said it was ready."""
     port = free_port()
-    env = {
-        **os.environ,
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **env}
+    env.pop("DISPLAY", None)
+    exe = Path(sys.executable).with_name("planqa")
+    cmd = [str(exe), "serve", "--corpus", str(CORPUS), "--index", str(index), "--port", str(port), *args]
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{log_name}.log"
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            ready_at = None
+            deadline = time.monotonic() + 180
+            assert proc.stdout is not None
+            while ready_at is None and time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                if "网页已就绪" in line:
+                    ready_at = time.monotonic()
+            if ready_at is None:
+                pytest.fail("the server did not start: " + log_path.read_text(encoding="utf-8")[-3000:])
+            yield {"url": f"http://127.0.0.1:{port}", "ready_at": ready_at}
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(real_index_dir: Path, parrot: ThreadingHTTPServer, reports: Path) -> Iterator[dict[str, Any]]:
+    """The app with the extractive answerer and, as a second backend, the parrot endpoint."""
+    llm = {
         "PLANQA_LLM_BASE_URL": f"http://127.0.0.1:{parrot.server_address[1]}/v1",
         "PLANQA_LLM_MODEL": "parrot",
         "PLANQA_LLM_TIMEOUT": "10",
-        "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    env.pop("DISPLAY", None)
-    exe = Path(sys.executable).with_name("planqa")
-    cmd = [str(exe), "serve", "--corpus", str(CORPUS), "--index", str(real_index_dir), "--port", str(port), "--reports", str(reports)]
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "server.log", "w", encoding="utf-8")  # noqa: SIM115 - open while the server runs
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-    ready_at = None
-    deadline = time.monotonic() + 180
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if "网页已就绪" in line:
-            ready_at = time.monotonic()
-            break
-    if ready_at is None:
-        proc.kill()
-        log.close()
-        pytest.fail("the server did not start: " + (ARTIFACTS / "server.log").read_text(encoding="utf-8")[-3000:])
-    yield {"url": f"http://127.0.0.1:{port}", "ready_at": ready_at}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+    with running_server(real_index_dir, llm, "--reports", str(reports)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
@@ -289,3 +294,52 @@ def test_api_answers_like_the_page(server):
     assert out["citations"][0]["doc"] == "jilin_work_points_2023.txt"
     assert out["citations"][0]["label"].startswith("《2023年全省民政工作要点》")
     assert client.predict("", api_name="/ask") == {"error": "问题不能为空，请输入要查询的内容。"}
+
+
+def test_several_users_at_once(server):
+    """Eight clients asking at the same time all get their own, correct answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    questions = {
+        QUESTION: "60%以上",
+        "舒兰十四五期末每千名老人养老床位数目标": "40张以上",
+        "辽宁省的低保标准是多少？": "文档中没有相关信息",
+    }
+
+    def one(q: str) -> tuple[str, str]:
+        return q, Client(server["url"], verbose=False).predict(q, api_name="/ask")["answer"]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, list(questions) * 8))
+    assert len(results) == 24
+    for q, answer in results:
+        assert questions[q] in answer
+
+
+def test_login_when_configured(browser, real_index_dir):
+    """With PLANQA_UI_USER/PASSWORD set, the page and the API need them."""
+    from gradio_client import Client
+
+    login = {"PLANQA_UI_USER": "minzheng", "PLANQA_UI_PASSWORD": "jilin-2025"}
+    with running_server(real_index_dir, login, log_name="server-login") as srv:
+        page = browser.new_page(locale="zh-CN")
+        page.goto(srv["url"])
+        page.get_by_text("planqa：请输入账号和密码").wait_for()
+        assert page.locator("#question").count() == 0
+        page.get_by_label("用户名").fill("minzheng")
+        page.get_by_label("密码").fill("wrong")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("凭据不正确").wait_for()
+        assert page.locator("#question").count() == 0
+        page.get_by_label("用户名").fill("minzheng")
+        page.get_by_label("密码").fill("jilin-2025")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_selector("#question textarea")
+        page.screenshot(path=str(ARTIFACTS / "test_login_when_configured.png"), full_page=True)
+        page.close()
+        with pytest.raises(Exception):  # noqa: B017 - any refusal will do: no answer without a login
+            Client(srv["url"], verbose=False).predict(QUESTION, api_name="/ask")
+        client = Client(srv["url"], auth=("minzheng", "jilin-2025"), verbose=False)
+        assert "60%以上" in client.predict(QUESTION, api_name="/ask")["answer"]
