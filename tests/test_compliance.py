@@ -288,6 +288,16 @@ def test_cli_unreadable_files_give_one_chinese_line(tmp_path):
     assert done.stdout == ""
 
 
+def test_cli_no_dense_loads_no_model(tmp_path):
+    env_model = str(tmp_path / "no-such-model")  # would fail to load if the command tried
+    done = run_cli(
+        "check", str(CORPUS / SHULAN_PLAN), "--against", str(CORPUS / PROVINCE_PLAN), "--json", "--no-dense",
+        "--model", env_model,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert {f["indicator"]: f["verdict"] for f in json.loads(done.stdout)["indicators"]} == SHULAN_VERDICTS
+
+
 @pytest.mark.real
 def test_cli_check_with_the_real_model(tmp_path):
     html_path = tmp_path / "report.html"

@@ -6,21 +6,30 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from rag.chunking import parse_outline
+import numpy as np
+
+from rag.chunking import chunk_document, parse_outline
+from rag.compare import SentenceIndex
 from rag.coverage import (
     COVERED,
+    EMBED_CHARS,
     PARTIAL,
+    ClosestPassage,
     Scored,
     Task,
     check_tasks,
+    contested,
+    county_spans,
     provincial_tasks,
+    score_task,
     task_title,
     verdict_for,
 )
 from rag.errors import LLMError
 from rag.ingest import clean_text
 from rag.models import DocMeta, Document
-from tests.conftest import KeywordEmbedder, ScriptedLLM
+from rag.retrieve import convex_fusion
+from tests.conftest import PROVINCE_PLAN, SHULAN_PLAN, KeywordEmbedder, ScriptedLLM
 
 LABELS = Path(__file__).parent / "data" / "coverage_labels.json"
 
@@ -140,3 +149,35 @@ def test_llm_failures_keep_the_rule_verdict():
         )
         assert found[1].tasks[0].verdict == "partial"
         assert found[1].tasks[0].rule.startswith("任务文字的 40% 在县级规划中重现")
+
+
+def test_contested():
+    # min-max scaled BM25 of the candidates: the runner-up must exceed (2 × 0.7 − 1) / 0.7 = 0.571
+    assert not contested(np.array([10.0, 5.0, 0.0]))  # runner-up 0.5
+    assert contested(np.array([10.0, 6.0, 0.0]))  # runner-up 0.6
+    assert contested(np.array([4.0, 4.0, 1.0]))  # a tie
+    assert not contested(np.array([3.0]))
+
+
+def test_pruned_fusion_picks_what_full_fusion_picks(corpus_docs):
+    """Embedding only contested tasks changes nothing: the real pair, every task with no repeated sentence."""
+    province, county = corpus_docs[PROVINCE_PLAN], corpus_docs[SHULAN_PLAN]
+    p_root, c_root = parse_outline(province), parse_outline(county)
+    index = SentenceIndex(county, county_spans(c_root))
+    tasks = [t for _, ts in provincial_tasks(province, p_root) for t in ts]
+    queries = [
+        (province.text[t.start : t.end], t.title) for t in tasks if not score_task(province, t, index).matched
+    ]
+    chunks = [c for c in chunk_document(county, root=c_root) if c.kind == "text"]
+    embedder = KeywordEmbedder()
+    search = ClosestPassage(chunks, embedder)
+    pruned = search.best(queries)
+    assert 0 < embedder.embedded < len({id(c) for c in chunks})  # some passages embedded, not all
+    full = []
+    for text, title in queries:
+        ids, scores = search.candidates(text)
+        vectors = embedder.embed_documents([chunks[i].text[:EMBED_CHARS] for i in ids])
+        fused = convex_fusion(scores[ids], vectors @ embedder.embed_query(title), 0.7)
+        full.append(chunks[ids[int(np.argmax(fused))]])
+    assert len(queries) == 49
+    assert [c.chunk_id if c else None for c in pruned] == [c.chunk_id for c in full]
