@@ -5,6 +5,9 @@ The page itself is tested in a real browser in ``test_ui_browser.py``.
 
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from rag.errors import ConfigError, LLMError
 from rag.models import Answer, Chunk, Citation, Claim
 from rag.settings import Settings
 from tests.conftest import CORPUS, KeywordEmbedder, ScriptedLLM
-from ui.app import INTERNAL_ERROR, check_bind, report_view, respond
+from ui.app import INTERNAL_ERROR, check_bind, report_view, respond, run_check
 from ui.render import highlight, render_answer, render_streaming
 from ui.service import Service, latest_report, safe_upload_name
 
@@ -217,3 +220,62 @@ def test_latest_report_is_the_newest_directory_with_a_report(tmp_path):
     md, images = report_view(tmp_path)
     assert "# 新" in md and "20261120-1000" in md
     assert [Path(p).name for p in images] == ["recall.png"]
+
+
+# -- plan-check tab ---------------------------------------------------------------------
+
+
+def test_plan_check_of_a_corpus_plan_gives_a_report_and_its_files(service):
+    html, files = run_check(service, None, "shulan_city_14th_fyp_2021.txt", "jilin_province_14th_fyp_2021.txt")
+    assert html.startswith('<div class="planqa-report">') and "更严格" in html
+    assert sorted(Path(f).name for f in files) == ["对照检查报告.html", "对照检查报告.md"]
+    assert "主要发展指标" in Path(files[0]).read_text(encoding="utf-8")
+
+
+def test_uploaded_draft_is_read_under_a_safe_name_and_not_kept(service, tmp_path, monkeypatch):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    upload = tmp_path / "gradio" / "..%2f..%2f舒兰 草案.txt"
+    upload.parent.mkdir()
+    upload.write_bytes((CORPUS / "shulan_city_14th_fyp_2021.txt").read_bytes())
+    html, files = run_check(service, str(upload), None, "jilin_province_14th_fyp_2021.txt")
+    assert "planqa-report" in html and len(files) == 2
+    assert not list(scratch.glob("planqa-upload-*"))  # the copy of the draft is gone
+    assert all(Path(f).is_relative_to(scratch) for f in files)
+
+
+@pytest.mark.parametrize(
+    ("upload", "county", "province", "message"),
+    [
+        (None, None, "jilin_province_14th_fyp_2021.txt", "请上传县（市）规划草案"),
+        (None, "shulan_city_14th_fyp_2021.txt", None, "请选择上级（省级）规划"),
+        (None, "../../etc/passwd", "jilin_province_14th_fyp_2021.txt", "语料库中没有这个文件"),
+    ],
+)
+def test_plan_check_without_what_it_needs_says_so(service, upload, county, province, message):
+    html, files = run_check(service, upload, county, province)
+    assert message in html and 'class="pq-error"' in html and files == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("草案.exe", b"MZ\x90\x00", "不支持的文件类型 .exe"),
+        ("草案.pdf", b"%PDF-1.4 broken" * 10, "PDF 文件损坏"),
+        ("空文件.txt", b"", "文件为空"),
+    ],
+)
+def test_unreadable_uploads_get_a_chinese_message(service, tmp_path, name, data, message):
+    upload = tmp_path / name
+    upload.write_bytes(data)
+    html, files = run_check(service, str(upload), None, "jilin_province_14th_fyp_2021.txt")
+    assert message in html and files == []
+
+
+def test_old_report_files_are_deleted(service):
+    first = service.scratch_dir()
+    (first / "对照检查报告.md").write_text("旧报告", encoding="utf-8")
+    os.utime(first, (time.time() - 7200, time.time() - 7200))
+    second = service.scratch_dir()
+    assert not first.exists() and second.exists()

@@ -277,6 +277,42 @@ def test_llm_backend_streams_and_falls_back_when_the_endpoint_is_down(page, parr
     assert "回答方式：摘录式" in answer.locator(".pq-backend").inner_text() and "60%以上" in answer.inner_text()
 
 
+def test_plan_check_of_an_uploaded_draft(page, tmp_path):
+    """A draft (the Shulan plan with one target lowered, under a Chinese name with spaces) is
+    uploaded and checked against the provincial plan; the report shows the weakened row."""
+    shulan = (CORPUS / "shulan_city_14th_fyp_2021.txt").read_text(encoding="utf-8")
+    row = "乡镇(街道)未成年人保护工作站覆盖率\n\n%\n\n100"
+    assert shulan.count(row) == 1
+    draft = tmp_path / "舒兰市 民政规划（征求意见稿）.txt"
+    draft.write_text(shulan.replace(row, row.replace("100", "40")), encoding="utf-8")
+    page.get_by_role("tab", name="规划对照检查").click()
+    page.locator("#check-upload input[type=file]").set_input_files(str(draft))
+    page.get_by_text("舒兰市 民政规划（征求意见稿）.txt").first.wait_for()
+    page.click("#check-run")
+    page.wait_for_selector("#check-report .planqa-report", timeout=120_000)
+    report = page.locator("#check-report")
+    assert "舒兰市民政事业发展“十四五”规划" in report.inner_text()  # the title read from the draft itself
+    weakened = report.locator("tr", has_text="乡镇(街道)未成年人保护工作站覆盖率").first
+    assert "更宽松" in weakened.inner_text()
+    assert "属性变化" in report.locator("tr", has_text="乡镇(街道)范围具备综合功能的养老服务机构覆盖率").first.inner_text()
+    links = page.locator("#check-files a[download]")
+    links.first.wait_for()
+    assert sorted(a.get_attribute("download") for a in links.all()) == ["对照检查报告.html", "对照检查报告.md"]
+
+
+def test_plan_check_of_an_unreadable_upload_says_why(page, tmp_path):
+    bad = tmp_path / "草案.pdf"
+    bad.write_bytes(b"\x00\x01not a pdf at all" * 100)
+    page.get_by_role("tab", name="规划对照检查").click()
+    page.locator("#check-upload input[type=file]").set_input_files(str(bad))
+    page.get_by_text("草案.pdf").first.wait_for()
+    page.click("#check-run")
+    error = page.locator("#check-report .pq-error")
+    error.wait_for(timeout=30_000)
+    assert "草案.pdf" in error.inner_text() and "PDF" in error.inner_text()
+    assert "Traceback" not in page.content()
+
+
 def test_evaluation_tab_shows_the_latest_report(page):
     page.get_by_role("tab", name="评测报告").click()
     report = page.locator("#eval-report")

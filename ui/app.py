@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -112,7 +111,7 @@ def run_check(service: Service, upload: str | None, county_file: str | None, pro
     except Exception:  # noqa: BLE001
         log.exception("plan check failed")
         return render_error(INTERNAL_ERROR), []
-    out = Path(tempfile.mkdtemp(prefix="planqa-report-"))
+    out = service.scratch_dir()
     md, page = out / "对照检查报告.md", out / "对照检查报告.html"
     md.write_text(render_markdown(check), encoding="utf-8")
     page.write_text(render_html(check), encoding="utf-8")
@@ -199,7 +198,7 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
                     )
                     run = gr.Button("开始对照检查", variant="primary", elem_id="check-run")
             report = gr.HTML(elem_id="check-report")
-            files = gr.File(label="下载报告（Markdown / HTML）", file_count="multiple", interactive=False)
+            files = gr.File(label="下载报告（Markdown / HTML）", file_count="multiple", interactive=False, elem_id="check-files")
             run.click(
                 lambda u, c, p: run_check(service, u, c, p), inputs=[upload, county_pick, province_pick],
                 outputs=[report, files], concurrency_limit=1, concurrency_id="check", api_visibility="private",

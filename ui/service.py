@@ -8,6 +8,7 @@ stop the server: the page opens and says what is wrong and how to fix it.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -147,6 +148,16 @@ class Service:
         yield from answerer.stream(question, filters)
 
     # -- plan check ----------------------------------------------------------
+
+    def scratch_dir(self, keep_seconds: float = 3600) -> Path:
+        """A fresh directory for one report's files (the page offers them for download);
+        directories older than ``keep_seconds`` are deleted, so drafts' text does not pile up."""
+        root = Path(tempfile.gettempdir()) / f"planqa-reports-{os.getpid()}"
+        root.mkdir(mode=0o700, exist_ok=True)
+        for old in root.iterdir():
+            if time.time() - old.stat().st_mtime > keep_seconds:
+                shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(dir=root))
 
     def corpus_path(self, file: str) -> Path:
         """A corpus document by file name (only names the index holds)."""
