@@ -264,6 +264,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         answers["all"] = summarize_answers(results)
         for kind in sorted({r.kind for r in results}):
             answers[kind] = summarize_answers(r for r in results if r.kind == kind)
+    backend = settings.describe() if answers else ""
+    if not args.no_report:
+        from rag.evaluate import write_report
+
+        run = write_report(Path(args.reports), args.gold, rows, answers, backend)
+        _err(f"评测报告已写入 {run}/report.md（网页“评测报告”页显示最新一份）")
     if args.json:
         print(json.dumps({"retrieval": rows, "answers": answers}, ensure_ascii=False, indent=1))
         return 0
@@ -275,7 +281,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{mode:11s}" + "".join(f"{s[c]:>11.3f}" if not c.endswith("ms") else f"{s[c]:>11.1f}" for c in cols))
     if answers:
         print()
-        print(f"回答评测（{settings.describe()}）：要点全对 / 引文支持 / 误拒答（可回答题）；正确拒答（不可回答题）")
+        print(f"回答评测（{backend}）：要点全对 / 引文支持 / 误拒答（可回答题）；正确拒答（不可回答题）")
         print(f"{'kind':15s}{'n':>4s}{'key_facts':>11s}{'supported':>11s}{'declined':>10s}{'abstain':>9s}")
         for kind, a in answers.items():
             cells = [
@@ -446,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="评测回答所用的方式")
     p.add_argument("--no-answers", action="store_true", help="只评测检索")
+    p.add_argument("--reports", default="evals/reports", help="评测报告目录（每次运行写一个 <时间>/ 子目录）")
+    p.add_argument("--no-report", action="store_true", help="不写报告文件")
     p.add_argument("--no-build", action="store_true")
     p.set_defaults(func=cmd_eval)
     return parser

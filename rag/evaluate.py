@@ -255,3 +255,56 @@ def summarize_answers(results: Iterable[AnswerResult]) -> dict[str, float]:
         out["p50_ms"] = 1000 * secs[len(secs) // 2]
         out["p95_ms"] = 1000 * secs[min(len(secs) - 1, math.ceil(0.95 * len(secs)) - 1)]
     return out
+
+
+# ---------------------------------------------------------------------------
+# Report files (the web page's 评测报告 tab shows the newest)
+
+RETRIEVAL_COLUMNS = ["recall@5", "hit@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
+ANSWER_COLUMNS = ["key_facts", "supported", "declined_answerable", "declined_unanswerable"]
+
+
+def _cell(value: float | None, column: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if column.endswith("_ms") else f"{value:.3f}"
+
+
+def report_markdown(
+    gold: str, retrieval: dict[str, dict[str, float]], answers: dict[str, dict[str, float]], backend: str
+) -> str:
+    """The evaluation as Markdown tables: retrieval per mode, answers per question kind."""
+    lines = [f"# 评测报告\n\n标准问题集：`{gold}`\n"]
+    if retrieval:
+        n = int(next(iter(retrieval.values())).get("questions", 0))
+        lines += [f"## 检索（{n} 道可回答问题）\n", "| 检索方式 | " + " | ".join(RETRIEVAL_COLUMNS) + " |"]
+        lines.append("|---" * (len(RETRIEVAL_COLUMNS) + 1) + "|")
+        for mode, s in retrieval.items():
+            lines.append(f"| {mode} | " + " | ".join(_cell(s.get(c), c) for c in RETRIEVAL_COLUMNS) + " |")
+    if answers:
+        lines += [f"\n## 回答（{backend}）\n", "| 题型 | 题数 | " + " | ".join(ANSWER_COLUMNS) + " |"]
+        lines.append("|---" * (len(ANSWER_COLUMNS) + 2) + "|")
+        for kind, a in answers.items():
+            cells = " | ".join(_cell(a.get(c), c) for c in ANSWER_COLUMNS)
+            lines.append(f"| {kind} | {int(a['questions'])} | {cells} |")
+        lines.append(
+            "\nkey_facts：回答包含全部要点的比例；supported：引用段落覆盖标准证据的比例；"
+            "declined_answerable：可回答题被误拒的比例；declined_unanswerable：不可回答题被正确拒答的比例。"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(
+    reports_dir: Path,
+    gold: str,
+    retrieval: dict[str, dict[str, float]],
+    answers: dict[str, dict[str, float]],
+    backend: str,
+) -> Path:
+    """``reports_dir/<timestamp>/report.json`` and ``report.md``; returns the run directory."""
+    run = reports_dir / time.strftime("%Y%m%d-%H%M%S")
+    run.mkdir(parents=True, exist_ok=True)
+    data = {"gold": gold, "backend": backend, "retrieval": retrieval, "answers": answers}
+    (run / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    (run / "report.md").write_text(report_markdown(gold, retrieval, answers, backend), encoding="utf-8")
+    return run

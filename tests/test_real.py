@@ -118,3 +118,15 @@ def test_cli_ask_human(real_index_dir):
     assert done.returncode == 0, done.stderr
     assert "60%以上" in done.stdout
     assert "[1] 《2023年全省民政工作要点》" in done.stdout
+
+
+def test_cli_eval_writes_the_report_the_page_shows(real_index_dir, tmp_path):
+    done = run_cli(
+        "eval", "--modes", "bm25", "--no-answers", "--index", str(real_index_dir), "--corpus", str(CORPUS),
+        "--reports", str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "评测报告已写入" in done.stderr
+    (run,) = tmp_path.iterdir()
+    md = (run / "report.md").read_text(encoding="utf-8")
+    assert "| bm25 |" in md and "## 回答" not in md
