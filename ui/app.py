@@ -161,8 +161,10 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
                     level_pick = gr.CheckboxGroup(list(LEVELS), label="层级", elem_id="filter-levels")
                     year_pick = gr.CheckboxGroup([str(y) for y in service.years()], label="发文年份", elem_id="filter-years")
                     gr.Markdown("#### 回答方式")
+                    values = [value for _, value in choices]
+                    default = service.settings.backend if service.settings.backend in values else values[0] if values else None
                     backend = gr.Radio(
-                        choices, value=choices[0][1] if choices else None, show_label=False, elem_id="backend",
+                        choices, value=default, show_label=False, elem_id="backend",
                         interactive=len(choices) > 1,
                     )
                     for name, reason in service.backend_errors.items():
