@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -247,10 +248,17 @@ def compare_pair(p: BodyTarget, c: BodyTarget, cross_level: bool = True) -> tupl
     return "not_comparable", f"数值与期限方向相反，需人工判断（{rule}；{when}）"
 
 
+def common_run(a: str, b: str) -> int:
+    """Length of the longest run of characters two texts share (punctuation and spaces dropped)."""
+    x, y = text_key(a), text_key(b)
+    return SequenceMatcher(None, x, y, autojunk=False).find_longest_match(0, len(x), 0, len(y)).size
+
+
 def table_conflicts(targets: list[BodyTarget], rows: Sequence[TableRow], plan: str) -> dict[int, list[str]]:
     """Body targets contradicting an indicator row of the same plan: for the table's year (or with
     no year), in the row's unit, about the row's indicator (one name holds ≥ 80% of the other's
-    bigrams: "护理型床位占比" in "公办养老机构护理型床位占比"), with another value."""
+    bigrams and both share a run of at least 5 characters: "护理型床位占比" in
+    "公办养老机构护理型床位占比"), with another value."""
     out: dict[int, list[str]] = {}
     for i, t in enumerate(targets):
         for row in rows:
@@ -262,6 +270,8 @@ def table_conflicts(targets: list[BodyTarget], rows: Sequence[TableRow], plan: s
             ):
                 continue
             if max(containment(t.topic, row.name), containment(row.name, t.topic)) < 0.8:
+                continue
+            if common_run(t.topic, row.name) < 5:  # "乡镇（街道）覆盖率" is no particular indicator
                 continue
             verdict, _ = compare_bounds(row.name, row_bound, row.unit, t.bound, t.unit, cross_level=False)
             if verdict != "same":

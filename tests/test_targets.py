@@ -68,13 +68,15 @@ def test_deadline_decides_when_values_are_equal():
 
 def test_a_plan_contradicting_its_own_table():
     doc = _doc(
-        "第一节 指标\n序号\t指标\t单位\t2025年目标值\t属性\n14\t公办养老机构护理型床位占比\t%\t≥55\t约束性\n"
+        "第一节 指标\n序号\t指标\t单位\t2025年目标值\t属性\n11\t乡镇(街道)未成年人保护工作站覆盖率\t%\t50\t预期性\n"
+        "14\t公办养老机构护理型床位占比\t%\t≥55\t约束性\n"
         "第二节 养老\n到2022年底护理型床位占比不低于50%，到2025年底护理型床位占比不低于60%。"
-        "到2025年底，养老护理员培训人数不少于5万人次。"
+        "到2025年底，养老护理员培训人数不少于5万人次。建设不少于100个社区老年食堂，乡镇（街道）覆盖率不低于20%。"
     )
     targets = body_targets(doc, parse_outline(doc))
+    assert targets[-1].topic == "乡镇（街道）覆盖率"  # too general to be row 11 (5 of its 6 bigrams are there)
     conflicts = table_conflicts(targets, indicator_rows(doc), "省级规划")
-    # the 2022 figure is for another year; the training count is another indicator
+    # the 2022 figure is for another year; the training count and the canteens are other indicators
     assert conflicts == {
         1: ["省级规划正文“2025年底护理型床位占比不低于60%”与其指标表“公办养老机构护理型床位占比：≥55%”不一致"]
     }
