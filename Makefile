@@ -39,7 +39,7 @@ ask: index
 	$(BIN)/planqa ask "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？"
 
 test: install browser-deps
-	$(BIN)/ruff check rag ui tests
+	$(BIN)/ruff check rag ui tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
