@@ -279,3 +279,17 @@ def test_old_report_files_are_deleted(service):
     os.utime(first, (time.time() - 7200, time.time() - 7200))
     second = service.scratch_dir()
     assert not first.exists() and second.exists()
+
+
+def test_serve_on_a_busy_port_says_which_option_to_change(service, monkeypatch):
+    import socket
+
+    from ui.app import serve
+
+    monkeypatch.setattr(Service, "load", classmethod(lambda cls, *a, **k: service))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*PLANQA_PORT"):
+            serve(CORPUS, Path("unused"), Settings(port=port), open_browser=False)

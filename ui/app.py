@@ -268,6 +268,22 @@ def serve(
     demo.queue(default_concurrency_limit=4, max_size=256)
     if open_browser is None:
         open_browser = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
+    try:
+        _launch(demo, settings, reports, open_browser)
+    except OSError as exc:
+        raise ConfigError(
+            f"无法在 {settings.host}:{settings.port} 启动网页（端口可能已被占用）。"
+            "请用 --port 或 PLANQA_PORT 换一个端口。",
+            f"launch failed: {exc}",
+        ) from exc
+    print(f"planqa 网页已就绪：http://{settings.host}:{settings.port}  （Ctrl+C 退出）", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+
+
+def _launch(demo: Any, settings: Settings, reports: Path, open_browser: bool) -> None:
     demo.launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -284,11 +300,6 @@ def serve(
         css=CSS,
         prevent_thread_lock=True,
     )
-    print(f"planqa 网页已就绪：http://{settings.host}:{settings.port}  （Ctrl+C 退出）", flush=True)
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
