@@ -17,7 +17,7 @@ from rag.errors import ConfigError, LLMError
 from rag.models import Answer, Chunk, Citation, Claim
 from rag.settings import Settings
 from tests.conftest import CORPUS, KeywordEmbedder, ScriptedLLM
-from ui.app import INTERNAL_ERROR, check_bind, report_view, respond, run_check
+from ui.app import INTERNAL_ERROR, answer_json, check_bind, report_view, respond, run_check
 from ui.render import highlight, render_answer, render_streaming
 from ui.service import Service, latest_report, safe_upload_name
 
@@ -293,3 +293,10 @@ def test_serve_on_a_busy_port_says_which_option_to_change(service, monkeypatch):
         port = busy.getsockname()[1]
         with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*PLANQA_PORT"):
             serve(CORPUS, Path("unused"), Settings(port=port), open_browser=False)
+
+
+def test_api_answer_is_json_or_a_chinese_error(service):
+    out = answer_json(service, QUESTION, years=[2023])
+    assert out["abstained"] is False and out["citations"][0]["doc"] == "jilin_work_points_2023.txt"
+    assert answer_json(service, " ") == {"error": "问题不能为空，请输入要查询的内容。"}
+    assert "无法使用所选回答方式" in answer_json(service, QUESTION, backend="gguf")["error"]

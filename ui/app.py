@@ -23,7 +23,7 @@ from typing import Any
 from rag.errors import ConfigError, PlanqaError
 from rag.settings import Settings
 from ui.render import CSS, preview, render_answer, render_error, render_pending, render_streaming
-from ui.service import LEVELS, Service, backend_choices, latest_report
+from ui.service import LEVELS, UPLOAD_SUFFIXES, Service, backend_choices, latest_report
 
 log = logging.getLogger("planqa.ui")
 
@@ -97,6 +97,24 @@ def respond(
         log.exception("answering failed")
         history[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
         yield question, list(history)
+
+
+def answer_json(
+    service: Service,
+    question: str,
+    docs: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    years: Sequence[Any] = (),
+    backend: str = "extractive",
+) -> dict[str, Any]:
+    """The API's answer: ``Answer.to_json()``, or ``{"error": message}``."""
+    try:
+        return service.answer(question, service.filters(docs, levels, years), backend).to_json()
+    except PlanqaError as exc:
+        return {"error": exc.message}
+    except Exception:  # noqa: BLE001
+        log.exception("api answer failed")
+        return {"error": INTERNAL_ERROR}
 
 
 def run_check(service: Service, upload: str | None, county_file: str | None, province_file: str | None) -> tuple[str, list[str]]:
@@ -188,7 +206,7 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
             )
             with gr.Row():
                 upload = gr.File(
-                    label="上传草案", file_types=list(UPLOAD_TYPES), type="filepath", elem_id="check-upload"
+                    label="上传草案", file_types=list(UPLOAD_SUFFIXES), type="filepath", elem_id="check-upload"
                 )
                 with gr.Column():
                     county_pick = gr.Dropdown(
@@ -213,29 +231,13 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
             refresh.click(lambda: report_view(reports_dir), outputs=[report_md, plots], api_visibility="private")
             demo.load(lambda: report_view(reports_dir), outputs=[report_md, plots], api_visibility="private")
 
-        # for scripts (gradio_client): the same answers as JSON
-        def ask_json(question: str, docs: list[str] | None = None, levels: list[str] | None = None,
-                     years: list[int] | None = None, backend: str = "extractive") -> dict[str, Any]:
-            """Answer a question; returns {"answer", "abstained", "citations", "notices", ...} or {"error"}."""
-            try:
-                from rag.answer import Answer
+        def ask(question: str, docs: list[str] | None = None, levels: list[str] | None = None,
+                years: list[int] | None = None, backend: str = "extractive") -> dict[str, Any]:
+            """Answer a question as JSON: {"answer", "abstained", "citations", "notices", ...} or {"error"}."""
+            return answer_json(service, question, docs or (), levels or (), years or (), backend)
 
-                final: Answer | None = None
-                for event in service.stream(question, service.filters(docs or (), levels or (), years or ()), backend):
-                    if event.kind == "final":
-                        final = event.answer
-                return final.to_json() if final else {"error": INTERNAL_ERROR}
-            except PlanqaError as exc:
-                return {"error": exc.message}
-            except Exception:  # noqa: BLE001
-                log.exception("api answer failed")
-                return {"error": INTERNAL_ERROR}
-
-        gr.api(ask_json, api_name="ask", concurrency_limit=8, concurrency_id="chat")
+        gr.api(ask, api_name="ask", concurrency_limit=8, concurrency_id="chat")  # for scripts (gradio_client)
     return demo
-
-
-UPLOAD_TYPES = (".docx", ".pdf", ".txt", ".md")
 
 
 def theme() -> Any:

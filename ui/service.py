@@ -23,7 +23,7 @@ import numpy as np
 
 from rag.answer import Answerer, Event
 from rag.errors import PlanqaError, UnreadableFileError
-from rag.models import DocMeta, Filters
+from rag.models import Answer, DocMeta, Filters
 from rag.settings import Backend, Settings, make_llm
 
 log = logging.getLogger("planqa.ui")
@@ -146,6 +146,15 @@ class Service:
             reason = self.backend_errors.get(backend, "该回答方式未配置。")
             raise PlanqaError(f"无法使用所选回答方式：{reason}", f"backend {backend} not available")
         yield from answerer.stream(question, filters)
+
+    def answer(self, question: str, filters: Filters, backend: str = "extractive") -> Answer:
+        final = None
+        for event in self.stream(question, filters, backend):
+            if event.kind == "final":
+                final = event.answer
+        if final is None:  # pragma: no cover - every stream ends with a final event
+            raise PlanqaError("没有得到回答。", "stream ended without a final event")
+        return final
 
     # -- plan check ----------------------------------------------------------
 
