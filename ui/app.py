@@ -168,7 +168,7 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
                     )
                     with gr.Row():
                         box = gr.Textbox(
-                            elem_id="question", show_label=False, scale=5, lines=1, max_lines=6,
+                            elem_id="question", label="问题", show_label=False, scale=5, lines=1, max_lines=6,
                             placeholder="例如：公办养老机构护理型床位占比要达到多少？（Enter 发送）",
                         )
                         send = gr.Button("发送", variant="primary", elem_id="send", scale=1)
