@@ -17,6 +17,7 @@ from rag.models import Filters, Hit
 from rag.tokenize import tokenize
 
 MAX_QUESTION_CHARS = 2000
+EMPTY_QUESTION = "问题不能为空，请输入要查询的内容。"
 RRF_K = 60
 
 
@@ -30,7 +31,7 @@ def check_question(query: str) -> str:
     """The question stripped, or a :class:`BadQuestionError` in Chinese."""
     q = query.strip() if query else ""
     if not q:
-        raise BadQuestionError("问题不能为空，请输入要查询的内容。", "empty question")
+        raise BadQuestionError(EMPTY_QUESTION, "empty question")
     if len(q) > MAX_QUESTION_CHARS:
         raise BadQuestionError(
             f"问题过长（{len(q)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内。",

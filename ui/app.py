@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError, PlanqaError
+from rag.retrieve import EMPTY_QUESTION
 from rag.settings import Settings
 from ui.render import CSS, preview, render_answer, render_error, render_pending, render_streaming
 from ui.service import LEVELS, UPLOAD_SUFFIXES, Service, backend_choices, latest_report
@@ -70,7 +71,7 @@ def respond(
     history = list(history or [])
     question = question or ""
     if not question.strip():
-        yield question, [*history, {"role": "assistant", "content": render_error("问题不能为空，请输入要查询的内容。")}]
+        yield question, [*history, {"role": "assistant", "content": render_error(EMPTY_QUESTION)}]
         return
     history.append({"role": "user", "content": preview(question, 400)})
     history.append({"role": "assistant", "content": render_pending()})
@@ -304,26 +305,7 @@ def _launch(demo: Any, settings: Settings, reports: Path, open_browser: bool) ->
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
+if __name__ == "__main__":  # pragma: no cover - `python -m ui.app` is `planqa serve`
+    from rag.cli import main
 
-    parser = argparse.ArgumentParser(prog="python -m ui.app", description="planqa 网页问答")
-    parser.add_argument("--corpus", default=os.environ.get("PLANQA_CORPUS", "corpus"))
-    parser.add_argument("--index", default=os.environ.get("PLANQA_INDEX", "indexes/default"))
-    parser.add_argument("--host", default=None)
-    parser.add_argument("--port", type=int, default=None)
-    parser.add_argument("--reports", default="evals/reports", help="评测报告目录")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("planqa").setLevel(logging.INFO)
-    try:
-        settings = Settings.from_env(host=args.host, port=args.port)
-        serve(Path(args.corpus), Path(args.index), settings, Path(args.reports))
-    except PlanqaError as exc:
-        print(f"错误：{exc.message}", file=sys.stderr)
-        return exc.exit_code
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(main(["serve", *sys.argv[1:]]))
