@@ -466,8 +466,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if not args.verbose:
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
     _setup_env()
     try:
         return int(args.func(args) or 0)

@@ -40,7 +40,6 @@ rule-based verdict.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -61,6 +60,7 @@ from rag.compare import (
 )
 from rag.embed import Embedder
 from rag.errors import LLMError
+from rag.index import import_bm25s
 from rag.llm import ChatModel
 from rag.models import Chunk, Document, Section
 from rag.retrieve import convex_fusion, minmax, top_k
@@ -209,9 +209,7 @@ class ClosestPassage:
     """The county passage closest to a task: BM25 over jieba tokens, re-scored with dense vectors."""
 
     def __init__(self, chunks: list[Chunk], embedder: Embedder | None) -> None:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+        bm25s = import_bm25s()
         self.chunks = chunks
         self.embedder = embedder
         self.bm25 = bm25s.BM25()

@@ -76,6 +76,16 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)
 
 
+def import_bm25s() -> Any:
+    """The ``bm25s`` module, its logger kept at WARNING: importing it sets that logger to
+    DEBUG, which would print its progress notes under every command (``-v`` keeps them)."""
+    import bm25s
+
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -142,8 +152,9 @@ class Index:
     @classmethod
     def load(cls, path: Path, embedder: str | None = None) -> Index:
         """Load an index; check its format and (when given) its embedding model."""
-        import bm25s
         import faiss
+
+        bm25s = import_bm25s()
 
         manifest_path = path / "manifest.json"
         if not manifest_path.exists():
@@ -227,9 +238,9 @@ def build_index(
 
     ``progress(done, total)`` is called as chunks are embedded.
     """
-    import bm25s
-
     from rag.chunking import iter_sections, parse_outline
+
+    bm25s = import_bm25s()
 
     t0 = time.perf_counter()
     params = params or ChunkParams()

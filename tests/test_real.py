@@ -130,3 +130,15 @@ def test_cli_eval_writes_the_report_the_page_shows(real_index_dir, tmp_path):
     (run,) = tmp_path.iterdir()
     md = (run / "report.md").read_text(encoding="utf-8")
     assert "| bm25 |" in md and "## 回答" not in md
+
+
+def test_cli_index_prints_no_debug_lines_from_bm25s(tmp_path):
+    """bm25s sets its own logger to DEBUG when imported; the CLI must not show that."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "jilin_work_points_2025.txt").write_bytes((CORPUS / "jilin_work_points_2025.txt").read_bytes())
+    done = run_cli("index", "--corpus", str(corpus), "--index", str(tmp_path / "idx"))
+    assert done.returncode == 0, done.stderr
+    assert "DEBUG" not in done.stderr
+    done = run_cli("retrieve", "失智照护床位", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--k", "1")
+    assert done.returncode == 0 and "DEBUG" not in done.stderr
