@@ -27,6 +27,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 GOLD = ROOT / "evals" / "gold.jsonl"
+QUESTION = "2023年对生活不能自理的特困老人，集中供养率要达到多少？"  # answered by 2023 要点 （十一）: 60%以上
+# A heading and paragraph of the provincial plan, for tests that write their own files.
+SAMPLE_HEADING = "第五章 大力促进养老服务业发展"
+SAMPLE_BODY = (
+    "切实发挥公办养老机构兜底保障作用。根据人口总量、人口老龄化程度、特困人员数量、经济发展水平等因素，"
+    "科学规划公办养老机构布局，保障供给，有效满足特困人员供养需求。坚持公办养老机构公益属性，"
+    "突出保基本兜底线职能，做好城乡特困人员集中供养工作。不断增加公办养老机构护理型床位数量，"
+    "到2022年底护理型床位占比不低于50%，到2025年底护理型床位占比不低于60%。"
+    "公办养老机构在满足特困人员养老服务需求的基础上，闲置床位向社会开放，"
+    "优先接收经济困难的孤寡、失能、高龄、计划生育特殊家庭等老年人。"
+)
 
 
 class KeywordEmbedder(Embedder):
@@ -73,6 +84,12 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fake-index") / "default"
     build_index(CORPUS, path, KeywordEmbedder())
     return path
+
+
+def final(steps: list[tuple[str, list[dict]]]) -> tuple[str, str]:
+    """(input box, last chat message) after the handler's last step."""
+    box, history = steps[-1]
+    return box, history[-1]["content"]
 
 
 def write_questions(path: Path, questions: dict[str, str]) -> Path:
@@ -128,6 +145,22 @@ def fake_answerer(fake_index_dir: Path):  # type: ignore[no-untyped-def]
     embedder = KeywordEmbedder()
     index = Index.load(fake_index_dir, embedder.name)
     return Answerer(index, make_retriever(index, embedder))
+
+
+@pytest.fixture()
+def service(fake_answerer, fake_index_dir: Path):  # type: ignore[no-untyped-def]
+    """What the web chat's ``Service.load`` builds, over the fake-embedder index."""
+    from rag.settings import Settings
+    from ui.service import Service
+
+    return Service(
+        Settings(),
+        CORPUS,
+        fake_index_dir,
+        index=fake_answerer.index,
+        embedder=KeywordEmbedder(),
+        answerers={"extractive": fake_answerer},
+    )
 
 
 PROVINCE_PLAN = "jilin_province_14th_fyp_2021.txt"

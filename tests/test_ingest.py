@@ -1,9 +1,34 @@
-"""Cleaning the real debris of the corpus: wraps, page breaks, indentation, markup, TOC, tables."""
+"""Cleaning the real debris of the corpus: wraps, page breaks, indentation, markup, TOC, tables;
+reading .md, .docx and .pdf files; metadata from a document's head.
+
+Unreadable and unusual files are tested in ``tests/robustness/test_bad_files.py``.
+"""
 
 from __future__ import annotations
 
-from rag.ingest import clean_text, ends_sentence, infer_meta, load_manifest, normalize_inline
+from pathlib import Path
+
+import docx
+import pytest
+
+from rag.ingest import (
+    clean_text,
+    ends_sentence,
+    infer_meta,
+    ingest_file,
+    load_manifest,
+    normalize_inline,
+    read_file,
+)
 from tests.conftest import CORPUS
+from tests.conftest import SAMPLE_BODY as BODY
+from tests.conftest import SAMPLE_HEADING as HEADING
+
+TABLE = [
+    ["序号", "指标", "单位", "2025年目标值", "属性"],
+    ["1", "公办养老机构护理型床位占比", "%", "≥55", "约束性"],
+    ["2", "社会工作专业人才总量", "万人", "2.0", "预期性"],
+]
 
 PROVINCE = "jilin_province_14th_fyp_2021.txt"
 
@@ -88,3 +113,112 @@ def test_manifest_metadata_and_inference(corpus_docs):
         "2023-02-01",
         "province",
     )
+
+
+def test_markdown_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "plan.md"
+    md = f"# {HEADING}\n\n**{BODY}**\n"
+    path.write_text(md, encoding="utf-8")
+    assert read_file(path) == md
+
+
+def _make_docx(path: Path) -> None:
+    document = docx.Document()
+    document.add_heading(HEADING, level=1)
+    document.add_paragraph(BODY)
+    table = document.add_table(rows=3, cols=5)
+    for row, values in zip(table.rows, TABLE, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    document.save(str(path))
+
+
+def test_docx_paragraphs_and_table_rows(tmp_path: Path) -> None:
+    path = tmp_path / "规划.docx"
+    _make_docx(path)
+    rows = ["\t".join(r) for r in TABLE]
+    assert read_file(path) == "\n".join([HEADING, BODY, *rows])
+
+
+def test_docx_ingests_with_a_table_block(tmp_path: Path) -> None:
+    path = tmp_path / "规划.docx"
+    _make_docx(path)
+    doc = ingest_file(path)
+    rows = ["\t".join(r) for r in TABLE]
+    assert doc.text == "\n".join([HEADING, BODY, *rows])
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    assert tables[0].rows == TABLE
+    assert [doc.text[s:e] for s, e in tables[0].row_spans] == rows
+    assert [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "para"] == [HEADING, BODY]
+
+
+def _text_pdf(text: str) -> bytes:
+    """A minimal one-page PDF showing ``text`` in Helvetica, with a correct xref table."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_text_pdf_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "hello.pdf"
+    path.write_bytes(_text_pdf("Hello planqa"))
+    assert "Hello planqa" in read_file(path)
+
+
+NOTICE_2023 = (
+    "吉林省民政厅关于印发2023年全省民政工作要点的通知\n"
+    "吉民发〔2023〕5号\n"
+    "各市（州）民政局，长白山管委会民政局，各县（市、区）民政局，厅机关各处（室）、各直属事业单位：\n"
+    "《2023年全省民政工作要点》已经省民政厅2023年第2次党组会议审议通过，现印发给你们，请结合实际，认真贯彻落实。\n"
+    "吉林省民政厅\n"
+    "2023年2月1日\n"
+    "2023年全省民政工作要点\n"
+    "2023年是全面落实党的二十大精神的开局之年。\n"
+)
+
+
+def test_notice_head_gives_title_number_date_and_jurisdiction(tmp_path: Path) -> None:
+    path = tmp_path / "points_2023.txt"
+    path.write_text(NOTICE_2023, encoding="utf-8")
+    meta = ingest_file(path).meta
+    assert meta.title == "2023年全省民政工作要点"
+    assert meta.doc_number == "吉民发〔2023〕5号"
+    assert meta.date == "2023-02-01"
+    assert meta.inferred is True
+    assert meta.jurisdiction == "吉林省"  # from the issuer: the title names no place
+    assert meta.level == "province"
+
+
+@pytest.mark.parametrize(
+    ("title", "jurisdiction", "level"),
+    [
+        ("吉林省民政事业发展“十四五”规划", "吉林省", "province"),
+        ("舒兰市民政事业发展“十四五”规划", "舒兰市", "city"),
+        ("延边朝鲜族自治州民政事业发展“十四五”规划", "延边朝鲜族自治州", "city"),
+        ("农安县民政事业发展“十四五”规划", "农安县", "county"),
+    ],
+)
+def test_level_from_title(tmp_path: Path, title: str, jurisdiction: str, level: str) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text(f"{title}\n{HEADING}\n{BODY}\n", encoding="utf-8")
+    meta = ingest_file(path).meta
+    assert (meta.title, meta.jurisdiction, meta.level, meta.inferred) == (title, jurisdiction, level, True)
+    assert meta.doc_number is None
+    assert meta.date is None

@@ -9,9 +9,7 @@ from rag.errors import BadQuestionError
 from rag.index import Index
 from rag.models import Filters
 from rag.retrieve import (
-    MAX_QUESTION_CHARS,
     BM25Retriever,
-    check_question,
     convex_fusion,
     make_retriever,
     minmax,
@@ -43,17 +41,6 @@ def test_minmax_and_convex_fusion():
     # bm25 -> [0, 1], dense -> [1, 0]; alpha 0.7 -> [0.3, 0.7]
     fused = convex_fusion(np.array([1.0, 3.0]), np.array([0.9, 0.1]), alpha=0.7)
     assert fused.tolist() == pytest.approx([0.3, 0.7])
-
-
-def test_check_question():
-    assert check_question("  低保标准  ") == "低保标准"
-    for bad in ["", "   ", "\n\t"]:
-        with pytest.raises(BadQuestionError) as err:
-            check_question(bad)
-        assert "不能为空" in err.value.message
-    with pytest.raises(BadQuestionError) as err:
-        check_question("问" * (MAX_QUESTION_CHARS + 1))
-    assert "过长" in err.value.message
 
 
 def test_bm25_finds_the_indicator_row_first(fake_index_dir):

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, QUESTION, ROOT
 
 pytestmark = [pytest.mark.real, pytest.mark.browser]
 
@@ -42,7 +42,6 @@ BROWSER_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-QUESTION = "2023年对生活不能自理的特困老人，集中供养率要达到多少？"
 ANSWER_DONE = "#chat .pq-answer:not(.pq-pending):not(.pq-streaming)"
 
 if not Path(CHROMIUM).exists() and not os.environ.get("PLANQA_REQUIRE_BROWSER"):  # CI requires it

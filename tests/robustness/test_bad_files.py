@@ -1,0 +1,160 @@
+"""Bad files: unreadable or unusual input to ingestion gets a clear Chinese message, readable
+input in any common Chinese encoding is read exactly (issue 8, "Files")."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+
+import rag.ingest
+from rag.errors import UnreadableFileError
+from rag.ingest import ingest_corpus, ingest_file, read_file
+from rag.models import Block
+from tests.conftest import SAMPLE_BODY as BODY
+from tests.conftest import SAMPLE_HEADING as HEADING
+from ui.app import run_check
+
+TEXT = f"{HEADING}\n{BODY}\n"
+GARBAGE = random.Random(0).randbytes(4000)
+
+
+def _unreadable(path: Path) -> UnreadableFileError:
+    with pytest.raises(UnreadableFileError) as info:
+        read_file(path)
+    err = info.value
+    assert re.search(r"[\u4e00-\u9fff]", err.message), err.message
+    assert path.name in err.message
+    assert err.detail
+    return err
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("utf-8", TEXT),
+        ("utf-8-sig", TEXT),
+        ("gbk", TEXT),
+        ("gb18030", TEXT.replace("老年人。", "老年人𠮷。")),
+        ("utf-16", TEXT),  # Python's utf-16 codec writes a BOM
+    ],
+)
+def test_encodings_decode_to_the_original_text(tmp_path: Path, encoding: str, text: str) -> None:
+    path = tmp_path / f"plan-{encoding}.txt"
+    path.write_bytes(text.encode(encoding))
+    assert len(text) >= 200  # long enough for charset detection to be reliable
+    assert read_file(path) == text
+
+
+def test_gbk_short_sample(tmp_path: Path) -> None:
+    path = tmp_path / "short.txt"
+    short = "到2025年底护理型床位占比不低于60%。"
+    path.write_bytes(short.encode("gbk"))
+    assert read_file(path) == short
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+def test_binary_garbage_is_unreadable(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"garbage{suffix}"
+    path.write_bytes(GARBAGE)
+    _unreadable(path)
+
+
+def test_empty_file_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    assert "为空" in _unreadable(path).message
+
+
+def test_unsupported_suffix_lists_supported_types(tmp_path: Path) -> None:
+    path = tmp_path / "指标.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    err = _unreadable(path)
+    assert ".xlsx" in err.message
+    for suffix in (".txt", ".md", ".docx", ".pdf"):
+        assert suffix in err.message
+
+
+def test_file_over_size_limit_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rag.ingest, "MAX_FILE_BYTES", 100)
+    small = tmp_path / "small.txt"
+    small.write_text("到2025年底护理型床位占比不低于60%。", encoding="utf-8")  # 50 bytes
+    assert read_file(small) == "到2025年底护理型床位占比不低于60%。"
+    big = tmp_path / "big.txt"
+    big.write_text(TEXT, encoding="utf-8")
+    err = _unreadable(big)
+    assert "过大" in err.message
+    assert err.detail == f"file too large: {big.stat().st_size} bytes"
+
+
+def _blank_pdf(path: Path, password: str | None = None) -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    if password is not None:
+        writer.encrypt(password)
+    with path.open("wb") as fh:
+        writer.write(fh)
+
+
+def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path) -> None:
+    path = tmp_path / "扫描件.pdf"
+    _blank_pdf(path)
+    assert "OCR" in _unreadable(path).message
+
+
+def test_encrypted_pdf_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "加密.pdf"
+    _blank_pdf(path, password="secret")
+    assert "加密" in _unreadable(path).message
+
+
+def test_truncated_pdf_is_unreadable(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.pdf"
+    _blank_pdf(whole)
+    path = tmp_path / "truncated.pdf"
+    path.write_bytes(whole.read_bytes()[:100])
+    assert "损坏" in _unreadable(path).message
+
+
+def test_chinese_file_name_with_spaces(tmp_path: Path) -> None:
+    name = "舒兰 规划（草稿）.txt"
+    path = tmp_path / name
+    path.write_text(TEXT, encoding="utf-8")
+    doc = ingest_file(path)
+    assert doc.file == name
+    assert doc.meta.file == name
+    assert doc.text == f"{HEADING}\n{BODY}"
+    assert doc.blocks == [
+        Block("para", 0, len(HEADING)),
+        Block("para", len(HEADING) + 1, len(HEADING) + 1 + len(BODY)),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+def test_corpus_skips_garbage(tmp_path: Path, caplog: pytest.LogCaptureFixture, suffix: str) -> None:
+    (tmp_path / "good.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / f"garbage{suffix}").write_bytes(GARBAGE)
+    with caplog.at_level(logging.WARNING, logger="rag.ingest"):
+        docs = ingest_corpus(tmp_path)
+    assert [d.file for d in docs] == ["good.txt"]
+    assert docs[0].text == f"{HEADING}\n{BODY}"
+    assert any(f"garbage{suffix}" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("草案.exe", b"MZ\x90\x00", "不支持的文件类型 .exe"),
+        ("草案.pdf", b"%PDF-1.4 broken" * 10, "PDF 文件损坏"),
+        ("空文件.txt", b"", "文件为空"),
+    ],
+)
+def test_unreadable_uploads_get_a_chinese_message(service, tmp_path, name, data, message):
+    upload = tmp_path / name
+    upload.write_bytes(data)
+    html, files = run_check(service, str(upload), None, "jilin_province_14th_fyp_2021.txt")
+    assert message in html and files == []
