@@ -44,7 +44,8 @@ MAX_TITLE = 40
 
 
 # Bump when parsing or chunking logic changes: indexes built before are then re-chunked.
-CHUNKER_VERSION = 1
+# 2: documents are converted from traditional to simplified characters when read.
+CHUNKER_VERSION = 2
 
 
 @dataclass(frozen=True)

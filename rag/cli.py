@@ -149,7 +149,7 @@ def _unknown_docs(filters: Any, index: Any) -> bool:
 def cmd_retrieve(args: argparse.Namespace) -> int:
     from rag.retrieve import load_cross_encoder, make_retriever
 
-    if not args.question and not args.questions:
+    if args.question is None and not args.questions:  # an empty question gets the empty-question message
         _err("请提供问题，或用 --questions FILE.jsonl 批量检索。")
         return 2
     index, embedder = _open(args)
@@ -209,7 +209,7 @@ def print_answer(answer: Any) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    if not args.question and not args.questions:
+    if args.question is None and not args.questions:  # an empty question gets the empty-question message
         _err("请提供问题，或用 --questions FILE.jsonl 批量提问。")
         return 2
     index, embedder = _open(args)

@@ -378,13 +378,15 @@ def idf_weights(doc_freq: Callable[[str], int], n_docs: int) -> Callable[[str], 
 
     A word the index has never seen weighs as the rarest (df = 1) when it is
     three characters or longer, a real term the corpus lacks, and nothing
-    when shorter: a fragment jieba cut from a spoken question.
+    when shorter: a fragment jieba cut from a spoken question. An unseen word
+    in Latin letters weighs nothing either: in a mixed-script question
+    ("护理型床位占比 target is?") it is a gloss or filler no Chinese passage can hold.
     """
 
     def weight(term: str) -> float:
         df = doc_freq(term)
-        if df == 0 and len(term) <= 2:
-            return 0.0  # jieba debris from spoken questions (哪出, 要配): matches nothing anywhere
+        if df == 0 and (len(term) <= 2 or term.isascii() and term.isalpha()):
+            return 0.0  # jieba debris from spoken questions (哪出, 要配) or English words: match nothing anywhere
         return math.log(1.0 + (n_docs - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
 
     return weight

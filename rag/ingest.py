@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from rag.errors import ConfigError, UnreadableFileError
 from rag.models import Block, DocMeta, Document, Manifest
+from rag.textnorm import to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -474,7 +475,7 @@ def infer_meta(file: str, text: str) -> DocMeta:
 def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
     """Read, clean and describe one file."""
     raw_bytes, raw = read_document(path)
-    text, blocks = clean_text(raw)
+    text, blocks = clean_text(to_simplified(raw))  # a draft in 繁体 is read as 简体
     if not text.strip():
         raise UnreadableFileError(f"文件中没有可读的文字：{path.name}", f"no text in {path}")
     if meta is None:

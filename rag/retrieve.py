@@ -6,6 +6,7 @@ Scoring and fusion are plain functions over arrays (:func:`top_k`,
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -14,10 +15,12 @@ import numpy as np
 from rag.errors import BadQuestionError
 from rag.index import Index
 from rag.models import Filters, Hit
+from rag.textnorm import normalize_question
 from rag.tokenize import tokenize
 
 MAX_QUESTION_CHARS = 2000
 EMPTY_QUESTION = "问题不能为空，请输入要查询的内容。"
+NO_WORDS = "问题中没有文字或数字（只有标点、符号或表情），请用文字描述要查询的内容。"
 RRF_K = 60
 
 
@@ -28,7 +31,8 @@ class Retriever(Protocol):
 
 
 def check_question(query: str) -> str:
-    """The question stripped, or a :class:`BadQuestionError` in Chinese."""
+    """The question stripped and normalised (繁体 → 简体, full-width digits → ASCII),
+    or a :class:`BadQuestionError` in Chinese: empty, too long, or no letter or digit at all."""
     q = query.strip() if query else ""
     if not q:
         raise BadQuestionError(EMPTY_QUESTION, "empty question")
@@ -37,7 +41,9 @@ def check_question(query: str) -> str:
             f"问题过长（{len(q)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内。",
             f"question too long: {len(q)} chars",
         )
-    return q
+    if not any(unicodedata.category(c)[0] in "LN" for c in q):
+        raise BadQuestionError(NO_WORDS, f"no letters or digits in a {len(q)}-character question")
+    return normalize_question(q)
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[int]:
