@@ -41,6 +41,8 @@ def _unreadable(path: Path) -> UnreadableFileError:
         ("gbk", TEXT),
         ("gb18030", TEXT.replace("老年人。", "老年人𠮷。")),
         ("utf-16", TEXT),  # Python's utf-16 codec writes a BOM
+        ("utf-16-le", TEXT),  # no BOM
+        ("utf-16-be", TEXT),
     ],
 )
 def test_encodings_decode_to_the_original_text(tmp_path: Path, encoding: str, text: str) -> None:
@@ -48,6 +50,19 @@ def test_encodings_decode_to_the_original_text(tmp_path: Path, encoding: str, te
     path.write_bytes(text.encode(encoding))
     assert len(text) >= 200  # long enough for charset detection to be reliable
     assert read_file(path) == text
+
+
+def test_traditional_big5_draft_is_read_as_simplified(tmp_path: Path) -> None:
+    """A draft typed in 繁体 and saved as Big5 (HKSCS) is read and converted to 简体, so it can be
+    searched and checked against the simplified plans."""
+    import opencc
+
+    traditional = opencc.OpenCC("s2t").convert(TEXT)
+    assert traditional.startswith("第五章 大力促進養老服務業發展\n切實發揮公辦養老機構兜底保障作用")
+    path = tmp_path / "規劃草案.txt"
+    path.write_bytes(traditional.encode("big5hkscs"))
+    assert read_file(path) == traditional  # decoded exactly
+    assert ingest_file(path).text == f"{HEADING}\n{BODY}"  # and read as 简体
 
 
 def test_gbk_short_sample(tmp_path: Path) -> None:
@@ -91,6 +106,18 @@ def test_file_over_size_limit_is_unreadable(tmp_path: Path, monkeypatch: pytest.
     assert err.detail == f"file too large: {big.stat().st_size} bytes"
 
 
+@pytest.mark.parametrize("name", ["巨大文件.txt", "巨大文件.pdf"])
+def test_enormous_file_is_refused_before_it_is_read(tmp_path: Path, service, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A file over the real limit (50 MB; a sparse file, so the test writes nothing) is refused
+    from its size alone, in the library and in the plan-check tab."""
+    path = tmp_path / name
+    with path.open("wb") as fh:
+        fh.truncate(rag.ingest.MAX_FILE_BYTES + 1)
+    assert "文件过大（50 MB），上限为 50 MB" in _unreadable(path).message
+    html, files = run_check(service, str(path), None, "jilin_province_14th_fyp_2021.txt")
+    assert "文件过大" in html and 'class="pq-error"' in html and files == []
+
+
 def _blank_pdf(path: Path, password: str | None = None) -> None:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
@@ -100,9 +127,24 @@ def _blank_pdf(path: Path, password: str | None = None) -> None:
         writer.write(fh)
 
 
-def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path) -> None:
+def _scanned_pdf(path: Path) -> None:
+    """What a scanner writes: each page one image (here black bars for lines of text), no text layer."""
+    from PIL import Image, ImageDraw
+
+    pages = []
+    for _ in range(2):
+        page = Image.new("L", (620, 877), 255)
+        draw = ImageDraw.Draw(page)
+        for y in range(80, 800, 28):
+            draw.rectangle((60, y, 560, y + 14), fill=0)
+        pages.append(page)
+    pages[0].save(path, "PDF", resolution=72, save_all=True, append_images=pages[1:])
+
+
+@pytest.mark.parametrize("make", [_blank_pdf, _scanned_pdf])
+def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path, make) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "扫描件.pdf"
-    _blank_pdf(path)
+    make(path)
     assert "OCR" in _unreadable(path).message
 
 
