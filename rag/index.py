@@ -3,17 +3,25 @@
 An index is a plain directory, no pickle anywhere::
 
     indexes/default/
-      manifest.json      format version, model, dimension, chunker, tokenizer, corpus hashes
-      chunks.jsonl       one chunk per line (ensure_ascii=False)
-      docs.json          each document's metadata
-      vectors.npy        float32 (N, dim) embeddings, row i = chunk i
-      dense.faiss        the FAISS index over those vectors
-      bm25/              bm25s arrays (allow_pickle=False) and vocabulary
+      CURRENT            the name of the version in use ("v-…")
+      v-1764…-4242/      one complete build:
+        manifest.json      format version, model, dimension, chunker, tokenizer, corpus hashes
+        chunks.jsonl       one chunk per line (ensure_ascii=False)
+        docs.json          each document's metadata
+        vectors.npy        float32 (N, dim) embeddings, row i = chunk i
+        dense.faiss        the FAISS index over those vectors
+        bm25/              bm25s arrays (allow_pickle=False) and vocabulary
 
-It is built into a temporary directory beside the target and renamed into
-place, so a crash never leaves a half-written index. Re-indexing reuses the
-vectors of every chunk whose embedded text is unchanged (content hashes), so
-editing one file re-embeds only that file's chunks.
+A build writes a new version in ``.tmp-<pid>-…/``, renames it to ``v-…`` and
+then replaces ``CURRENT`` (one atomic rename), so a build killed at any point
+leaves the previous index in use, and a process reading the index while a
+rebuild runs reads one whole version: it reads ``CURRENT`` once, and the
+version it names is kept until the build after next. Leftovers of killed
+builds are removed by the next build. (An index written before versions, with
+its files directly in the directory, is still read, and replaced by the next
+build.) Re-indexing reuses the vectors of every chunk whose embedded text is
+unchanged (content hashes), so editing one file re-embeds only that file's
+chunks.
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,6 +139,7 @@ class Index:
         self.vectors = vectors
         self.faiss = faiss_index
         self.bm25 = bm25
+        self.files = path  # the directory the files were read from (the current version)
         self._doc_of = np.array([c.doc for c in chunks], dtype=object)
 
     def __len__(self) -> int:
@@ -151,17 +162,45 @@ class Index:
 
     @classmethod
     def load(cls, path: Path, embedder: str | None = None) -> Index:
-        """Load an index; check its format and (when given) its embedding model."""
+        """Load an index; check its format and (when given) its embedding model.
+
+        A damaged or partly copied index (a missing or truncated file, a
+        pickled array) is an :class:`IndexMismatchError` naming the rebuild.
+        """
+        for attempt in range(3):
+            files = version_dir(path)
+            if files is None:
+                raise IndexMissingError(
+                    f"索引不存在：{path}。请先运行 `planqa index --index {path}` 建立索引。",
+                    f"index not found at {path}: run `planqa index`",
+                )
+            try:
+                return cls._load_version(path, files, embedder)
+            except FileNotFoundError as exc:
+                if attempt < 2 and version_dir(path) != files:
+                    continue  # two rebuilds finished while this one was read: read the new one
+                raise IndexMismatchError(
+                    f"索引 {path} 不完整（缺少文件 {Path(exc.filename or '').name}）。"
+                    "请运行 `planqa index --rebuild` 重建。",
+                    f"missing file in {files}: {exc!r}",
+                ) from exc
+            except (OSError, RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+                raise IndexMismatchError(
+                    f"索引 {path} 已损坏，无法读取。请运行 `planqa index --rebuild` 重建。",
+                    f"damaged index {files}: {exc!r}",
+                ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @classmethod
+    def _load_version(cls, path: Path, files: Path, embedder: str | None) -> Index:
         import faiss
 
         bm25s = import_bm25s()
 
-        manifest_path = path / "manifest.json"
-        if not manifest_path.exists():
-            raise IndexMissingError(
-                f"索引不存在：{path}。请先运行 `planqa index --index {path}` 建立索引。",
-                f"index not found at {path}: run `planqa index`",
-            )
+        for name in INDEX_FILES:
+            if not (files / name).exists():
+                raise FileNotFoundError(2, "index file missing", str(files / name))
+        manifest_path = files / "manifest.json"
         try:
             manifest = IndexManifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
         except (ValidationError, ValueError) as exc:
@@ -181,19 +220,21 @@ class Index:
                 "请运行 `planqa index --rebuild` 重建。",
                 f"index model {manifest.embedder} != configured {embedder}",
             )
-        with open(path / "chunks.jsonl", encoding="utf-8") as f:
+        with open(files / "chunks.jsonl", encoding="utf-8") as f:
             chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
-        docs = json.loads((path / "docs.json").read_text(encoding="utf-8"))
+        docs = json.loads((files / "docs.json").read_text(encoding="utf-8"))
         metas = {d["file"]: DocMeta.model_validate(d) for d in docs}
-        vectors = np.load(path / "vectors.npy", allow_pickle=False)
-        faiss_index = faiss.read_index(str(path / "dense.faiss"))
-        bm25 = bm25s.BM25.load(str(path / "bm25"), allow_pickle=False, load_vocab=True)
-        if len(chunks) != manifest.n_chunks or vectors.shape[0] != len(chunks):
+        vectors = np.load(files / "vectors.npy", allow_pickle=False)
+        faiss_index = faiss.read_index(str(files / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(files / "bm25"), allow_pickle=False, load_vocab=True)
+        if len(chunks) != manifest.n_chunks or vectors.shape != (len(chunks), manifest.dim) or faiss_index.ntotal != len(chunks):
             raise IndexMismatchError(
                 f"索引 {path} 不完整。请运行 `planqa index --rebuild` 重建。",
-                f"{len(chunks)} chunks, {vectors.shape[0]} vectors, manifest says {manifest.n_chunks}",
+                f"{len(chunks)} chunks, vectors {vectors.shape}, {faiss_index.ntotal} in FAISS, manifest says {manifest.n_chunks}",
             )
-        return cls(path, manifest, chunks, metas, vectors, faiss_index, bm25)
+        index = cls(path, manifest, chunks, metas, vectors, faiss_index, bm25)
+        index.files = files
+        return index
 
     def outdated_settings(self, params: ChunkParams | None = None) -> list[str]:
         """Chunker or tokenizer settings that differ from this program's."""
@@ -313,11 +354,13 @@ def _write_atomically(
     faiss_index: Any,
     bm25: Any,
 ) -> None:
+    """Write a new version and make it current (see the module doc)."""
     import faiss
 
     index_dir = index_dir.resolve()
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
+    index_dir.mkdir(parents=True, exist_ok=True)
+    remove_dead_builds(index_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=index_dir))
     try:
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c in chunks:
@@ -329,22 +372,125 @@ def _write_atomically(
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
         bm25.save(str(tmp / "bm25"), allow_pickle=False, show_progress=False)
-        # the manifest goes last: a directory without one is never loaded
         (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
         for p in tmp.rglob("*"):
             if p.is_file():
                 with open(p, "rb") as fh:
                     os.fsync(fh.fileno())
-        old = None
-        if index_dir.exists():
-            old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}-{time.time_ns()}"
-            index_dir.rename(old)
-        tmp.rename(index_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        with _build_lock(index_dir):
+            previous = _current_name(index_dir)
+            version = index_dir / f"v-{time.time_ns()}-{os.getpid()}"
+            tmp.rename(version)
+            pointer = index_dir / f".{CURRENT}.{os.getpid()}"
+            with open(pointer, "w", encoding="utf-8") as fh:
+                fh.write(version.name)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(pointer, index_dir / CURRENT)  # the switch: one atomic rename
+            _fsync_dir(index_dir)
+            for old in index_dir.glob("v-*"):
+                if old.name not in (version.name, previous):  # a reader may still be reading `previous`
+                    shutil.rmtree(old, ignore_errors=True)
+            if previous is None:  # an index written before versions: its files go
+                for name in INDEX_FILES:
+                    legacy = index_dir / name
+                    if legacy.is_dir():
+                        shutil.rmtree(legacy, ignore_errors=True)
+                    elif legacy.exists():
+                        legacy.unlink()
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+CURRENT = "CURRENT"
+INDEX_FILES = ("manifest.json", "chunks.jsonl", "docs.json", "vectors.npy", "dense.faiss", "bm25")
+_VERSION_NAME = re.compile(r"v-\d+-\d+")
+
+
+def _current_name(index_dir: Path) -> str | None:
+    """The version ``CURRENT`` names, or None when there is no such file."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not _VERSION_NAME.fullmatch(name):  # never follow a path written into the pointer
+        raise IndexMismatchError(
+            f"索引 {index_dir} 的 {CURRENT} 文件内容无效。请运行 `planqa index --rebuild` 重建。",
+            f"invalid {CURRENT} in {index_dir}: {name[:80]!r}",
+        )
+    return name
+
+
+def version_dir(index_dir: Path) -> Path | None:
+    """The directory holding the index's files (the current version), or None when there is no index."""
+    name = _current_name(index_dir)
+    if name is not None:
+        return index_dir / name
+    return index_dir if (index_dir / "manifest.json").is_file() else None
+
+
+def index_exists(index_dir: Path) -> bool:
+    try:
+        return version_dir(index_dir) is not None
+    except IndexMismatchError:
+        return True  # there is one, but damaged
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a system that cannot tell: keep its files
+    return True
+
+
+def remove_dead_builds(index_dir: Path) -> list[str]:
+    """Delete what builds that were killed left behind (``.tmp-<pid>-…`` of dead processes); their names."""
+    removed = []
+    for leftover in index_dir.glob(".*"):
+        m = re.fullmatch(rf"\.(?:tmp-(\d+)-\w+|{CURRENT}\.(\d+))", leftover.name)
+        if m is None:
+            continue
+        pid = int(m.group(1) or m.group(2))
+        if pid != os.getpid() and not _pid_alive(pid):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed.append(leftover.name)
+    if removed:
+        log.info("removed leftovers of killed builds in %s: %s", index_dir, removed)
+    return removed
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time switches versions (POSIX ``flock``; elsewhere no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(index_dir / ".lock", "w") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def open_index(

@@ -1,4 +1,4 @@
-"""Index directories: round trip, incremental re-index, atomic replace, manifest checks."""
+"""Index directories: round trip, incremental re-index, FAISS kinds (faults: tests/robustness/test_index_faults.py)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,19 @@ from tests.conftest import KeywordEmbedder
 
 def test_round_trip(fake_index_dir, corpus_docs):
     index = Index.load(fake_index_dir, KeywordEmbedder.name)
-    files = sorted(p.name for p in fake_index_dir.iterdir())
+    current = (fake_index_dir / "CURRENT").read_text(encoding="utf-8")
+    assert sorted(p.name for p in fake_index_dir.iterdir()) == [".lock", "CURRENT", current]
+    assert index.files == fake_index_dir / current
+    files = sorted(p.name for p in index.files.iterdir())
     assert files == ["bm25", "chunks.jsonl", "dense.faiss", "docs.json", "manifest.json", "vectors.npy"]
-    manifest = json.loads((fake_index_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((index.files / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedder"] == "fake/keyword-64" and manifest["dim"] == 64
     assert manifest["faiss"] == "flat_ip"
     assert set(manifest["documents"]) == set(corpus_docs)
     assert len(index) == manifest["n_chunks"] == index.vectors.shape[0] == index.faiss.ntotal
     # chunks.jsonl is readable Chinese, not escapes
-    first = (fake_index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()[1]
+    first = (index.files / "chunks.jsonl").read_text(encoding="utf-8").splitlines()[1]
     assert "\\u" not in first
     norms = np.linalg.norm(index.vectors, axis=1)
     assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)

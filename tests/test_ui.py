@@ -125,7 +125,7 @@ def test_unexpected_failure_shows_no_traceback(service, monkeypatch):
 
 def test_service_load_builds_a_missing_index_and_answers(tmp_path, corpus_copy):
     service = Service.load(corpus_copy, tmp_path / "idx", Settings(), embedder=KeywordEmbedder())
-    assert service.ready and (tmp_path / "idx" / "manifest.json").exists()
+    assert service.ready and (tmp_path / "idx" / "CURRENT").exists()
     assert list(service.answerers) == ["extractive"]
     assert [m.file for m in service.documents()][0] == "jilin_province_14th_fyp_2021.txt"
     assert service.years() == [2021, 2023, 2025]

@@ -79,7 +79,7 @@ class Service:
     def load(cls, corpus: Path, index_path: Path, settings: Settings, embedder: Any = None) -> Service:
         """Load the model and the index (building or updating it when needed) and warm them up."""
         from rag.embed import get_embedder
-        from rag.index import open_index
+        from rag.index import index_exists, open_index
         from rag.retrieve import make_retriever
 
         t0 = time.perf_counter()
@@ -90,7 +90,7 @@ class Service:
         except PlanqaError as exc:
             log.error("cannot load the index: %s", exc.detail)
             service.load_error = exc.message
-            if not (index_path / "manifest.json").exists() and "planqa index" not in exc.message:
+            if not index_exists(index_path) and "planqa index" not in exc.message:
                 service.load_error = (
                     f"索引 {index_path} 不存在，也无法建立：{exc.message.rstrip('。')}。"
                     "请检查语料目录（PLANQA_CORPUS）后运行 `planqa index`。"
