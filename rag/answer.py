@@ -28,7 +28,7 @@ from rag.chunking import row_statement
 from rag.errors import LLMError, PlanqaError
 from rag.extractive import Selection, idf_weights, select
 from rag.index import Index
-from rag.llm import DraftAnswer, PromptInput, parse_reply
+from rag.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
 from rag.numbers import unsupported
 from rag.retrieve import Retriever, check_question
@@ -118,9 +118,14 @@ class Answerer:
         hits = got.hits[: self.llm_passages]
         try:
             parts: list[str] = []
-            for piece in self.llm.chat(PromptInput.from_hits(question, hits).messages(), stream=True):
-                parts.append(piece)
-                yield Event("delta", piece)
+
+            def reply() -> Iterator[str]:
+                for piece in self.llm.chat(PromptInput.from_hits(question, hits).messages(), stream=True):
+                    parts.append(piece)
+                    yield piece
+
+            for shown in held_back(reply()):  # a reply quoting the instructions is not shown
+                yield Event("delta", shown)
             answer = draft_answer(question, parse_reply("".join(parts), len(hits)), hits, self.llm.name)
             abstained_by_model = answer.abstained
             answer = verify(answer)
@@ -204,8 +209,11 @@ def draft_answer(question: str, draft: DraftAnswer, hits: Sequence[Hit], backend
     if draft.abstained:
         return declined_answer(question, hits, "", backend)
     citations = [Citation(n, h.chunk) for n, h in enumerate(hits, start=1)]
-    claims = [Claim(s.text, s.citations) for s in draft.sentences]
-    return Answer(question, claims, citations, backend=backend)
+    claims = [Claim(s.text, s.citations) for s in draft.sentences if not repeats_instructions(s.text)]
+    answer = Answer(question, claims, citations, backend=backend)
+    if len(claims) < len(draft.sentences):  # a document talked the model into quoting its instructions
+        answer.notices.append("已删除复述系统指令的内容。")
+    return answer
 
 
 def selection_answer(question: str, hits: Sequence[Hit], sel: Selection, scope: Scope) -> Answer:

@@ -61,7 +61,7 @@ from rag.compare import (
 from rag.embed import Embedder
 from rag.errors import LLMError
 from rag.index import import_bm25s
-from rag.llm import ChatModel
+from rag.llm import ChatModel, repeats_instructions
 from rag.models import Chunk, Document, Section
 from rag.retrieve import convex_fusion, minmax, top_k
 from rag.tokenize import tokenize
@@ -277,6 +277,8 @@ def refine(llm: ChatModel, task_text: str, county_texts: list[str]) -> tuple[Cov
     try:
         reply = "".join(llm.chat(messages, stream=False)).strip()
     except LLMError:
+        return None
+    if repeats_instructions(reply, REFINE_SYSTEM):  # a draft talked the model into quoting its instructions
         return None
     head = reply[:12]
     for word, verdict in (("部分覆盖", "partial"), ("未覆盖", "missing"), ("覆盖", "covered")):
