@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import signal
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -119,7 +122,11 @@ def answer_json(
 
 
 def run_check(service: Service, upload: str | None, county_file: str | None, province_file: str | None) -> tuple[str, list[str]]:
-    """(report HTML, [Markdown file, HTML file]) for the plan-check tab."""
+    """(report HTML, [Markdown file, HTML file]) for the plan-check tab.
+
+    The uploaded file is deleted once it has been read, whatever the outcome (the page then
+    clears the upload box): a draft stays on the server only as long as its check runs.
+    """
     from rag.report import render_html, render_markdown
 
     try:
@@ -130,11 +137,23 @@ def run_check(service: Service, upload: str | None, county_file: str | None, pro
     except Exception:  # noqa: BLE001
         log.exception("plan check failed")
         return render_error(INTERNAL_ERROR), []
+    finally:
+        if upload:
+            discard_upload(Path(upload))
     out = service.scratch_dir()
     md, page = out / "对照检查报告.md", out / "对照检查报告.html"
     md.write_text(render_markdown(check), encoding="utf-8")
     page.write_text(render_html(check), encoding="utf-8")
     return render_html(check, fragment=True), [str(md), str(page)]
+
+
+def discard_upload(path: Path) -> None:
+    """Delete an uploaded file and the folder Gradio made for it, if that is now empty."""
+    try:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+    except OSError:
+        pass  # not empty, or already gone
 
 
 def report_view(reports_dir: Path) -> tuple[str, list[str]]:
@@ -221,8 +240,8 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
             report = gr.HTML(elem_id="check-report")
             files = gr.File(label="下载报告（Markdown / HTML）", file_count="multiple", interactive=False, elem_id="check-files")
             run.click(
-                lambda u, c, p: run_check(service, u, c, p), inputs=[upload, county_pick, province_pick],
-                outputs=[report, files], concurrency_limit=1, concurrency_id="check", api_visibility="private",
+                lambda u, c, p: (*run_check(service, u, c, p), None), inputs=[upload, county_pick, province_pick],
+                outputs=[report, files, upload], concurrency_limit=1, concurrency_id="check", api_visibility="private",
             )
 
         with gr.Tab("评测报告", id="eval-tab"):
@@ -261,6 +280,22 @@ def serve(
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     settings = settings or Settings.from_env()
     check_bind(settings)
+    # Gradio keeps uploads and served files under GRADIO_TEMP_DIR (read when it is imported):
+    # a folder of this process only, readable by its user only, deleted when the server stops.
+    private = None
+    if "GRADIO_TEMP_DIR" not in os.environ:
+        private = Path(tempfile.mkdtemp(prefix="planqa-gradio-"))
+        os.environ["GRADIO_TEMP_DIR"] = str(private)
+    try:
+        _serve(corpus, index, settings, reports, open_browser)
+    finally:
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
+            os.environ.pop("GRADIO_TEMP_DIR", None)
+        shutil.rmtree(Service.scratch_root(), ignore_errors=True)
+
+
+def _serve(corpus: Path, index: Path, settings: Settings, reports: Path, open_browser: bool | None) -> None:
     print(f"正在载入模型和索引（{index}）……", file=sys.stderr, flush=True)
     service = Service.load(corpus, index, settings)
     if service.ready:
@@ -280,10 +315,19 @@ def serve(
             f"launch failed: {exc}",
         ) from exc
     print(f"planqa 网页已就绪：http://{settings.host}:{settings.port}  （Ctrl+C 退出）", flush=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill`, systemd stop: shut down like Ctrl+C
     try:
         demo.block_thread()
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        demo.close()
+        print("planqa 网页已停止。", flush=True)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _launch(demo: Any, settings: Settings, reports: Path, open_browser: bool) -> None:

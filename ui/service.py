@@ -23,6 +23,7 @@ import numpy as np
 
 from rag.answer import Answerer, Event
 from rag.errors import PlanqaError, UnreadableFileError
+from rag.ingest import MAX_FILE_BYTES
 from rag.models import Answer, DocMeta, Filters
 from rag.settings import Backend, Settings, make_llm
 
@@ -158,10 +159,15 @@ class Service:
 
     # -- plan check ----------------------------------------------------------
 
+    @staticmethod
+    def scratch_root() -> Path:
+        """Where this process keeps report files (deleted when the server stops)."""
+        return Path(tempfile.gettempdir()) / f"planqa-reports-{os.getpid()}"
+
     def scratch_dir(self, keep_seconds: float = 3600) -> Path:
         """A fresh directory for one report's files (the page offers them for download);
         directories older than ``keep_seconds`` are deleted, so drafts' text does not pile up."""
-        root = Path(tempfile.gettempdir()) / f"planqa-reports-{os.getpid()}"
+        root = self.scratch_root()
         root.mkdir(mode=0o700, exist_ok=True)
         for old in root.iterdir():
             if time.time() - old.stat().st_mtime > keep_seconds:
@@ -200,7 +206,10 @@ class Service:
         if county is not None:
             with tempfile.TemporaryDirectory(prefix="planqa-upload-") as tmp:
                 local = Path(tmp) / safe_upload_name(county.name)
-                shutil.copyfile(county, local)
+                if local.suffix.lower() in UPLOAD_SUFFIXES and county.is_file() and county.stat().st_size <= MAX_FILE_BYTES:
+                    shutil.copyfile(county, local)  # else read_document says what is wrong, from the name or size
+                else:
+                    local = county
                 draft = self.read_document(local)
         elif county_file:
             draft = self.read_document(self.corpus_path(county_file), self.index.metas[county_file])
