@@ -11,9 +11,14 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 GOLD = ROOT / "evals" / "gold.jsonl"
+ARTIFACTS = ROOT / "test-artifacts"  # server logs and screenshots (ignored by git; CI keeps them)
 QUESTION = "2023年对生活不能自理的特困老人，集中供养率要达到多少？"  # answered by 2023 要点 （十一）: 60%以上
 # A heading and paragraph of the provincial plan, for tests that write their own files.
 SAMPLE_HEADING = "第五章 大力促进养老服务业发展"
@@ -105,6 +111,50 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     return subprocess.run(
         [str(exe), *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=600
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(
+    index: Path, env: dict[str, str], *args: str, log_name: str = "server", port: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """``planqa serve`` as a user starts it; yields its URL, port, process and when it said it
+    was ready. Stopped with SIGTERM (as ``kill`` or systemd does) when the block ends, unless the
+    test stopped it already."""
+    port = port or free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **env}
+    env.pop("DISPLAY", None)
+    exe = Path(sys.executable).with_name("planqa")
+    cmd = [str(exe), "serve", "--corpus", str(CORPUS), "--index", str(index), "--port", str(port), *args]
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{log_name}.log"
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            ready_at = None
+            deadline = time.monotonic() + 180
+            assert proc.stdout is not None
+            while ready_at is None and time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                if "网页已就绪" in line:
+                    ready_at = time.monotonic()
+            if ready_at is None:
+                pytest.fail("the server did not start: " + log_path.read_text(encoding="utf-8")[-3000:])
+            yield {"url": f"http://127.0.0.1:{port}", "port": port, "ready_at": ready_at, "proc": proc, "log": log_path}
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -14,25 +14,20 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS, QUESTION, ROOT
+from tests.conftest import ARTIFACTS, CORPUS, QUESTION, running_server
 
 pytestmark = [pytest.mark.real, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 BROWSER_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -74,12 +69,6 @@ class Parrot(BaseHTTPRequestHandler):
         self.wfile.write(b"data: [DONE]\n\n")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def parrot() -> Iterator[ThreadingHTTPServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Parrot)
@@ -98,39 +87,6 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "# 检索评测\n\n| 检索方式 | recall@5 | MRR@10 |\n|---|---|---|\n| hybrid | 0.934 | 0.834 |\n", encoding="utf-8"
     )
     return path
-
-
-@contextmanager
-def running_server(index: Path, env: dict[str, str], *args: str, log_name: str = "server") -> Iterator[dict[str, Any]]:
-    """``planqa serve`` as a user starts it; yields its URL and when it said it was ready."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **env}
-    env.pop("DISPLAY", None)
-    exe = Path(sys.executable).with_name("planqa")
-    cmd = [str(exe), "serve", "--corpus", str(CORPUS), "--index", str(index), "--port", str(port), *args]
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"{log_name}.log"
-    with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-        try:
-            ready_at = None
-            deadline = time.monotonic() + 180
-            assert proc.stdout is not None
-            while ready_at is None and time.monotonic() < deadline:
-                line = proc.stdout.readline()
-                if not line:
-                    break
-                if "网页已就绪" in line:
-                    ready_at = time.monotonic()
-            if ready_at is None:
-                pytest.fail("the server did not start: " + log_path.read_text(encoding="utf-8")[-3000:])
-            yield {"url": f"http://127.0.0.1:{port}", "ready_at": ready_at}
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,12 @@ EXAMPLES = [
 ]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.ingest.MAX_FILE_BYTES)
+# Gradio keeps per-session state (a copy of the page's configuration, about 40 kB) for 10,000
+# sessions and a record of the last 10,000 requests by default: up to ~400 MB that a long-running
+# server fills slowly. This page keeps nothing in a session (the chat history is in the browser),
+# so 1,000 of each bound it to ~40 MB; the oldest are dropped first.
+SESSION_CAPACITY = 1000
+REQUEST_RECORDS = "1000"
 Message = dict[str, Any]
 
 
@@ -277,6 +283,7 @@ def serve(
 ) -> None:
     """Load everything, then serve the page until interrupted."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", REQUEST_RECORDS)  # kept in memory, not sent anywhere
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     settings = settings or Settings.from_env()
     check_bind(settings)
@@ -346,6 +353,7 @@ def _launch(demo: Any, settings: Settings, reports: Path, open_browser: bool) ->
         theme=theme(),
         css=CSS,
         prevent_thread_lock=True,
+        state_session_capacity=SESSION_CAPACITY,
     )
 
 
