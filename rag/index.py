@@ -438,6 +438,8 @@ def index_exists(index_dir: Path) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # signal 0 means Ctrl+C there: never send it; keep the files
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

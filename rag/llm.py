@@ -216,7 +216,7 @@ class OpenAIChat:
                         f"大模型服务返回错误（HTTP {r.status_code}），已改用摘录式回答。",
                         f"{url}: HTTP {r.status_code}: {r.text[:200]}",
                     )
-                if stream and r.headers.get("content-type", "").startswith("text/event-stream"):
+                if stream and r.headers.get("content-type", "").lower().startswith("text/event-stream"):
                     yield from _sse_deltas(r.iter_lines(), url)
                 else:  # not asked to stream, or a server that does not stream: one JSON body
                     r.read()
