@@ -279,7 +279,7 @@ def _run_eval(args: argparse.Namespace, err: Any) -> dict[str, Any]:
 
     from rag.errors import ConfigError
     from rag.evalrun import run_evaluation
-    from rag.evaluate import load_gold
+    from rag.evaluate import load_gold, missing_evidence
     from rag.ingest import ingest_corpus
     from rag.retrieve import load_cross_encoder
 
@@ -295,6 +295,14 @@ def _run_eval(args: argparse.Namespace, err: Any) -> dict[str, Any]:
     reranker = load_cross_encoder(reranker_path) if reranker_path and "rerank" in modes else None
     index, embedder = _open(args)
     docs = {d.file: d for d in ingest_corpus(Path(args.corpus))}
+    missing = missing_evidence(gold, docs)
+    if missing:  # such a question could never be judged relevant: its figures would be silently wrong
+        shown = "\n  ".join(missing[:10]) + (f"\n  ……共 {len(missing)} 条" if len(missing) > 10 else "")
+        raise ConfigError(
+            f"评测题集 {args.gold} 中有 {len(missing)} 条证据在文档正文中找不到；证据须逐字摘自一行正文"
+            f"（不含换行和空格）：\n  {shown}",
+            f"{len(missing)} evidence strings not found in the corpus",
+        )
     answerer, backend = None, ""
     if not args.no_answers:
         answerer, settings = _answerer(args, index, embedder)

@@ -93,6 +93,18 @@ def evidence_spans(ev: Evidence, docs: dict[str, Document]) -> list[tuple[int, i
     return spans
 
 
+def missing_evidence(gold: Iterable[GoldQuestion], docs: dict[str, Document]) -> list[str]:
+    """One line per evidence item that is not in its document's cleaned text (or names no document)."""
+    out = []
+    for q in gold:
+        for ev in q.evidence:
+            if ev.doc not in docs:
+                out.append(f"{q.id}：语料中没有文件 {ev.doc}")
+            elif not evidence_spans(ev, docs):
+                out.append(f"{q.id}：《{docs[ev.doc].title}》中找不到“{ev.text}”")
+    return out
+
+
 def covers(chunk: Chunk, doc: str, spans: Sequence[tuple[int, int]]) -> bool:
     if chunk.doc != doc:
         return False
