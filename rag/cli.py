@@ -60,7 +60,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         bar.refresh()
 
     report = build_index(
-        Path(args.corpus), Path(args.index), embedder, rebuild=args.rebuild, progress=progress
+        Path(args.corpus), Path(args.index), embedder, rebuild=args.rebuild, progress=progress,
+        vector_store=args.vector_store or os.environ.get("PLANQA_VECTOR_STORE") or None,
+        milvus_uri=args.milvus_uri or os.environ.get("PLANQA_MILVUS_URI", ""),
     )
     if bar is not None:
         bar.close()
@@ -426,6 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="建立或更新索引")
     common(p)
     p.add_argument("--rebuild", action="store_true", help="全部重新向量化，不复用旧索引")
+    p.add_argument(
+        "--vector-store",
+        choices=["faiss", "milvus"],
+        help="向量检索放在哪里：faiss（默认，索引目录内）或 milvus（默认 PLANQA_VECTOR_STORE；不指定时沿用现有索引的设置）",
+    )
+    p.add_argument(
+        "--milvus-uri",
+        help="Milvus 服务地址，如 http://milvus:19530（默认 PLANQA_MILVUS_URI；不设置时用索引目录内的 Milvus Lite）",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("retrieve", help="检索相关段落")

@@ -7,7 +7,9 @@ An index is a plain directory, no pickle anywhere::
       chunks.jsonl       one chunk per line (ensure_ascii=False)
       docs.json          each document's metadata
       vectors.npy        float32 (N, dim) embeddings, row i = chunk i
-      dense.faiss        the FAISS index over those vectors
+      dense.faiss        the FAISS index over those vectors (the default vector store)
+      milvus.db          instead of dense.faiss when built with --vector-store milvus (Milvus Lite);
+                         a Milvus server keeps the vectors itself and the manifest names its collection
       bm25/              bm25s arrays (allow_pickle=False) and vocabulary
 
 It is built into a temporary directory beside the target and renamed into
@@ -39,6 +41,7 @@ from rag.errors import IndexMismatchError, IndexMissingError, StaleIndexError
 from rag.ingest import corpus_files, file_sha256, ingest_corpus
 from rag.models import Chunk, DocMeta, Filters
 from rag.tokenize import dictionary_version, tokenize
+from rag.vectorstore import StoreEntry, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,7 @@ class IndexManifest(BaseModel):
     faiss: str
     n_chunks: int
     documents: dict[str, DocEntry]
+    vector_store: StoreEntry = StoreEntry()
 
 
 @dataclass
@@ -130,6 +134,22 @@ class Index:
         self.faiss = faiss_index
         self.bm25 = bm25
         self._doc_of = np.array([c.doc for c in chunks], dtype=object)
+        self._store: VectorStore | None = None
+
+    @property
+    def store(self) -> VectorStore:
+        """Where dense search runs (FAISS here, or the Milvus engine the manifest names); opened on first use."""
+        if self._store is None:
+            from rag.vectorstore import open_store
+
+            self._store = open_store(self.manifest.vector_store, self.path, self.faiss, self._doc_of)
+        return self._store
+
+    def allowed_docs(self, filters: Filters | None) -> set[str] | None:
+        """The document files ``filters`` lets through, or None when nothing is filtered out."""
+        if filters is None or filters.is_empty():
+            return None
+        return {f for f, m in self.metas.items() if filters.allows(m)}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -144,9 +164,9 @@ class Index:
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         """Boolean mask of allowed chunks, or None when nothing is filtered out."""
-        if filters is None or filters.is_empty():
+        allowed = self.allowed_docs(filters)
+        if allowed is None:
             return None
-        allowed = {f for f, m in self.metas.items() if filters.allows(m)}
         return np.array([d in allowed for d in self._doc_of], dtype=bool)
 
     @classmethod
@@ -186,7 +206,7 @@ class Index:
         docs = json.loads((path / "docs.json").read_text(encoding="utf-8"))
         metas = {d["file"]: DocMeta.model_validate(d) for d in docs}
         vectors = np.load(path / "vectors.npy", allow_pickle=False)
-        faiss_index = faiss.read_index(str(path / "dense.faiss"))
+        faiss_index = faiss.read_index(str(path / "dense.faiss")) if manifest.vector_store.kind == "faiss" else None
         bm25 = bm25s.BM25.load(str(path / "bm25"), allow_pickle=False, load_vocab=True)
         if len(chunks) != manifest.n_chunks or vectors.shape[0] != len(chunks):
             raise IndexMismatchError(
@@ -233,10 +253,15 @@ def build_index(
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
     exact_limit: int = EXACT_LIMIT,
+    vector_store: str | None = None,
+    milvus_uri: str = "",
 ) -> BuildReport:
     """Ingest, chunk, embed and write an index directory atomically.
 
-    ``progress(done, total)`` is called as chunks are embedded.
+    ``progress(done, total)`` is called as chunks are embedded. ``vector_store``
+    is ``faiss`` or ``milvus`` (Milvus Lite inside the index directory, or the
+    Milvus server at ``milvus_uri``); None keeps what the existing index uses
+    (FAISS for a new one), so an update after a file changes keeps its store.
     """
     from rag.chunking import iter_sections, parse_outline
 
@@ -275,7 +300,12 @@ def build_index(
     elif progress:
         progress(0, 0)
 
-    faiss_index, faiss_kind = make_faiss(vectors, exact_limit)
+    previous = _previous_store(index_dir)
+    if vector_store is None and previous is not None:
+        vector_store, milvus_uri = previous.kind, previous.uri
+    doc_of_row = np.array([c.doc for c in chunks], dtype=object)
+    store, write_store = _store_writer(vector_store or "faiss", milvus_uri, vectors, doc_of_row, exact_limit)
+    faiss_index, faiss_kind = make_faiss(vectors, exact_limit) if store.kind == "faiss" else (None, "none")
     retriever = bm25s.BM25()
     retriever.index([tokenize(t) or [""] for t in texts], show_progress=False)
 
@@ -292,8 +322,11 @@ def build_index(
             d.file: DocEntry(sha256=d.sha256, chunks=sum(1 for c in chunks if c.doc == d.file))
             for d in docs
         },
+        vector_store=store,
     )
-    _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever)
+    _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever, write_store)
+    if previous is not None and previous != store and previous.kind == "milvus" and previous.uri:
+        _drop_server_collection(previous)
     return BuildReport(
         documents=len(docs),
         sections=sections,
@@ -312,6 +345,7 @@ def _write_atomically(
     vectors: np.ndarray,
     faiss_index: Any,
     bm25: Any,
+    write_store: Callable[[Path], None] | None = None,
 ) -> None:
     import faiss
 
@@ -327,7 +361,10 @@ def _write_atomically(
             encoding="utf-8",
         )
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
-        faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
+        if faiss_index is not None:
+            faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
+        if write_store is not None:
+            write_store(tmp)
         bm25.save(str(tmp / "bm25"), allow_pickle=False, show_progress=False)
         # the manifest goes last: a directory without one is never loaded
         (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
@@ -345,6 +382,51 @@ def _write_atomically(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _store_writer(
+    kind: str, uri: str, vectors: np.ndarray, doc_of_row: np.ndarray, exact_limit: int = EXACT_LIMIT
+) -> tuple[StoreEntry, Callable[[Path], None] | None]:
+    """The manifest entry for ``kind`` and what writes the vectors into it (None for FAISS)."""
+    from rag.errors import ConfigError
+    from rag.vectorstore import LITE_FILE, VECTOR_STORES, MilvusStore, is_server
+
+    if kind == "faiss":
+        return StoreEntry(), None
+    if kind != "milvus":
+        raise ConfigError(f"未知的向量库类型 {kind}（可选：{', '.join(VECTOR_STORES)}）。", f"unknown vector store {kind!r}")
+    if uri and not is_server(uri):
+        raise ConfigError(
+            f"PLANQA_MILVUS_URI 应为 Milvus 服务地址（如 http://milvus:19530），收到 {uri}；"
+            "不设置时使用索引目录内的 Milvus Lite。",
+            f"milvus uri is not a server URL: {uri}",
+        )
+    # a server keeps every build's collection until the manifest that names it is replaced
+    entry = StoreEntry(kind="milvus", uri=uri, collection=f"planqa_{time.time_ns()}" if uri else "chunks")
+
+    def write(tmp: Path) -> None:
+        store = MilvusStore.write(uri or str(tmp / LITE_FILE), entry.collection, vectors, doc_of_row, exact_limit)
+        store.close()
+
+    return entry, write
+
+
+def _previous_store(index_dir: Path) -> StoreEntry | None:
+    try:
+        text = (index_dir / "manifest.json").read_text(encoding="utf-8")
+        return IndexManifest.model_validate_json(text).vector_store
+    except (OSError, ValidationError, ValueError):
+        return None
+
+
+def _drop_server_collection(entry: StoreEntry) -> None:
+    """Best effort: the replaced build's collection on a Milvus server."""
+    from rag.vectorstore import MilvusStore
+
+    try:
+        MilvusStore.open(entry.uri, entry.collection).drop()
+    except Exception as exc:  # noqa: BLE001 - the new index is in place; an old collection is only space
+        log.warning("could not drop old milvus collection %s at %s: %r", entry.collection, entry.uri, exc)
 
 
 def open_index(

@@ -180,3 +180,22 @@ def test_cli_index_prints_no_debug_lines_from_bm25s(tmp_path):
     assert "DEBUG" not in done.stderr
     done = run_cli("retrieve", "失智照护床位", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--k", "1")
     assert done.returncode == 0 and "DEBUG" not in done.stderr
+
+
+def test_milvus_store_gives_the_same_gold_figures(real, real_index_dir, corpus_docs, regression_gold, tmp_path):
+    """The real index moved to Milvus (Lite) by `planqa index --vector-store milvus`: no vector is
+    re-embedded, and dense and hybrid retrieval score the gold set exactly as with FAISS."""
+    import shutil
+
+    shutil.copytree(real_index_dir, tmp_path / "idx")
+    done = run_cli("index", "--corpus", str(CORPUS), "--index", str(tmp_path / "idx"), "--vector-store", "milvus")
+    assert done.returncode == 0, done.stderr
+    assert "新向量化 0 个" in done.stdout
+    index, embedder = real
+    milvus = Index.load(tmp_path / "idx", embedder.name)
+    assert milvus.store.kind == "milvus" and not (tmp_path / "idx" / "dense.faiss").exists()
+    for mode in ("dense", "hybrid"):
+        want = summarize(run_retrieval(make_retriever(index, embedder, mode), regression_gold, corpus_docs))
+        got = summarize(run_retrieval(make_retriever(milvus, embedder, mode), regression_gold, corpus_docs))
+        for metric in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
+            assert got[metric] == pytest.approx(want[metric], abs=1e-9), (mode, metric)
