@@ -78,6 +78,7 @@ class BuildReport:
     embedded: int  # chunks embedded now (the rest reused)
     seconds: float
     skipped: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks/bench_build.py
 
 
 def import_bm25s() -> Any:
@@ -268,16 +269,25 @@ def build_index(
     bm25s = import_bm25s()
 
     t0 = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[stage] = now - since
+        return now
+
     params = params or ChunkParams()
     files = corpus_files(corpus_dir)
     docs = ingest_corpus(corpus_dir)
     skipped = sorted({p.name for p in files} - {d.file for d in docs})
+    t = lap("ingest", t0)
     chunks: list[Chunk] = []
     sections = 0
     for doc in docs:
         root = parse_outline(doc)
         sections += sum(1 for _ in iter_sections(root)) - 1
         chunks.extend(chunk_document(doc, params, root))
+    t = lap("chunk", t)
 
     reuse = {} if rebuild else _old_vectors(index_dir, embedder.name)
     texts = [c.embed_text() for c in chunks]
@@ -299,6 +309,7 @@ def build_index(
         vectors[todo] = embedder.embed_documents([texts[i] for i in todo], progress=step)
     elif progress:
         progress(0, 0)
+    t = lap("embed", t)
 
     previous = _previous_store(index_dir)
     if vector_store is None and previous is not None:
@@ -306,8 +317,10 @@ def build_index(
     doc_of_row = np.array([c.doc for c in chunks], dtype=object)
     store, write_store = _store_writer(vector_store or "faiss", milvus_uri, vectors, doc_of_row, exact_limit)
     faiss_index, faiss_kind = make_faiss(vectors, exact_limit) if store.kind == "faiss" else (None, "none")
+    t = lap("faiss", t)
     retriever = bm25s.BM25()
-    retriever.index([tokenize(t) or [""] for t in texts], show_progress=False)
+    retriever.index([tokenize(text) or [""] for text in texts], show_progress=False)
+    t = lap("bm25", t)
 
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
@@ -325,6 +338,7 @@ def build_index(
         vector_store=store,
     )
     _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever, write_store)
+    lap("write", t)  # with Milvus, writing the vectors into it
     if previous is not None and previous != store and previous.kind == "milvus" and previous.uri:
         _drop_server_collection(previous)
     return BuildReport(
@@ -334,6 +348,7 @@ def build_index(
         embedded=len(todo),
         seconds=time.perf_counter() - t0,
         skipped=skipped,
+        stages={k: round(v, 4) for k, v in stages.items()},
     )
 
 
