@@ -136,28 +136,26 @@ def print_comparison(cmp: dict[str, Any], console: Any) -> None:
         better = (b < a) if metric in lower_is_better else (b > a)
         return f"[green]{text}[/green]" if better else f"[red]{text}[/red]"
 
+    def metrics(title: str, summary: dict[str, list[float | None]]) -> None:
+        t = Table(title=title)
+        t.add_column("指标")
+        t.add_column("旧 → 新", justify="right")
+        for m, v in summary.items():
+            t.add_row(m, colour(m, v))
+        console.print(t)
+
     console.print(f"与 {cmp['old']}（{cmp['old_git'] or '?'}）对比")
     if cmp["gold_changed"]:
         console.print(f"[yellow]标准问题集不同：新增 {len(cmp['added'])} 题，删去 {len(cmp['removed'])} 题或改动了题目[/yellow]")
     for c in cmp["configs"]:
-        t = Table(title=f"{c['name']}：变好 {len(c['better'])} 题，变差 {len(c['worse'])} 题")
-        t.add_column("指标")
-        t.add_column("旧 → 新", justify="right")
-        for m, v in c["summary"].items():
-            t.add_row(m, colour(m, v))
-        console.print(t)
+        metrics(f"{c['name']}：变好 {len(c['better'])} 题，变差 {len(c['worse'])} 题", c["summary"])
         for key, style in (("better", "green"), ("worse", "red")):
             for r in c[key]:
                 console.print(f"  [{style}]{r['qid']}[/{style}] {r['question']}  "
                               f"{ranks_text(r['old_ranks'])} → {ranks_text(r['new_ranks'])}")
     a = cmp.get("answers") or {}
     if a:
-        t = Table(title=f"回答：{len(a['changed'])} 题结果有变化")
-        t.add_column("指标")
-        t.add_column("旧 → 新", justify="right")
-        for m, v in a["summary"].items():
-            t.add_row(m, colour(m, v))
-        console.print(t)
+        metrics(f"回答：{len(a['changed'])} 题结果有变化", a["summary"])
         for r in a["changed"]:
             style = {"better": "green", "worse": "red"}.get(r["verdict"], "yellow")
             console.print(f"  [{style}]{r['qid']}[/{style}] {r['question']}  "
