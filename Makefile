@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install browser-deps run index ask test audit clean
+.PHONY: install browser-deps run index ask test audit bench clean
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,15 @@ test: install browser-deps
 # vulnerability service can be reached (then nothing was checked). Report: test-artifacts/.
 audit: install
 	$(BIN)/python .ci/audit.py
+
+# Benchmarks (numbers, not pass/fail): index build per stage, warm query latency and cold start,
+# then synthetic 10k / 100k / 1M chunks. Tables on stdout, JSON in benchmarks/results/.
+# The 1M size takes about half an hour on 2 cores; SIZES="10000 100000" for a quicker run.
+SIZES ?= 10000 100000 1000000
+bench: index
+	$(BIN)/python -m benchmarks.bench_build
+	$(BIN)/python -m benchmarks.bench_query
+	$(BIN)/python -m benchmarks.bench_scale --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) indexes/default test-artifacts

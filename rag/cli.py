@@ -22,6 +22,8 @@ from rag.errors import PlanqaError
 DEFAULT_CORPUS = os.environ.get("PLANQA_CORPUS", "corpus")
 DEFAULT_INDEX = os.environ.get("PLANQA_INDEX", "indexes/default")
 DEFAULT_GOLD = "evals/gold.jsonl"
+# rag.evalrun.CONFIGS' names, here so that --help imports nothing heavy
+EVAL_CONFIGS = ("bm25", "dense", "hybrid", "rerank", "llamaindex")
 LEVEL_NAMES = {"省": "province", "市": "city", "县": "county"}
 
 
@@ -58,7 +60,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         bar.refresh()
 
     report = build_index(
-        Path(args.corpus), Path(args.index), embedder, rebuild=args.rebuild, progress=progress
+        Path(args.corpus), Path(args.index), embedder, rebuild=args.rebuild, progress=progress,
+        vector_store=args.vector_store or os.environ.get("PLANQA_VECTOR_STORE") or None,
+        milvus_uri=args.milvus_uri or os.environ.get("PLANQA_MILVUS_URI", ""),
     )
     if bar is not None:
         bar.close()
@@ -238,62 +242,88 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluate import load_gold, run_retrieval, summarize
+    from rich.console import Console
+
+    from rag.errors import ConfigError
+    from rag.evalcompare import compare_markdown, compare_reports, print_comparison
+    from rag.evalreport import load_report, print_report, write_report
+
+    out, err = Console(), Console(stderr=True)
+    if not out.is_terminal:  # piped or redirected: wide enough for every column
+        out = Console(width=160)
+    if args.compare and len(args.compare) > 2:
+        raise ConfigError("--compare 最多给两份报告：旧报告 [新报告]。", "--compare takes OLD [NEW]")
+    old = load_report(Path(args.compare[0])) if args.compare else None
+    if old is not None and len(args.compare) == 2:  # two existing reports: nothing to run
+        between = compare_reports(old, load_report(Path(args.compare[1])))
+        if args.json:
+            print(json.dumps(between, ensure_ascii=False, indent=1))
+        else:
+            print_comparison(between, out)
+        return 0
+    data = _run_eval(args, err)
+    cmp = compare_reports(old, data) if old is not None else None
+    if not args.no_report:
+        run = write_report(Path(args.reports), data, compare_markdown(cmp) if cmp is not None else None)
+        _err(f"评测报告已写入 {run}/（report.md、report.json 和图；网页“评测报告”页显示最新一份）")
+    if args.json:
+        print(json.dumps({"report": data, "compare": cmp}, ensure_ascii=False, indent=1))
+        return 0
+    print_report(data, out)
+    if cmp is not None:
+        print_comparison(cmp, out)
+    return 0
+
+
+def _run_eval(args: argparse.Namespace, err: Any) -> dict[str, Any]:
+    """Load the gold set, models and index once; run every configuration; report.json's data."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rag.errors import ConfigError
+    from rag.evalrun import run_evaluation
+    from rag.evaluate import load_gold, missing_evidence
     from rag.ingest import ingest_corpus
-    from rag.retrieve import make_retriever
+    from rag.retrieve import load_cross_encoder
 
     gold = load_gold(Path(args.gold))
+    if not gold:
+        raise ConfigError(f"评测题集 {args.gold} 中没有题目。", f"empty gold file {args.gold}")
+    modes = args.modes or list(EVAL_CONFIGS)
+    reranker_path = args.reranker or os.environ.get("PLANQA_RERANKER")
+    if args.modes and "rerank" in args.modes and not reranker_path:  # asked for by name: not silently skipped
+        from rag.evalrun import NO_RERANKER
+
+        raise ConfigError(NO_RERANKER, "--modes rerank without a reranker")
+    reranker = load_cross_encoder(reranker_path) if reranker_path and "rerank" in modes else None
     index, embedder = _open(args)
     docs = {d.file: d for d in ingest_corpus(Path(args.corpus))}
-    rows = {}
-    for mode in args.modes:
-        if mode == "llamaindex":
-            from rag.baseline import LlamaIndexBaseline
-
-            _err("正在用 llama-index 默认设置建立对照索引（SentenceSplitter + VectorStoreIndex）……")
-            retriever: Any = LlamaIndexBaseline(list(docs.values()), embedder)
-        else:
-            retriever = make_retriever(index, embedder, mode)
-        rows[mode] = summarize(run_retrieval(retriever, gold, docs))
-    answers: dict[str, dict[str, float]] = {}
+    missing = missing_evidence(gold, docs)
+    if missing:  # such a question could never be judged relevant: its figures would be silently wrong
+        shown = "\n  ".join(missing[:10]) + (f"\n  ……共 {len(missing)} 条" if len(missing) > 10 else "")
+        raise ConfigError(
+            f"评测题集 {args.gold} 中有 {len(missing)} 条证据在文档正文中找不到；证据须逐字摘自一行正文"
+            f"（不含换行和空格）：\n  {shown}",
+            f"{len(missing)} evidence strings not found in the corpus",
+        )
+    answerer, backend = None, ""
     if not args.no_answers:
-        from rag.evaluate import run_answers, summarize_answers
-
         answerer, settings = _answerer(args, index, embedder)
-        results = run_answers(answerer, gold, docs)
-        answers["all"] = summarize_answers(results)
-        for kind in sorted({r.kind for r in results}):
-            answers[kind] = summarize_answers(r for r in results if r.kind == kind)
-    backend = settings.describe() if answers else ""
-    if not args.no_report:
-        from rag.evaluate import write_report
+        backend = settings.describe()
+    bar = Progress(
+        TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
 
-        run = write_report(Path(args.reports), args.gold, rows, answers, backend)
-        _err(f"评测报告已写入 {run}/report.md（网页“评测报告”页显示最新一份）")
-    if args.json:
-        print(json.dumps({"retrieval": rows, "answers": answers}, ensure_ascii=False, indent=1))
-        return 0
-    cols = ["recall@5", "hit@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
-    n = int(next(iter(rows.values()))["questions"]) if rows else 0
-    print(f"检索评测：{args.gold}（{n} 道可回答问题）")
-    print(f"{'mode':11s}" + "".join(f"{c:>11s}" for c in cols))
-    for mode, s in rows.items():
-        print(f"{mode:11s}" + "".join(f"{s[c]:>11.3f}" if not c.endswith("ms") else f"{s[c]:>11.1f}" for c in cols))
-    if answers:
-        print()
-        print(f"回答评测（{backend}）：要点全对 / 引文支持 / 误拒答（可回答题）；正确拒答（不可回答题）")
-        print(f"{'kind':15s}{'n':>4s}{'key_facts':>11s}{'supported':>11s}{'declined':>10s}{'abstain':>9s}")
-        for kind, a in answers.items():
-            cells = [
-                f"{a['key_facts']:>11.3f}" if "key_facts" in a else f"{'-':>11s}",
-                f"{a['supported']:>11.3f}" if "supported" in a else f"{'-':>11s}",
-                f"{a['declined_answerable']:>10.3f}" if "declined_answerable" in a else f"{'-':>10s}",
-                f"{a['declined_unanswerable']:>9.3f}" if "declined_unanswerable" in a else f"{'-':>9s}",
-            ]
-            print(f"{kind:15s}{int(a['questions']):>4d}" + "".join(cells))
-        failures = int(answers["all"].get("number_failures", 0))
-        print(f"数字核验删除的句子：{failures}；每题用时 p50 {answers['all']['p50_ms']:.0f} ms，p95 {answers['all']['p95_ms']:.0f} ms")
-    return 0
+    def progress(description: str, total: int) -> Any:
+        task = bar.add_task(description, total=total)
+        return lambda: bar.advance(task)
+
+    with bar:
+        run = run_evaluation(
+            args.gold, gold, docs, index, embedder, modes,
+            reranker=reranker, answerer=answerer, backend=backend, progress=progress,
+        )
+    return run.to_json()
 
 
 # ---------------------------------------------------------------------------
@@ -398,6 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="建立或更新索引")
     common(p)
     p.add_argument("--rebuild", action="store_true", help="全部重新向量化，不复用旧索引")
+    p.add_argument(
+        "--vector-store",
+        choices=["faiss", "milvus"],
+        help="向量检索放在哪里：faiss（默认，索引目录内）或 milvus（默认 PLANQA_VECTOR_STORE；不指定时沿用现有索引的设置）",
+    )
+    p.add_argument(
+        "--milvus-uri",
+        help="Milvus 服务地址，如 http://milvus:19530（默认 PLANQA_MILVUS_URI；不设置时用索引目录内的 Milvus Lite）",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("retrieve", help="检索相关段落")
@@ -440,20 +479,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--md", help="把 Markdown 报告写入该文件")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("eval", help="在标准问题集上评测检索与回答")
+    p = sub.add_parser(
+        "eval",
+        help="在标准问题集上评测检索与回答（各检索配置并列，写报告和图）",
+        description="在标准问题集上并列评测各检索配置（BM25、向量、混合、混合+重排序、llama-index 默认基线）"
+        "和回答，打印表格，写 evals/reports/<时间>/report.md、report.json 和 PNG 图。",
+    )
     common(p)
-    p.add_argument("--gold", default=DEFAULT_GOLD, help="标准问题集 JSONL（默认 evals/gold.jsonl）")
+    p.add_argument("--gold", default=DEFAULT_GOLD, help="标准问题集 JSONL（默认 evals/gold.jsonl；格式见 README）")
     p.add_argument(
         "--modes",
         nargs="+",
-        default=["bm25", "dense", "hybrid"],
-        choices=["bm25", "dense", "hybrid", "llamaindex"],
-        help="llamaindex：llama-index 默认切分与向量索引的对照基线（较慢）",
+        default=None,
+        choices=list(EVAL_CONFIGS),
+        metavar="MODE",
+        help="要评测的检索配置（默认全部）：bm25 dense hybrid rerank llamaindex；"
+        "rerank 需要 --reranker 或 PLANQA_RERANKER，未配置时跳过；llamaindex 是 llama-index 默认切分与向量索引的对照基线",
     )
+    p.add_argument("--reranker", help="交叉编码器重排序模型目录（默认取 PLANQA_RERANKER）")
     p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="评测回答所用的方式")
     p.add_argument("--no-answers", action="store_true", help="只评测检索")
     p.add_argument("--reports", default="evals/reports", help="评测报告目录（每次运行写一个 <时间>/ 子目录）")
     p.add_argument("--no-report", action="store_true", help="不写报告文件")
+    p.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="REPORT",
+        help="与旧报告逐题对比：--compare 旧报告 先评测再对比；--compare 旧报告 新报告 只对比两份已有报告"
+        "（报告为 evals/reports/<时间>/ 目录或其中的 report.json）",
+    )
     p.add_argument("--no-build", action="store_true")
     p.set_defaults(func=cmd_eval)
     return parser

@@ -13,19 +13,36 @@ import json
 import math
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rag.errors import ConfigError
 from rag.models import Answer, Chunk, Document
 
+
+class _HasKind(Protocol):
+    kind: str
+
+
+R = TypeVar("R", bound=_HasKind)
+
 Kind = Literal[
     "fact", "indicator", "list", "cross_document", "compare", "change", "unanswerable"
 ]
+KINDS: tuple[str, ...] = get_args(Kind)
+KIND_LABELS = {
+    "fact": "事实",
+    "indicator": "指标",
+    "list": "列举",
+    "cross_document": "跨文档",
+    "compare": "县省对照",
+    "change": "历年变化",
+    "unanswerable": "无答案",
+}
 
 
 class Evidence(BaseModel):
@@ -74,6 +91,18 @@ def evidence_spans(ev: Evidence, docs: dict[str, Document]) -> list[tuple[int, i
         spans.append((start, start + len(ev.text)))
         start = doc.text.find(ev.text, start + 1)
     return spans
+
+
+def missing_evidence(gold: Iterable[GoldQuestion], docs: dict[str, Document]) -> list[str]:
+    """One line per evidence item that is not in its document's cleaned text (or names no document)."""
+    out = []
+    for q in gold:
+        for ev in q.evidence:
+            if ev.doc not in docs:
+                out.append(f"{q.id}：语料中没有文件 {ev.doc}")
+            elif not evidence_spans(ev, docs):
+                out.append(f"{q.id}：《{docs[ev.doc].title}》中找不到“{ev.text}”")
+    return out
 
 
 def covers(chunk: Chunk, doc: str, spans: Sequence[tuple[int, int]]) -> bool:
@@ -132,6 +161,17 @@ def ndcg_at(r: QuestionResult, k: int = 10) -> float:
     return dcg / idcg if idcg else 0.0
 
 
+def latency_ms(seconds: Iterable[float]) -> dict[str, float]:
+    """p50 and p95 (nearest rank) in milliseconds; empty when there are no timings."""
+    secs = sorted(seconds)
+    if not secs:
+        return {}
+    return {
+        "p50_ms": 1000 * secs[math.ceil(0.50 * len(secs)) - 1],
+        "p95_ms": 1000 * secs[math.ceil(0.95 * len(secs)) - 1],
+    }
+
+
 def summarize(results: Iterable[QuestionResult], ks: Sequence[int] = (1, 3, 5, 10)) -> dict[str, float]:
     results = list(results)
     if not results:
@@ -142,25 +182,43 @@ def summarize(results: Iterable[QuestionResult], ks: Sequence[int] = (1, 3, 5, 1
         out[f"recall@{k}"] = statistics.fmean(recall_at(r, k) for r in results)
     out["mrr@10"] = statistics.fmean(mrr_at(r, 10) for r in results)
     out["ndcg@10"] = statistics.fmean(ndcg_at(r, 10) for r in results)
-    secs = sorted(r.seconds for r in results)
-    out["p50_ms"] = 1000 * secs[len(secs) // 2]
-    out["p95_ms"] = 1000 * secs[min(len(secs) - 1, math.ceil(0.95 * len(secs)) - 1)]
+    out.update(latency_ms(r.seconds for r in results))
     return out
 
 
+def answerable(gold: Iterable[GoldQuestion]) -> list[GoldQuestion]:
+    """The questions retrieval is scored on: those with evidence."""
+    return [q for q in gold if q.kind != "unanswerable" and q.evidence]
+
+
 def run_retrieval(
-    retriever: object, gold: Sequence[GoldQuestion], docs: dict[str, Document], k: int = 10
+    retriever: object,
+    gold: Sequence[GoldQuestion],
+    docs: dict[str, Document],
+    k: int = 10,
+    on_question: Callable[[], None] | None = None,
 ) -> list[QuestionResult]:
     """Search every answerable gold question and judge the hits."""
     results = []
-    for q in gold:
-        if q.kind == "unanswerable" or not q.evidence:
-            continue
+    for q in answerable(gold):
         t0 = time.perf_counter()
         hits = retriever.search(q.question, k)  # type: ignore[attr-defined]
         dt = time.perf_counter() - t0
         results.append(judge(q, [h.chunk for h in hits], docs, dt))
+        if on_question is not None:
+            on_question()
     return results
+
+
+def recall_curve(results: Sequence[QuestionResult], ks: Iterable[int] = range(1, 11)) -> dict[int, float]:
+    """Mean recall@k for each k (the report's recall@k plot)."""
+    return {k: statistics.fmean(recall_at(r, k) for r in results) if results else 0.0 for k in ks}
+
+
+def by_kind(results: Sequence[R], summarize_fn: Callable[[Iterable[R]], dict[str, float]]) -> dict[str, dict[str, float]]:
+    """``summarize_fn`` over each question kind, in the gold format's kind order."""
+    kinds = [k for k in KINDS if any(r.kind == k for r in results)]
+    return {k: summarize_fn([r for r in results if r.kind == k]) for k in kinds}
 
 
 # ---------------------------------------------------------------------------
@@ -212,12 +270,19 @@ def judge_answer(gold: GoldQuestion, answer: Answer, docs: dict[str, Document], 
     )
 
 
-def run_answers(answerer: object, gold: Sequence[GoldQuestion], docs: dict[str, Document]) -> list[AnswerResult]:
+def run_answers(
+    answerer: object,
+    gold: Sequence[GoldQuestion],
+    docs: dict[str, Document],
+    on_question: Callable[[], None] | None = None,
+) -> list[AnswerResult]:
     results = []
     for q in gold:
         t0 = time.perf_counter()
         answer = answerer.answer(q.question)  # type: ignore[attr-defined]
         results.append(judge_answer(q, answer, docs, time.perf_counter() - t0))
+        if on_question is not None:
+            on_question()
     return results
 
 
@@ -229,7 +294,8 @@ def summarize_answers(results: Iterable[AnswerResult]) -> dict[str, float]:
     - ``supported``: share of answerable questions with a cited passage covering gold evidence;
     - ``declined_answerable``: share of answerable questions wrongly declined;
     - ``declined_unanswerable``: abstention recall (share of unanswerable questions declined);
-    - ``abstention_precision``: share of declines that were right.
+    - ``abstention_precision``: share of declines that were right (when the set has
+      unanswerable questions; per kind it is left out).
     """
     results = list(results)
     answerable = [r for r in results if r.answerable]
@@ -247,64 +313,8 @@ def summarize_answers(results: Iterable[AnswerResult]) -> dict[str, float]:
     if unanswerable:
         out["unanswerable"] = float(len(unanswerable))
         out["declined_unanswerable"] = statistics.fmean(r.abstained for r in unanswerable)
-    if declined:
+    if declined and unanswerable:  # only meaningful where there is something to decline
         out["abstention_precision"] = statistics.fmean(not r.answerable for r in declined)
     out["number_failures"] = float(sum(r.number_failures for r in results))
-    secs = sorted(r.seconds for r in results)
-    if secs:
-        out["p50_ms"] = 1000 * secs[len(secs) // 2]
-        out["p95_ms"] = 1000 * secs[min(len(secs) - 1, math.ceil(0.95 * len(secs)) - 1)]
+    out.update(latency_ms(r.seconds for r in results))
     return out
-
-
-# ---------------------------------------------------------------------------
-# Report files (the web page's 评测报告 tab shows the newest)
-
-RETRIEVAL_COLUMNS = ["recall@5", "hit@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
-ANSWER_COLUMNS = ["key_facts", "supported", "declined_answerable", "declined_unanswerable"]
-
-
-def _cell(value: float | None, column: str) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.1f}" if column.endswith("_ms") else f"{value:.3f}"
-
-
-def report_markdown(
-    gold: str, retrieval: dict[str, dict[str, float]], answers: dict[str, dict[str, float]], backend: str
-) -> str:
-    """The evaluation as Markdown tables: retrieval per mode, answers per question kind."""
-    lines = [f"# 评测报告\n\n标准问题集：`{gold}`\n"]
-    if retrieval:
-        n = int(next(iter(retrieval.values())).get("questions", 0))
-        lines += [f"## 检索（{n} 道可回答问题）\n", "| 检索方式 | " + " | ".join(RETRIEVAL_COLUMNS) + " |"]
-        lines.append("|---" * (len(RETRIEVAL_COLUMNS) + 1) + "|")
-        for mode, s in retrieval.items():
-            lines.append(f"| {mode} | " + " | ".join(_cell(s.get(c), c) for c in RETRIEVAL_COLUMNS) + " |")
-    if answers:
-        lines += [f"\n## 回答（{backend}）\n", "| 题型 | 题数 | " + " | ".join(ANSWER_COLUMNS) + " |"]
-        lines.append("|---" * (len(ANSWER_COLUMNS) + 2) + "|")
-        for kind, a in answers.items():
-            cells = " | ".join(_cell(a.get(c), c) for c in ANSWER_COLUMNS)
-            lines.append(f"| {kind} | {int(a['questions'])} | {cells} |")
-        lines.append(
-            "\nkey_facts：回答包含全部要点的比例；supported：引用段落覆盖标准证据的比例；"
-            "declined_answerable：可回答题被误拒的比例；declined_unanswerable：不可回答题被正确拒答的比例。"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def write_report(
-    reports_dir: Path,
-    gold: str,
-    retrieval: dict[str, dict[str, float]],
-    answers: dict[str, dict[str, float]],
-    backend: str,
-) -> Path:
-    """``reports_dir/<timestamp>/report.json`` and ``report.md``; returns the run directory."""
-    run = reports_dir / time.strftime("%Y%m%d-%H%M%S")
-    run.mkdir(parents=True, exist_ok=True)
-    data = {"gold": gold, "backend": backend, "retrieval": retrieval, "answers": answers}
-    (run / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    (run / "report.md").write_text(report_markdown(gold, retrieval, answers, backend), encoding="utf-8")
-    return run

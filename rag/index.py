@@ -9,7 +9,9 @@ An index is a plain directory, no pickle anywhere::
         chunks.jsonl       one chunk per line (ensure_ascii=False)
         docs.json          each document's metadata
         vectors.npy        float32 (N, dim) embeddings, row i = chunk i
-        dense.faiss        the FAISS index over those vectors
+        dense.faiss        the FAISS index over those vectors (the default vector store)
+        milvus.db          instead of dense.faiss when built with --vector-store milvus (Milvus Lite);
+                           a Milvus server keeps the vectors itself and the manifest names its collection
         bm25/              bm25s arrays (allow_pickle=False) and vocabulary
 
 A build writes a new version in ``.tmp-<pid>-…/``, renames it to ``v-…`` and
@@ -49,6 +51,7 @@ from rag.errors import IndexMismatchError, IndexMissingError, StaleIndexError
 from rag.ingest import corpus_files, file_sha256, ingest_corpus
 from rag.models import Chunk, DocMeta, Filters
 from rag.tokenize import dictionary_version, tokenize
+from rag.vectorstore import StoreEntry, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ class IndexManifest(BaseModel):
     faiss: str
     n_chunks: int
     documents: dict[str, DocEntry]
+    vector_store: StoreEntry = StoreEntry()
 
 
 @dataclass
@@ -84,6 +88,7 @@ class BuildReport:
     embedded: int  # chunks embedded now (the rest reused)
     seconds: float
     skipped: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks/bench_build.py
 
 
 def import_bm25s() -> Any:
@@ -141,6 +146,22 @@ class Index:
         self.bm25 = bm25
         self.files = path  # the directory the files were read from (the current version)
         self._doc_of = np.array([c.doc for c in chunks], dtype=object)
+        self._store: VectorStore | None = None
+
+    @property
+    def store(self) -> VectorStore:
+        """Where dense search runs (FAISS here, or the Milvus engine the manifest names); opened on first use."""
+        if self._store is None:
+            from rag.vectorstore import open_store
+
+            self._store = open_store(self.manifest.vector_store, self.files, self.faiss, self._doc_of)
+        return self._store
+
+    def allowed_docs(self, filters: Filters | None) -> set[str] | None:
+        """The document files ``filters`` lets through, or None when nothing is filtered out."""
+        if filters is None or filters.is_empty():
+            return None
+        return {f for f, m in self.metas.items() if filters.allows(m)}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -155,9 +176,9 @@ class Index:
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         """Boolean mask of allowed chunks, or None when nothing is filtered out."""
-        if filters is None or filters.is_empty():
+        allowed = self.allowed_docs(filters)
+        if allowed is None:
             return None
-        allowed = {f for f, m in self.metas.items() if filters.allows(m)}
         return np.array([d in allowed for d in self._doc_of], dtype=bool)
 
     @classmethod
@@ -220,17 +241,23 @@ class Index:
                 "请运行 `planqa index --rebuild` 重建。",
                 f"index model {manifest.embedder} != configured {embedder}",
             )
+        store = manifest.vector_store
+        if not (store.kind == "milvus" and store.uri):  # a Milvus server keeps the vectors itself
+            store_file = files / STORE_FILES.get(store.kind, "dense.faiss")
+            if not store_file.exists():
+                raise FileNotFoundError(2, "index file missing", str(store_file))
         with open(files / "chunks.jsonl", encoding="utf-8") as f:
             chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
         docs = json.loads((files / "docs.json").read_text(encoding="utf-8"))
         metas = {d["file"]: DocMeta.model_validate(d) for d in docs}
         vectors = np.load(files / "vectors.npy", allow_pickle=False)
-        faiss_index = faiss.read_index(str(files / "dense.faiss"))
+        faiss_index = faiss.read_index(str(files / "dense.faiss")) if manifest.vector_store.kind == "faiss" else None
         bm25 = bm25s.BM25.load(str(files / "bm25"), allow_pickle=False, load_vocab=True)
-        if len(chunks) != manifest.n_chunks or vectors.shape != (len(chunks), manifest.dim) or faiss_index.ntotal != len(chunks):
+        in_faiss = faiss_index.ntotal if faiss_index is not None else len(chunks)
+        if len(chunks) != manifest.n_chunks or vectors.shape != (len(chunks), manifest.dim) or in_faiss != len(chunks):
             raise IndexMismatchError(
                 f"索引 {path} 不完整。请运行 `planqa index --rebuild` 重建。",
-                f"{len(chunks)} chunks, vectors {vectors.shape}, {faiss_index.ntotal} in FAISS, manifest says {manifest.n_chunks}",
+                f"{len(chunks)} chunks, vectors {vectors.shape}, {in_faiss} in FAISS, manifest says {manifest.n_chunks}",
             )
         index = cls(path, manifest, chunks, metas, vectors, faiss_index, bm25)
         index.files = files
@@ -274,26 +301,40 @@ def build_index(
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
     exact_limit: int = EXACT_LIMIT,
+    vector_store: str | None = None,
+    milvus_uri: str = "",
 ) -> BuildReport:
     """Ingest, chunk, embed and write an index directory atomically.
 
-    ``progress(done, total)`` is called as chunks are embedded.
+    ``progress(done, total)`` is called as chunks are embedded. ``vector_store``
+    is ``faiss`` or ``milvus`` (Milvus Lite inside the index directory, or the
+    Milvus server at ``milvus_uri``); None keeps what the existing index uses
+    (FAISS for a new one), so an update after a file changes keeps its store.
     """
     from rag.chunking import iter_sections, parse_outline
 
     bm25s = import_bm25s()
 
     t0 = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[stage] = now - since
+        return now
+
     params = params or ChunkParams()
     files = corpus_files(corpus_dir)
     docs = ingest_corpus(corpus_dir)
     skipped = sorted({p.name for p in files} - {d.file for d in docs})
+    t = lap("ingest", t0)
     chunks: list[Chunk] = []
     sections = 0
     for doc in docs:
         root = parse_outline(doc)
         sections += sum(1 for _ in iter_sections(root)) - 1
         chunks.extend(chunk_document(doc, params, root))
+    t = lap("chunk", t)
 
     reuse = {} if rebuild else _old_vectors(index_dir, embedder.name)
     texts = [c.embed_text() for c in chunks]
@@ -315,10 +356,18 @@ def build_index(
         vectors[todo] = embedder.embed_documents([texts[i] for i in todo], progress=step)
     elif progress:
         progress(0, 0)
+    t = lap("embed", t)
 
-    faiss_index, faiss_kind = make_faiss(vectors, exact_limit)
+    previous = _previous_store(index_dir)
+    if vector_store is None and previous is not None:
+        vector_store, milvus_uri = previous.kind, previous.uri
+    doc_of_row = np.array([c.doc for c in chunks], dtype=object)
+    store, write_store = _store_writer(vector_store or "faiss", milvus_uri, vectors, doc_of_row, exact_limit)
+    faiss_index, faiss_kind = make_faiss(vectors, exact_limit) if store.kind == "faiss" else (None, "none")
+    t = lap("faiss", t)
     retriever = bm25s.BM25()
-    retriever.index([tokenize(t) or [""] for t in texts], show_progress=False)
+    retriever.index([tokenize(text) or [""] for text in texts], show_progress=False)
+    t = lap("bm25", t)
 
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
@@ -333,8 +382,12 @@ def build_index(
             d.file: DocEntry(sha256=d.sha256, chunks=sum(1 for c in chunks if c.doc == d.file))
             for d in docs
         },
+        vector_store=store,
     )
-    _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever)
+    _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever, write_store)
+    lap("write", t)  # with Milvus, writing the vectors into it
+    if previous is not None and previous != store and previous.kind == "milvus" and previous.uri:
+        _drop_server_collection(previous)
     return BuildReport(
         documents=len(docs),
         sections=sections,
@@ -342,6 +395,7 @@ def build_index(
         embedded=len(todo),
         seconds=time.perf_counter() - t0,
         skipped=skipped,
+        stages={k: round(v, 4) for k, v in stages.items()},
     )
 
 
@@ -353,6 +407,7 @@ def _write_atomically(
     vectors: np.ndarray,
     faiss_index: Any,
     bm25: Any,
+    write_store: Callable[[Path], None] | None = None,
 ) -> None:
     """Write a new version and make it current (see the module doc)."""
     import faiss
@@ -370,7 +425,10 @@ def _write_atomically(
             encoding="utf-8",
         )
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
-        faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
+        if faiss_index is not None:
+            faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
+        if write_store is not None:
+            write_store(tmp)
         bm25.save(str(tmp / "bm25"), allow_pickle=False, show_progress=False)
         (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
         for p in tmp.rglob("*"):
@@ -392,7 +450,7 @@ def _write_atomically(
                 if old.name not in (version.name, previous):  # a reader may still be reading `previous`
                     shutil.rmtree(old, ignore_errors=True)
             if previous is None:  # an index written before versions: its files go
-                for name in INDEX_FILES:
+                for name in (*INDEX_FILES, *STORE_FILES.values()):
                     legacy = index_dir / name
                     if legacy.is_dir():
                         shutil.rmtree(legacy, ignore_errors=True)
@@ -403,8 +461,57 @@ def _write_atomically(
         raise
 
 
+def _store_writer(
+    kind: str, uri: str, vectors: np.ndarray, doc_of_row: np.ndarray, exact_limit: int = EXACT_LIMIT
+) -> tuple[StoreEntry, Callable[[Path], None] | None]:
+    """The manifest entry for ``kind`` and what writes the vectors into it (None for FAISS)."""
+    from rag.errors import ConfigError
+    from rag.vectorstore import LITE_FILE, VECTOR_STORES, MilvusStore, is_server
+
+    if kind == "faiss":
+        return StoreEntry(), None
+    if kind != "milvus":
+        raise ConfigError(f"未知的向量库类型 {kind}（可选：{', '.join(VECTOR_STORES)}）。", f"unknown vector store {kind!r}")
+    if uri and not is_server(uri):
+        raise ConfigError(
+            f"PLANQA_MILVUS_URI 应为 Milvus 服务地址（如 http://milvus:19530），收到 {uri}；"
+            "不设置时使用索引目录内的 Milvus Lite。",
+            f"milvus uri is not a server URL: {uri}",
+        )
+    # a server keeps every build's collection until the manifest that names it is replaced
+    entry = StoreEntry(kind="milvus", uri=uri, collection=f"planqa_{time.time_ns()}" if uri else "chunks")
+
+    def write(tmp: Path) -> None:
+        store = MilvusStore.write(uri or str(tmp / LITE_FILE), entry.collection, vectors, doc_of_row, exact_limit)
+        store.close()
+
+    return entry, write
+
+
+def _previous_store(index_dir: Path) -> StoreEntry | None:
+    try:
+        files = version_dir(index_dir)
+        if files is None:
+            return None
+        text = (files / "manifest.json").read_text(encoding="utf-8")
+        return IndexManifest.model_validate_json(text).vector_store
+    except (OSError, ValidationError, ValueError, IndexMismatchError):
+        return None
+
+
+def _drop_server_collection(entry: StoreEntry) -> None:
+    """Best effort: the replaced build's collection on a Milvus server."""
+    from rag.vectorstore import MilvusStore
+
+    try:
+        MilvusStore.open(entry.uri, entry.collection).drop()
+    except Exception as exc:  # noqa: BLE001 - the new index is in place; an old collection is only space
+        log.warning("could not drop old milvus collection %s at %s: %r", entry.collection, entry.uri, exc)
+
+
 CURRENT = "CURRENT"
-INDEX_FILES = ("manifest.json", "chunks.jsonl", "docs.json", "vectors.npy", "dense.faiss", "bm25")
+INDEX_FILES = ("manifest.json", "chunks.jsonl", "docs.json", "vectors.npy", "bm25")  # and the vector store's file
+STORE_FILES = {"faiss": "dense.faiss", "milvus": "milvus.db"}  # Milvus Lite; a Milvus server keeps its own
 _VERSION_NAME = re.compile(r"v-\d+-\d+")
 
 

@@ -110,22 +110,7 @@ class DenseRetriever:
 
     def ranked(self, qv: np.ndarray, k: int, filters: Filters | None) -> list[tuple[int, float]]:
         """(position, inner product) of the k nearest chunks that pass the filters."""
-        import faiss
-
-        q = qv.reshape(1, -1)
-        mask = self.index.mask(filters)
-        k_eff = min(k, len(self.index))
-        if k_eff == 0:
-            return []
-        if mask is None:
-            scores, ids = self.index.faiss.search(q, k_eff)
-        else:
-            allowed = np.flatnonzero(mask).astype(np.int64)
-            if allowed.size == 0:
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
-            scores, ids = self.index.faiss.search(q, min(k_eff, allowed.size), params=params)
-        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+        return self.index.store.search(qv, min(k, len(self.index)), self.index.allowed_docs(filters))
 
 
 def minmax(x: np.ndarray) -> np.ndarray:

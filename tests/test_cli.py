@@ -78,3 +78,32 @@ def test_errors_are_chinese_and_exit_non_zero(tmp_path, capsys, fake_model):
         "id": "e", "answer": "", "abstained": True, "citations": [], "error": "问题不能为空，请输入要查询的内容。"
     }
     assert set(rows[1]) == {"id", "answer", "abstained", "citations", "notices"}
+
+
+def test_eval_on_staff_own_gold_file(tmp_path, capsys, fake_model, fake_index_dir):
+    """``planqa eval --gold THEIR_FILE``: a file written by staff, in the documented format."""
+    from rag.evaluate import load_gold
+    from tests.conftest import GOLD
+
+    mine = [q for q in load_gold(GOLD) if q.id in ("q001", "q002", "q070")]
+    gold = tmp_path / "我的题集.jsonl"
+    gold.write_text("\n".join(q.model_dump_json() for q in mine) + "\n", encoding="utf-8")
+    args = ["eval", "--gold", str(gold), "--modes", "bm25", "hybrid", "--index", str(fake_index_dir), "--no-build",
+            "--reports", str(tmp_path / "reports")]
+    assert main(args) == 0
+    out = capsys.readouterr()
+    assert "评测报告已写入" in out.err and "│ hybrid" in out.out
+    (run,) = (tmp_path / "reports").iterdir()
+    data = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    assert data["gold"]["path"] == str(gold) and data["gold"]["questions"] == 3
+    assert [c["name"] for c in data["configs"]] == ["bm25", "hybrid"]
+
+    bad = mine[0].model_dump()
+    bad["evidence"][0]["text"] = "护理型床位\n占比"  # a line break copied from the raw file
+    gold.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "1 条证据在文档正文中找不到" in err and "q001：《2023年全省民政工作要点》中找不到" in err
+    gold.write_text('{"id": "q1", "question": "低保"}\n', encoding="utf-8")
+    assert main(args) == 1
+    assert "第 1 行格式错误" in capsys.readouterr().err

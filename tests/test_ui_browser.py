@@ -80,12 +80,12 @@ def parrot() -> Iterator[ThreadingHTTPServer]:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report as ``planqa eval`` writes it: report.md, report.json and the PNG plots."""
+    from rag.evalreport import write_report
+    from tests.test_evalreport import report_data
+
     path = tmp_path_factory.mktemp("reports")
-    run = path / "20261124-101500"
-    run.mkdir()
-    (run / "report.md").write_text(
-        "# 检索评测\n\n| 检索方式 | recall@5 | MRR@10 |\n|---|---|---|\n| hybrid | 0.934 | 0.834 |\n", encoding="utf-8"
-    )
+    write_report(path, report_data())
     return path
 
 
@@ -271,8 +271,20 @@ def test_plan_check_of_an_unreadable_upload_says_why(page, tmp_path):
 def test_evaluation_tab_shows_the_latest_report(page):
     page.get_by_role("tab", name="评测报告").click()
     report = page.locator("#eval-report")
-    report.get_by_text("0.934").wait_for()
-    assert "hybrid" in report.inner_text()
+    report.get_by_text("混合检索（默认）").first.wait_for()
+    text = report.inner_text()
+    assert "recall@5 +0.000，MRR@10 +0.405" in text  # the margin over the llama-index baseline
+    assert "床位目标的变化" in text  # the failing question, to look at first
+    plots = page.locator("#eval-plots img")
+    plots.first.wait_for()
+    assert plots.count() == 3
+    widths = []
+    for i in range(3):  # the gallery loads images lazily: bring each into view, then wait for it to decode
+        img = plots.nth(i)
+        img.scroll_into_view_if_needed()
+        widths.append(img.evaluate("e => e.decode().then(() => e.naturalWidth)"))
+    assert all(w > 100 for w in widths), widths  # the PNGs load, not broken images
+    page.screenshot(path=str(ARTIFACTS / "eval-tab.png"), full_page=True)
 
 
 def test_api_answers_like_the_page(server):

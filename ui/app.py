@@ -253,7 +253,7 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
         with gr.Tab("评测报告", id="eval-tab"):
             refresh = gr.Button("刷新", size="sm")
             report_md = gr.Markdown(elem_id="eval-report")
-            plots = gr.Gallery(label="图表", columns=2, height="auto", elem_id="eval-plots")
+            plots = gr.Gallery(label="图表", columns=2, height="auto", object_fit="contain", elem_id="eval-plots")
             refresh.click(lambda: report_view(reports_dir), outputs=[report_md, plots], api_visibility="private")
             demo.load(lambda: report_view(reports_dir), outputs=[report_md, plots], api_visibility="private")
 

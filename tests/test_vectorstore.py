@@ -1,0 +1,152 @@
+"""One contract for every vector store: FAISS in the index directory and Milvus (Lite here).
+
+The same index is built with each store; dense search, document filters,
+reloading, updating and the retrievers on top must behave the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from rag.index import Index, build_index
+from rag.retrieve import make_retriever
+from rag.vectorstore import MilvusStore, milvus_filter
+from tests.conftest import CORPUS, KeywordEmbedder
+
+QUESTIONS = ["护理型床位占比", "低保标准动态调整", "婚姻登记跨省通办", "社会工作专业人才", "殡葬改革 公益性公墓"]
+DOCS = {"jilin_work_points_2023.txt", "shulan_city_14th_fyp_2021.txt"}
+
+
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def built(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp(request.param) / "idx"
+    build_index(CORPUS, path, KeywordEmbedder(), vector_store=request.param)
+    return request.param, path
+
+
+def exact(index: Index, q: np.ndarray, k: int, docs: set[str] | None = None) -> list[float]:
+    """The k best inner products by brute force, the answer every store must give."""
+    scores = index.vectors @ q
+    if docs is not None:
+        scores = np.where(np.isin(np.array([c.doc for c in index.chunks]), list(docs)), scores, -np.inf)
+    return sorted((float(s) for s in scores if np.isfinite(s)), reverse=True)[:k]
+
+
+def test_directory_holds_the_store(built):
+    kind, path = built
+    index = Index.load(path)
+    assert index.manifest.vector_store.kind == kind
+    assert index.store.kind == kind
+    assert (index.files / "dense.faiss").exists() == (kind == "faiss")
+    assert (index.files / "milvus.db").exists() == (kind == "milvus")
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_search_is_exact_inner_product(built, question):
+    _, path = built
+    index = Index.load(path)
+    q = KeywordEmbedder().embed_query(question)
+    hits = index.store.search(q, 10)
+    assert len(hits) == 10
+    assert [s for _, s in hits] == pytest.approx(exact(index, q, 10), abs=1e-4)
+    for row, score in hits:  # each row's score is its own vector's inner product
+        assert score == pytest.approx(float(index.vectors[row] @ q), abs=1e-4)
+
+
+def test_document_filters(built):
+    _, path = built
+    index = Index.load(path)
+    q = KeywordEmbedder().embed_query("养老服务床位")
+    hits = index.store.search(q, 8, DOCS)
+    assert {index.chunks[r].doc for r, _ in hits} <= DOCS
+    assert [s for _, s in hits] == pytest.approx(exact(index, q, 8, DOCS), abs=1e-4)
+    assert index.store.search(q, 8, set()) == []
+    n_2025 = sum(c.doc == "jilin_work_points_2025.txt" for c in index.chunks)
+    assert len(index.store.search(q, 10_000, {"jilin_work_points_2025.txt"})) == n_2025  # k above what passes
+
+
+def test_retrievers_on_top_agree_with_faiss(built, fake_index_dir):
+    """Dense and hybrid retrieval through the store give FAISS's scores, with and without filters."""
+    from rag.models import Filters
+
+    _, path = built
+    embedder = KeywordEmbedder()
+    store_index, faiss_index = Index.load(path), Index.load(fake_index_dir)
+    for mode in ("dense", "hybrid"):
+        a, b = make_retriever(store_index, embedder, mode), make_retriever(faiss_index, embedder, mode)
+        for question in QUESTIONS:
+            for filters in (None, Filters(levels=("county",))):
+                got = [(h.chunk.chunk_id, round(h.score, 4)) for h in a.search(question, 5, filters)]
+                want = [(h.chunk.chunk_id, round(h.score, 4)) for h in b.search(question, 5, filters)]
+                assert sorted(s for _, s in got) == sorted(s for _, s in want), (mode, question)
+
+
+def test_update_after_one_file_changes_keeps_the_store(built, tmp_path):
+    kind, path = built
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    index_dir = tmp_path / "idx"
+    shutil.copytree(path, index_dir)
+    f = corpus / "jilin_work_points_2025.txt"
+    f.write_text(f.read_text(encoding="utf-8") + "\n（三）新增一项智慧民政平台建设工作。推进平台建设。\n", encoding="utf-8")
+    embedder = KeywordEmbedder()
+    report = build_index(corpus, index_dir, embedder)  # no store named: keep the index's
+    index = Index.load(index_dir)
+    assert index.manifest.vector_store.kind == kind
+    assert 0 < report.embedded < report.chunks  # only the changed file's new chunks
+    hits = make_retriever(index, embedder, "dense").search("智慧民政平台建设", 3)
+    assert hits and hits[0].chunk.doc == "jilin_work_points_2025.txt"
+
+
+def test_milvus_filter_expression_quotes_names():
+    assert milvus_filter({"b.txt", "舒兰.txt"}) == 'doc in ["b.txt", "舒兰.txt"]'
+    assert milvus_filter({'a"b.txt'}) == 'doc in ["a\\"b.txt"]'
+
+
+def one_doc_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "jilin_work_points_2025.txt", corpus)
+    return corpus
+
+
+def test_missing_milvus_collection_names_the_fix(tmp_path):
+    from rag.errors import ConfigError
+
+    build_index(one_doc_corpus(tmp_path), tmp_path / "idx", KeywordEmbedder(), vector_store="milvus")
+    index = Index.load(tmp_path / "idx")
+    store = MilvusStore.open(str(index.files / "milvus.db"), "chunks")
+    assert len(store) == len(index.chunks)
+    store.close()
+    with pytest.raises(ConfigError, match="planqa index --rebuild"):
+        MilvusStore.open(str(index.files / "milvus.db"), "no_such_collection")
+
+
+@pytest.mark.parametrize("kind", ["faiss", "milvus"])
+def test_approximate_index_above_the_exact_limit_keeps_recall(kind, tmp_path):
+    """Above ``exact_limit`` rows both stores switch to HNSW; recall@10 against exact search stays ≥ 0.95."""
+    embedder = KeywordEmbedder()
+    build_index(CORPUS, tmp_path / "idx", embedder, vector_store=kind, exact_limit=100)
+    index = Index.load(tmp_path / "idx")
+    if kind == "faiss":
+        assert index.manifest.faiss == "hnsw32_ip"
+    found = total = 0
+    for question in QUESTIONS + ["养老机构", "慈善", "未成年人保护", "地名", "社区治理", "残疾人两项补贴"]:
+        q = embedder.embed_query(question)
+        want = set(np.argsort(-(index.vectors @ q), kind="stable")[:10].tolist())
+        floor = float(np.sort(index.vectors @ q)[::-1][9])
+        got = index.store.search(q, 10)
+        # ties at the 10th score make "the" exact top 10 ambiguous: a row scoring as high counts
+        found += sum(1 for r, s in got if r in want or s >= floor - 1e-6)
+        total += 10
+    assert found / total >= 0.95
+
+
+def test_a_milvus_uri_must_be_a_server(tmp_path):
+    from rag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="Milvus 服务地址"):
+        build_index(CORPUS, tmp_path / "idx", KeywordEmbedder(), vector_store="milvus", milvus_uri="/tmp/x.db")
