@@ -386,8 +386,6 @@ def build_index(
     )
     _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever, write_store)
     lap("write", t)  # with Milvus, writing the vectors into it
-    if previous is not None and previous != store and previous.kind == "milvus" and previous.uri:
-        _drop_server_collection(previous)
     return BuildReport(
         documents=len(docs),
         sections=sections,
@@ -448,6 +446,7 @@ def _write_atomically(
             _fsync_dir(index_dir)
             for old in index_dir.glob("v-*"):
                 if old.name not in (version.name, previous):  # a reader may still be reading `previous`
+                    _drop_server_collection(old)  # a Milvus server's collection goes with its version
                     shutil.rmtree(old, ignore_errors=True)
             if previous is None:  # an index written before versions: its files go
                 for name in (*INDEX_FILES, *STORE_FILES.values()):
@@ -478,7 +477,7 @@ def _store_writer(
             "不设置时使用索引目录内的 Milvus Lite。",
             f"milvus uri is not a server URL: {uri}",
         )
-    # a server keeps every build's collection until the manifest that names it is replaced
+    # a server keeps each build's collection as long as its version directory is kept (see _write_atomically)
     entry = StoreEntry(kind="milvus", uri=uri, collection=f"planqa_{time.time_ns()}" if uri else "chunks")
 
     def write(tmp: Path) -> None:
@@ -499,10 +498,17 @@ def _previous_store(index_dir: Path) -> StoreEntry | None:
         return None
 
 
-def _drop_server_collection(entry: StoreEntry) -> None:
-    """Best effort: the replaced build's collection on a Milvus server."""
+def _drop_server_collection(version: Path) -> None:
+    """Best effort: the collection a deleted version kept on a Milvus server (it is kept as long
+    as its version, the one before the current, may still be read)."""
     from rag.vectorstore import MilvusStore
 
+    try:
+        entry = IndexManifest.model_validate_json((version / "manifest.json").read_text(encoding="utf-8")).vector_store
+    except (OSError, ValidationError, ValueError):
+        return
+    if entry.kind != "milvus" or not entry.uri:
+        return
     try:
         MilvusStore.open(entry.uri, entry.collection).drop()
     except Exception as exc:  # noqa: BLE001 - the new index is in place; an old collection is only space

@@ -150,3 +150,37 @@ def test_a_milvus_uri_must_be_a_server(tmp_path):
 
     with pytest.raises(ConfigError, match="Milvus 服务地址"):
         build_index(CORPUS, tmp_path / "idx", KeywordEmbedder(), vector_store="milvus", milvus_uri="/tmp/x.db")
+
+
+def test_a_server_collection_is_dropped_with_its_version_not_before(tmp_path, monkeypatch):
+    """Readers may still use the version before the current one: its collection stays; older ones go."""
+    import json as _json
+
+    import rag.vectorstore
+    from rag.index import version_dir
+
+    dropped: list[tuple[str, str]] = []
+
+    class Recorder:
+        @classmethod
+        def open(cls, uri, collection):  # type: ignore[no-untyped-def]
+            return SimpleDrop(uri, collection)
+
+    class SimpleDrop:
+        def __init__(self, uri, collection):  # type: ignore[no-untyped-def]
+            self.key = (uri, collection)
+
+        def drop(self) -> None:
+            dropped.append(self.key)
+
+    monkeypatch.setattr(rag.vectorstore, "MilvusStore", Recorder)
+    corpus, idx, embedder = one_doc_corpus(tmp_path), tmp_path / "idx", KeywordEmbedder()
+    build_index(corpus, idx, embedder)
+    first = version_dir(idx)
+    manifest = _json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    manifest["vector_store"] = {"kind": "milvus", "uri": "http://milvus:19530", "collection": "planqa_1"}
+    (first / "manifest.json").write_text(_json.dumps(manifest), encoding="utf-8")  # as if built on a server
+    build_index(corpus, idx, embedder, vector_store="faiss")  # the first version is now the previous one: kept
+    assert first.exists() and dropped == []
+    build_index(corpus, idx, embedder, vector_store="faiss")  # now it goes, and its collection with it
+    assert not first.exists() and dropped == [("http://milvus:19530", "planqa_1")]
