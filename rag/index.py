@@ -105,6 +105,17 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def hnsw_ef_search(n: int) -> int:
+    """HNSW's search breadth for ``n`` vectors, from benchmarks/bench_scale.py (near-duplicate corpus,
+    recall@10 against exact search / search time on 2 cores): 100k: ef 512 gives 0.989 / 1.6 ms (128 gave
+    0.879); 1M: ef 2048 gives 0.948 / 10.6 ms (128 gave 0.624)."""
+    if n <= 20_000:
+        return 128
+    if n <= 200_000:
+        return 512
+    return 2048
+
+
 def make_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT) -> tuple[Any, str]:
     """Exact inner product at small sizes, HNSW above ``exact_limit`` vectors."""
     import faiss
@@ -117,7 +128,7 @@ def make_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT) -> tuple[Any
     else:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index.hnsw.efSearch = hnsw_ef_search(n)
         kind = "hnsw32_ip"
     if n:
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
