@@ -90,6 +90,13 @@ def _client(uri: str) -> Any:
     try:
         return MilvusClient(uri)
     except Exception as exc:  # noqa: BLE001 - the client raises many kinds; the user needs one message
+        if not is_server(uri):
+            raise ConfigError(
+                f"无法打开 Milvus Lite 向量库 {uri}：它可能正被另一个进程使用（如 planqa serve），"
+                "Milvus Lite 同一时间只允许一个进程打开。多个进程共用索引时，请用 Milvus 服务（PLANQA_MILVUS_URI）"
+                "或默认的 FAISS（planqa index --vector-store faiss）。",
+                f"cannot open milvus lite at {uri}: {exc!r}",
+            ) from exc
         raise ConfigError(
             f"无法连接 Milvus 向量库 {uri}：{exc}。请检查 PLANQA_MILVUS_URI 和服务是否在运行。",
             f"cannot connect to milvus at {uri}: {exc!r}",

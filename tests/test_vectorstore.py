@@ -184,3 +184,25 @@ def test_a_server_collection_is_dropped_with_its_version_not_before(tmp_path, mo
     assert first.exists() and dropped == []
     build_index(corpus, idx, embedder, vector_store="faiss")  # now it goes, and its collection with it
     assert not first.exists() and dropped == [("http://milvus:19530", "planqa_1")]
+
+
+def test_milvus_lite_held_by_another_process_gets_a_clear_message(tmp_path):
+    """Milvus Lite lets one process open its directory; a second one is told why and what to use instead."""
+    import subprocess
+    import sys
+
+    from rag.errors import ConfigError
+
+    build_index(one_doc_corpus(tmp_path), tmp_path / "idx", KeywordEmbedder(), vector_store="milvus")
+    lite = str(Index.load(tmp_path / "idx").files / "milvus.db")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from pymilvus import MilvusClient; MilvusClient({lite!r}); print('open', flush=True); input()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(ConfigError) as err:
+            MilvusStore.open(lite, "chunks")
+        assert "正被另一个进程使用" in err.value.message and "PLANQA_MILVUS_URI" in err.value.message
+    finally:
+        holder.communicate("\n", timeout=30)
