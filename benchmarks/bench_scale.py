@@ -37,7 +37,7 @@ from benchmarks.common import ROOT, dir_mb, latencies, percentiles, print_table,
 
 CHUNKS_PER_DOC = 40
 NOISE = 0.5
-EF_SWEEP = (64, 128, 256, 512, 1024, 2048)
+EF_SWEEP = (64, 128, 256, 512, 1024, 2048, 3072, 4096)
 BASELINE_LIMIT = 100_000  # llama-index's SimpleVectorStore keeps vectors as Python lists (~12 GB at 1M)
 
 
