@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import resource
@@ -23,15 +22,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def percentiles(seconds: Sequence[float]) -> dict[str, float]:
-    """p50 and p95 in milliseconds (nearest rank), and the count."""
-    s = sorted(seconds)
-    if not s:
-        return {"n": 0}
-    return {
-        "n": len(s),
-        "p50_ms": round(1000 * s[math.ceil(0.50 * len(s)) - 1], 2),
-        "p95_ms": round(1000 * s[math.ceil(0.95 * len(s)) - 1], 2),
-    }
+    """p50 and p95 in milliseconds (nearest rank, as ``planqa eval`` reports them), and the count."""
+    from rag.evaluate import latency_ms
+
+    return {"n": len(seconds), **{k: round(v, 2) for k, v in latency_ms(seconds).items()}}
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

@@ -223,3 +223,14 @@ def shulan_check(corpus_docs: dict[str, Document]):  # type: ignore[no-untyped-d
     from rag.compliance import check_plans
 
     return check_plans(corpus_docs[SHULAN_PLAN], corpus_docs[PROVINCE_PLAN], KeywordEmbedder())
+
+
+def load_script(path: Path, name: str):  # type: ignore[no-untyped-def]
+    """A script that is not in a package (``.ci/audit.py``, ``benchmarks/load_ui.py``), imported as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,21 +4,16 @@ instead of pip-audit's "No known vulnerabilities found" (issue 8, "Security defa
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, load_script
 
 
 @pytest.fixture()
 def audit_script() -> Any:
-    spec = importlib.util.spec_from_file_location("ci_audit", ROOT / ".ci" / "audit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / ".ci" / "audit.py", "ci_audit")
 
 
 def dep(name: str, version: str, *vulns: str, skipped: bool = False) -> dict[str, Any]:

@@ -8,7 +8,6 @@ output; the README quotes a longer run of the script.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 import subprocess
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ARTIFACTS, QUESTION, ROOT, free_port, running_server
+from tests.conftest import ARTIFACTS, QUESTION, ROOT, free_port, load_script, running_server
 
 pytestmark = pytest.mark.real
 
@@ -32,11 +31,7 @@ RSS_GROWTH_LIMIT_MB = 32
 
 
 def load_ui() -> Any:
-    spec = importlib.util.spec_from_file_location("load_ui", ROOT / "benchmarks" / "load_ui.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "benchmarks" / "load_ui.py", "load_ui")
 
 
 @pytest.fixture(scope="module")
