@@ -261,9 +261,15 @@ class Index:
             chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
         docs = json.loads((files / "docs.json").read_text(encoding="utf-8"))
         metas = {d["file"]: DocMeta.model_validate(d) for d in docs}
-        vectors = np.load(files / "vectors.npy", allow_pickle=False)
-        faiss_index = faiss.read_index(str(files / "dense.faiss")) if manifest.vector_store.kind == "faiss" else None
-        bm25 = bm25s.BM25.load(str(files / "bm25"), allow_pickle=False, load_vocab=True)
+        # The arrays are memory-mapped, not read: several web workers on one machine share one copy
+        # in the page cache, and only the pages a search touches become resident (benchmarks/bench_scale.py).
+        vectors = np.load(files / "vectors.npy", allow_pickle=False, mmap_mode="r")
+        faiss_index = (
+            faiss.read_index(str(files / "dense.faiss"), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+            if manifest.vector_store.kind == "faiss"
+            else None
+        )
+        bm25 = bm25s.BM25.load(str(files / "bm25"), allow_pickle=False, load_vocab=True, mmap=True)
         in_faiss = faiss_index.ntotal if faiss_index is not None else len(chunks)
         if len(chunks) != manifest.n_chunks or vectors.shape != (len(chunks), manifest.dim) or in_faiss != len(chunks):
             raise IndexMismatchError(
@@ -395,7 +401,7 @@ def build_index(
         },
         vector_store=store,
     )
-    _write_atomically(index_dir, manifest, chunks, docs, vectors, faiss_index, retriever, write_store)
+    write_version(index_dir, manifest, chunks, [d.meta for d in docs], vectors, faiss_index, retriever, write_store)
     lap("write", t)  # with Milvus, writing the vectors into it
     return BuildReport(
         documents=len(docs),
@@ -408,11 +414,11 @@ def build_index(
     )
 
 
-def _write_atomically(
+def write_version(
     index_dir: Path,
     manifest: IndexManifest,
     chunks: list[Chunk],
-    docs: list[Any],
+    metas: list[DocMeta],
     vectors: np.ndarray,
     faiss_index: Any,
     bm25: Any,
@@ -430,7 +436,7 @@ def _write_atomically(
             for c in chunks:
                 f.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
         (tmp / "docs.json").write_text(
-            json.dumps([d.meta.model_dump() for d in docs], ensure_ascii=False, indent=1),
+            json.dumps([m.model_dump() for m in metas], ensure_ascii=False, indent=1),
             encoding="utf-8",
         )
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
@@ -488,7 +494,7 @@ def _store_writer(
             "不设置时使用索引目录内的 Milvus Lite。",
             f"milvus uri is not a server URL: {uri}",
         )
-    # a server keeps each build's collection as long as its version directory is kept (see _write_atomically)
+    # a server keeps each build's collection as long as its version directory is kept (see write_version)
     entry = StoreEntry(kind="milvus", uri=uri, collection=f"planqa_{time.time_ns()}" if uri else "chunks")
 
     def write(tmp: Path) -> None:

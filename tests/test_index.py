@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +29,15 @@ def test_round_trip(fake_index_dir, corpus_docs):
     assert "\\u" not in first
     norms = np.linalg.norm(index.vectors, axis=1)
     assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
+
+
+def test_loaded_arrays_are_memory_mapped_read_only(fake_index_dir):
+    """Web workers on one machine share the index files through the page cache instead of each copying them."""
+    index = Index.load(fake_index_dir)
+    assert isinstance(index.vectors, np.memmap) and not index.vectors.flags.writeable
+    assert isinstance(index.bm25.scores["data"], np.memmap)
+    maps = Path("/proc/self/maps").read_text(encoding="utf-8")
+    assert str(index.files / "dense.faiss") in maps  # FAISS maps its file too
 
 
 def test_reindex_after_one_file_changes_embeds_only_that_file(tmp_path, corpus_copy):
