@@ -17,6 +17,8 @@ each timed search. Each size runs in its own process (so memory is that size's a
 build times (FAISS exact and HNSW, BM25), the index on disk, resident memory, warm
 p50/p95 for BM25, dense (HNSW) and hybrid, recall@10 of HNSW against exact search, and the
 llama-index default (``VectorStoreIndex`` over the same vectors) where it fits in memory.
+The index is then written as a real index directory and loaded by a separate process, as a
+web worker loads it: its load time, latency and resident memory, private and shared.
 
     .venv/bin/python -m benchmarks.bench_scale [--sizes 10000 100000 1000000]
 """
@@ -33,7 +35,16 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT, dir_mb, latencies, percentiles, print_table, rss_mb, write_results
+from benchmarks.common import (
+    ROOT,
+    dir_mb,
+    latencies,
+    memory_mb,
+    percentiles,
+    print_table,
+    rss_mb,
+    write_results,
+)
 
 CHUNKS_PER_DOC = 40
 NOISE = 0.5
@@ -78,7 +89,15 @@ def one_size(n: int, index_dir: Path) -> dict:
 
     from rag.embed import get_embedder
     from rag.evaluate import answerable, load_gold
-    from rag.index import FORMAT_VERSION, Index, IndexManifest, import_bm25s, make_faiss
+    from rag.index import (
+        FORMAT_VERSION,
+        Index,
+        IndexManifest,
+        import_bm25s,
+        make_faiss,
+        version_dir,
+        write_version,
+    )
     from rag.retrieve import make_retriever
 
     bm25s = import_bm25s()
@@ -103,18 +122,6 @@ def one_size(n: int, index_dir: Path) -> dict:
     bm25.index(tokenized, show_progress=False)
     out["bm25_build_s"] = round(time.perf_counter() - t0, 1)
 
-    with tempfile.TemporaryDirectory() as tmp:  # what an index directory of this size holds
-        t0 = time.perf_counter()
-        faiss.write_index(hnsw, f"{tmp}/dense.faiss")
-        np.save(f"{tmp}/vectors.npy", vectors, allow_pickle=False)
-        bm25.save(f"{tmp}/bm25", allow_pickle=False, show_progress=False)
-        with open(f"{tmp}/chunks.jsonl", "w", encoding="utf-8") as f:
-            for c in chunks:
-                f.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
-        out["write_s"] = round(time.perf_counter() - t0, 1)
-        out["disk_mb"] = {p.name: round(dir_mb(p) if p.is_dir() else p.stat().st_size / 2**20, 1) for p in Path(tmp).iterdir()}
-        out["disk_mb"]["total"] = round(dir_mb(Path(tmp)), 1)
-
     manifest = IndexManifest(
         format_version=FORMAT_VERSION, created="synthetic", embedder=embedder.name, dim=vectors.shape[1],
         chunker={}, tokenizer="synthetic", faiss=kind, n_chunks=n, documents={},
@@ -124,6 +131,21 @@ def one_size(n: int, index_dir: Path) -> dict:
     out["rss_index_mb"] = round(rss_mb() - rss0, 0)
 
     out["latency"] = {mode: latencies(make_retriever(index, embedder, mode).search, questions) for mode in ("bm25", "dense", "hybrid")}
+
+    with tempfile.TemporaryDirectory() as tmp:  # a real index directory, loaded by a worker process
+        t0 = time.perf_counter()
+        write_version(Path(tmp), manifest, chunks, list(metas.values()), vectors, hnsw, bm25)
+        out["write_s"] = round(time.perf_counter() - t0, 1)
+        files = version_dir(Path(tmp))
+        assert files is not None
+        out["disk_mb"] = {p.name: round(dir_mb(p) if p.is_dir() else p.stat().st_size / 2**20, 1) for p in files.iterdir()}
+        out["disk_mb"]["total"] = round(dir_mb(files), 1)
+        del index, tokenized, bm25  # the worker's memory is measured beside this process's
+        worker_run = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_scale", "--worker", tmp],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )
+        out["worker"] = json.loads(worker_run.stdout.strip().splitlines()[-1])
 
     qv = np.stack([embedder.embed_query(q) for q in questions]).astype(np.float32)
     _, exact = flat.search(qv, 10)
@@ -151,6 +173,31 @@ def one_size(n: int, index_dir: Path) -> dict:
     return out
 
 
+def worker(index_dir: Path) -> dict:
+    """What one serving process holds: load the index as ``planqa serve`` does, then answer the questions.
+
+    Resident memory is split into anonymous pages (this process's own) and file-backed pages
+    (memory-mapped index files: page cache that every worker on the machine shares).
+    """
+    from rag.embed import get_embedder
+    from rag.evaluate import answerable, load_gold
+    from rag.index import Index
+    from rag.retrieve import make_retriever
+
+    embedder = get_embedder(None)
+    questions = [q.question for q in answerable(load_gold(ROOT / "evals" / "gold.jsonl"))]
+    embedder.embed_query(questions[0])
+    before = memory_mb()
+    t0 = time.perf_counter()
+    index = Index.load(index_dir, embedder.name)
+    out: dict = {"load_s": round(time.perf_counter() - t0, 1)}
+    out["latency"] = {mode: latencies(make_retriever(index, embedder, mode).search, questions) for mode in ("bm25", "dense", "hybrid")}
+    after = memory_mb()
+    out["rss_mb"] = round(after["rss"], 0)
+    out["index_mb"] = {k: round(after[k] - before[k], 0) for k in ("rss", "anon", "file")}
+    return out
+
+
 def llamaindex_latency(chunks, vectors, embedder, questions) -> dict:  # type: ignore[no-untyped-def]
     """llama-index's default VectorStoreIndex over the same chunks and vectors (nothing re-embedded)."""
     from llama_index.core import VectorStoreIndex
@@ -172,7 +219,11 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--index", default=str(ROOT / "indexes" / "default"), help="the real index to draw from")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: load one index as a worker, print JSON
     args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(Path(args.worker))))
+        return
     if args.one:
         print(json.dumps(one_size(args.one, Path(args.index))))
         return
@@ -200,6 +251,12 @@ def main() -> None:
         ["chunks", "HNSW build s", "BM25 build s", "disk MB", "RSS MB", "BM25 p50", "dense p50", "hybrid p50",
          "hybrid p95", "HNSW recall@10", "llama-index p50"],
         rows,
+    )
+    print_table(
+        "A serving process loading the written index (memory-mapped files are shared between workers)",
+        ["chunks", "load s", "index MB resident", "private (anon) MB", "shared (file) MB", "hybrid p50", "hybrid p95"],
+        [[f"{r['chunks']:,}", w["load_s"], w["index_mb"]["rss"], w["index_mb"]["anon"], w["index_mb"]["file"],
+          w["latency"]["hybrid"]["p50_ms"], w["latency"]["hybrid"]["p95_ms"]] for r in results for w in [r["worker"]]],
     )
     print_table(
         "HNSW efSearch: recall@10 against exact search, and the search alone (p50 / p95 ms, no query embedding)",

@@ -45,15 +45,27 @@ def latencies(fn: Callable[[str], Any], queries: Sequence[str], warmup: int = 3)
     return percentiles(secs)
 
 
-def rss_mb() -> float:
-    """This process's resident memory now, from /proc (Linux)."""
+def memory_mb() -> dict[str, float]:
+    """This process's resident memory now (Linux /proc): all of it, anonymous and file-backed.
+
+    File-backed pages are memory-mapped files: the page cache, shared between processes
+    that map the same file.
+    """
+    fields = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file"}
+    out = dict.fromkeys(fields.values(), float("nan"))
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+            key = line.split(":", 1)[0] + ":"
+            if key in fields:
+                out[fields[key]] = int(line.split()[1]) / 1024
     except OSError:
         pass
-    return float("nan")
+    return out
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, from /proc (Linux)."""
+    return memory_mb()["rss"]
 
 
 def peak_rss_mb() -> float:

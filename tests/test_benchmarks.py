@@ -28,6 +28,10 @@ def test_scale_benchmark_on_a_small_synthetic_corpus(real_index_dir):
     assert size["latency"]["hybrid"]["n"] == 129  # every answerable gold question
     assert 0.0 < size["hnsw_recall@10"] <= 1.0 and size["disk_mb"]["total"] > 0
     assert size["llamaindex"]["n"] == 20
+    worker = size["worker"]  # a second process loaded the written index, as a web worker does
+    assert worker["latency"]["hybrid"]["n"] == 129
+    assert worker["index_mb"]["file"] > 0  # the memory-mapped index files
+    assert "A serving process loading the written index" in done.stdout
 
 
 def test_query_benchmark_without_the_baseline(real_index_dir):
