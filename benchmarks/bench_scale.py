@@ -10,7 +10,7 @@ How the synthetic corpus is made (the figures hold for it, say so when quoting t
   unit sphere), renormalised: cosine ≈ 0.9 to its source, so every real passage has many
   near-duplicates, as copied county plans do. That is harder for an approximate index
   than random unit vectors. No synthetic chunk is embedded by the model (1M chunks at
-  about 5 chunks/s would take two days on this machine).
+  about 6 chunks/s would take two days on this machine).
 
 The queries are the gold set's answerable questions, embedded by the real model inside
 each timed search. Each size runs in its own process (so memory is that size's alone):
