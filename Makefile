@@ -1,6 +1,7 @@
 # planqa — two commands on a fresh machine:
 #   make run    install, build the index if needed, open the web chat on http://127.0.0.1:7860
-#   make test   install (Python packages, and Debian's chromium + CJK fonts for the browser tests),
+#   make test   install (Python packages, Debian's chromium + CJK fonts for the browser tests and a Milvus
+#               server for the vector-store contract tests),
 #               then lint, type-check, run the whole test suite and audit the dependencies (what CI runs)
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install browser-deps run index ask test audit bench clean
+.PHONY: install browser-deps milvus-server run index ask test audit bench clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +30,17 @@ browser-deps:
 	  $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk || \
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }; }
 
+# A real Milvus standalone server for the vector-store contract tests: Milvus 2.3.5, whose binary ships
+# inside the `milvus` package on PyPI. It gets a venv of its own: a test tool, like chromium, not a
+# dependency of planqa (tests/conftest.py starts and stops it).
+MILVUS_SERVER := .milvus-server/bin/milvus-server
+
+milvus-server: $(MILVUS_SERVER)
+
+$(MILVUS_SERVER):
+	$(PYTHON) -m venv .milvus-server
+	.milvus-server/bin/pip install --quiet "milvus==2.3.5"
+
 index: install
 	$(BIN)/planqa index
 
@@ -38,7 +50,7 @@ run: index
 ask: index
 	$(BIN)/planqa ask "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？"
 
-test: install browser-deps
+test: install browser-deps milvus-server
 	$(BIN)/ruff check rag ui tests benchmarks .ci/audit.py
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

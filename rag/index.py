@@ -51,7 +51,7 @@ from rag.errors import IndexMismatchError, IndexMissingError, StaleIndexError
 from rag.ingest import corpus_files, file_sha256, ingest_corpus
 from rag.models import Chunk, DocMeta, Filters
 from rag.tokenize import dictionary_version, tokenize
-from rag.vectorstore import StoreEntry, VectorStore
+from rag.vectorstore import StoreEntry, VectorStore, hnsw_ef_search
 
 log = logging.getLogger(__name__)
 
@@ -103,17 +103,6 @@ def import_bm25s() -> Any:
 
 def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def hnsw_ef_search(n: int) -> int:
-    """HNSW's search breadth for ``n`` vectors, from benchmarks/bench_scale.py (near-duplicate corpus,
-    recall@10 against exact search / search time on 2 cores): 100k: ef 512 gives 0.989 / 1.6 ms (128 gave
-    0.879); 1M: ef 3072 gives 0.964 / 17 ms (2048: 0.948 / 11 ms; 128: 0.624)."""
-    if n <= 20_000:
-        return 128
-    if n <= 200_000:
-        return 512
-    return 3072
 
 
 def make_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT) -> tuple[Any, str]:

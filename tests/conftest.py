@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -155,6 +156,57 @@ def running_server(
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+
+MILVUS_SERVER = ROOT / ".milvus-server" / "bin" / "milvus-server"
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URI of a real Milvus standalone server: ``PLANQA_TEST_MILVUS_URI``, or one started here
+    from ``make milvus-server`` (Milvus 2.3.5 from PyPI) and stopped after the session."""
+    given = os.environ.get("PLANQA_TEST_MILVUS_URI")
+    if given:
+        yield given
+        return
+    if not MILVUS_SERVER.exists():
+        why = "no Milvus server: run `make milvus-server` or set PLANQA_TEST_MILVUS_URI"
+        if os.environ.get("PLANQA_REQUIRE_MILVUS_SERVER"):  # CI requires it
+            pytest.fail(why)
+        pytest.skip(why)
+    data = tmp_path_factory.mktemp("milvus-server")
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "milvus-server.log"
+    # A port of our own: the wrapper silently moves to the next port when its default 19530 cannot be
+    # bound (still in TIME_WAIT after a previous run), and the client would knock on the wrong one.
+    port = free_port()
+    uri = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        # its own process group: the wrapper starts the milvus binary, and both must stop
+        proc = subprocess.Popen(
+            [str(MILVUS_SERVER), "--data", str(data), "--proxy-port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            from pymilvus import MilvusClient
+
+            deadline = time.monotonic() + 240
+            while True:
+                try:
+                    MilvusClient(uri=uri, timeout=5).list_collections()
+                    break
+                except Exception:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail("the Milvus server did not start: " + log_path.read_text(errors="replace")[-3000:])
+                    time.sleep(1)
+            yield uri
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGKILL):  # SIGKILL: whatever did not stop in a minute
+                try:
+                    os.killpg(proc.pid, sig)
+                    proc.wait(timeout=60)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    pass
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
-"""One contract for every vector store: FAISS in the index directory and Milvus (Lite here).
+"""One contract for every vector store: FAISS in the index directory, Milvus Lite, and a Milvus server.
 
 The same index is built with each store; dense search, document filters,
-reloading, updating and the retrievers on top must behave the same.
+reloading, updating and the retrievers on top must behave the same. The server
+is a real Milvus standalone (``make milvus-server``; see ``tests/conftest.py``),
+reached over gRPC by the same client code that talks to a cluster.
 """
 
 from __future__ import annotations
@@ -20,10 +22,20 @@ QUESTIONS = ["护理型床位占比", "低保标准动态调整", "婚姻登记�
 DOCS = {"jilin_work_points_2023.txt", "shulan_city_14th_fyp_2021.txt"}
 
 
-@pytest.fixture(scope="module", params=["faiss", "milvus"])
+STORES = ["faiss", "milvus", "milvus-server"]
+
+
+def build_with(kind: str, corpus, path, request, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Build an index with store ``kind``: ``milvus-server`` is Milvus by URI, on the test server."""
+    if kind == "milvus-server":
+        kwargs["milvus_uri"] = request.getfixturevalue("milvus_server")
+    build_index(corpus, path, KeywordEmbedder(), vector_store=kind.removesuffix("-server"), **kwargs)
+
+
+@pytest.fixture(scope="module", params=STORES)
 def built(request, tmp_path_factory):
     path = tmp_path_factory.mktemp(request.param) / "idx"
-    build_index(CORPUS, path, KeywordEmbedder(), vector_store=request.param)
+    build_with(request.param, CORPUS, path, request)
     return request.param, path
 
 
@@ -38,10 +50,17 @@ def exact(index: Index, q: np.ndarray, k: int, docs: set[str] | None = None) -> 
 def test_directory_holds_the_store(built):
     kind, path = built
     index = Index.load(path)
-    assert index.manifest.vector_store.kind == kind
-    assert index.store.kind == kind
+    entry = index.manifest.vector_store
+    assert entry.kind == index.store.kind == kind.removesuffix("-server")
     assert (index.files / "dense.faiss").exists() == (kind == "faiss")
-    assert (index.files / "milvus.db").exists() == (kind == "milvus")
+    assert (index.files / "milvus.db").exists() == (kind == "milvus")  # a server keeps the vectors itself
+    if kind == "milvus-server":
+        from pymilvus import MilvusClient
+
+        assert entry.uri and entry.collection
+        client = MilvusClient(uri=entry.uri)
+        assert entry.collection in client.list_collections()
+        assert client.get_collection_stats(entry.collection)["row_count"] == len(index.chunks)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -95,7 +114,8 @@ def test_update_after_one_file_changes_keeps_the_store(built, tmp_path):
     embedder = KeywordEmbedder()
     report = build_index(corpus, index_dir, embedder)  # no store named: keep the index's
     index = Index.load(index_dir)
-    assert index.manifest.vector_store.kind == kind
+    assert index.manifest.vector_store.kind == kind.removesuffix("-server")
+    assert index.manifest.vector_store.uri == Index.load(path).manifest.vector_store.uri  # same server, or none
     assert 0 < report.embedded < report.chunks  # only the changed file's new chunks
     hits = make_retriever(index, embedder, "dense").search("智慧民政平台建设", 3)
     assert hits and hits[0].chunk.doc == "jilin_work_points_2025.txt"
@@ -125,11 +145,11 @@ def test_missing_milvus_collection_names_the_fix(tmp_path):
         MilvusStore.open(str(index.files / "milvus.db"), "no_such_collection")
 
 
-@pytest.mark.parametrize("kind", ["faiss", "milvus"])
-def test_approximate_index_above_the_exact_limit_keeps_recall(kind, tmp_path):
-    """Above ``exact_limit`` rows both stores switch to HNSW; recall@10 against exact search stays ≥ 0.95."""
+@pytest.mark.parametrize("kind", STORES)
+def test_approximate_index_above_the_exact_limit_keeps_recall(kind, tmp_path, request):
+    """Above ``exact_limit`` rows every store switches to HNSW; recall@10 against exact search stays ≥ 0.95."""
     embedder = KeywordEmbedder()
-    build_index(CORPUS, tmp_path / "idx", embedder, vector_store=kind, exact_limit=100)
+    build_with(kind, CORPUS, tmp_path / "idx", request, exact_limit=100)
     index = Index.load(tmp_path / "idx")
     if kind == "faiss":
         assert index.manifest.faiss == "hnsw32_ip"
@@ -184,6 +204,24 @@ def test_a_server_collection_is_dropped_with_its_version_not_before(tmp_path, mo
     assert first.exists() and dropped == []
     build_index(corpus, idx, embedder, vector_store="faiss")  # now it goes, and its collection with it
     assert not first.exists() and dropped == [("http://milvus:19530", "planqa_1")]
+
+
+def test_a_real_server_keeps_the_collections_of_current_and_previous_builds_only(tmp_path, milvus_server):
+    from pymilvus import MilvusClient
+
+    from rag.index import version_dir
+
+    corpus, idx, embedder = one_doc_corpus(tmp_path), tmp_path / "idx", KeywordEmbedder()
+    names = []
+    for _ in range(3):
+        build_index(corpus, idx, embedder, vector_store="milvus", milvus_uri=milvus_server)
+        names.append(Index.load(idx).manifest.vector_store.collection)
+        assert not (version_dir(idx) / "milvus.db").exists()
+    assert len(set(names)) == 3  # one collection per build
+    on_server = set(MilvusClient(uri=milvus_server).list_collections())
+    assert names[0] not in on_server and {names[1], names[2]} <= on_server
+    hits = Index.load(idx).store.search(embedder.embed_query("养老服务"), 5)
+    assert len(hits) == 5
 
 
 def test_milvus_lite_held_by_another_process_gets_a_clear_message(tmp_path):
