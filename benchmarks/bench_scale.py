@@ -248,7 +248,7 @@ def main() -> None:
         ])
     print_table(
         "Scale (synthetic corpus from the real one; queries: gold questions embedded by the real model)",
-        ["chunks", "HNSW build s", "BM25 build s", "disk MB", "RSS MB", "BM25 p50", "dense p50", "hybrid p50",
+        ["chunks", "HNSW build s", "BM25 build s", "disk MB", "benchmark RSS MB", "BM25 p50", "dense p50", "hybrid p50",
          "hybrid p95", "HNSW recall@10", "llama-index p50"],
         rows,
     )

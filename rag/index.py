@@ -250,8 +250,8 @@ class Index:
             chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
         docs = json.loads((files / "docs.json").read_text(encoding="utf-8"))
         metas = {d["file"]: DocMeta.model_validate(d) for d in docs}
-        # The arrays are memory-mapped, not read: several web workers on one machine share one copy
-        # in the page cache, and only the pages a search touches become resident (benchmarks/bench_scale.py).
+        # The arrays are memory-mapped, not read: the web workers on one machine share one copy in the
+        # page cache (measured by benchmarks/bench_scale.py's serving process).
         vectors = np.load(files / "vectors.npy", allow_pickle=False, mmap_mode="r")
         faiss_index = (
             faiss.read_index(str(files / "dense.faiss"), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
