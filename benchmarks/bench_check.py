@@ -7,7 +7,7 @@ provincial work points, whose wording is not the plan's (``unrelated``: most tas
 no repeated sentence, so the closest county passage is searched and embedded for each, the
 slow case), until the cleaned text reaches ``--pages`` × 800 characters. Two measurements:
 
-- in-process: ingest, model load and each part of :func:`rag.compliance.check_plans`
+- in-process: ingest, model load and each part of :func:`rag.check.compliance.check_plans`
   (embedding timed separately through a wrapper around the embedder);
 - end to end: ``planqa check DRAFT --against PROVINCE --json`` as a user runs it
   (Python start, imports, model load, everything), its "用时" line and the wall clock.
@@ -33,10 +33,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.chunking import chunk_document, parse_outline  # noqa: E402
-from rag.compliance import check_plans  # noqa: E402
-from rag.embed import Embedder, get_embedder  # noqa: E402
-from rag.ingest import ingest_file  # noqa: E402
+from rag.check.compliance import check_plans  # noqa: E402
+from rag.docs.ingest import ingest_file  # noqa: E402
+from rag.docs.outline import parse_outline  # noqa: E402
+from rag.index.chunking import chunk_document  # noqa: E402
+from rag.index.embed import Embedder, get_embedder  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 PROVINCE = CORPUS / "jilin_province_14th_fyp_2021.txt"
@@ -124,7 +125,7 @@ def make_draft(pages: int, scenario: str = "typical", seed: int = 0) -> str:
 
 
 def ingest_text(raw: str) -> str:
-    from rag.ingest import clean_text
+    from rag.docs.ingest import clean_text
 
     return clean_text(raw)[0]
 

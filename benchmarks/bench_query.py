@@ -48,12 +48,12 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline (about 70 s to embed)")
     args = parser.parse_args()
 
-    from rag.answer import Answerer
-    from rag.embed import get_embedder
-    from rag.evaluate import answerable, load_gold
-    from rag.index import Index, build_index
-    from rag.ingest import ingest_corpus
-    from rag.retrieve import load_cross_encoder, make_retriever
+    from rag.docs.ingest import ingest_corpus
+    from rag.eval.metrics import answerable, load_gold
+    from rag.index.directory import Index, build_index
+    from rag.index.embed import get_embedder
+    from rag.qa.answer import Answerer
+    from rag.qa.retrieve import load_cross_encoder, make_retriever
 
     index_dir = Path(args.index)
     embedder, load_model_s = timed(lambda: get_embedder(None))
@@ -82,7 +82,7 @@ def main() -> None:
 
     baseline_build_s = None
     if not args.no_baseline:
-        from rag.baseline import LlamaIndexBaseline
+        from rag.eval.baseline import LlamaIndexBaseline
 
         docs = ingest_corpus(ROOT / "corpus")
         baseline, baseline_build_s = timed(lambda: LlamaIndexBaseline(docs, embedder))

@@ -56,8 +56,8 @@ def synthesize(n: int, index, rng: np.random.Generator):  # type: ignore[no-unty
     """(chunks, metas, vectors, Tokenized) for n synthetic chunks from ``index``'s real ones."""
     from bm25s.tokenization import Tokenized
 
+    from rag.index.tokenize import tokenize
     from rag.models import Chunk, DocMeta
-    from rag.tokenize import tokenize
 
     base = index.chunks
     vocab: dict[str, int] = {}
@@ -87,9 +87,8 @@ def synthesize(n: int, index, rng: np.random.Generator):  # type: ignore[no-unty
 def one_size(n: int, index_dir: Path) -> dict:
     import faiss
 
-    from rag.embed import get_embedder
-    from rag.evaluate import answerable, load_gold
-    from rag.index import (
+    from rag.eval.metrics import answerable, load_gold
+    from rag.index.directory import (
         FORMAT_VERSION,
         Index,
         IndexManifest,
@@ -98,7 +97,8 @@ def one_size(n: int, index_dir: Path) -> dict:
         version_dir,
         write_version,
     )
-    from rag.retrieve import make_retriever
+    from rag.index.embed import get_embedder
+    from rag.qa.retrieve import make_retriever
 
     bm25s = import_bm25s()
     embedder = get_embedder(None)
@@ -179,10 +179,10 @@ def worker(index_dir: Path) -> dict:
     Resident memory is split into anonymous pages (this process's own) and file-backed pages
     (memory-mapped index files: page cache that every worker on the machine shares).
     """
-    from rag.embed import get_embedder
-    from rag.evaluate import answerable, load_gold
-    from rag.index import Index
-    from rag.retrieve import make_retriever
+    from rag.eval.metrics import answerable, load_gold
+    from rag.index.directory import Index
+    from rag.index.embed import get_embedder
+    from rag.qa.retrieve import make_retriever
 
     embedder = get_embedder(None)
     questions = [q.question for q in answerable(load_gold(ROOT / "evals" / "gold.jsonl"))]
@@ -203,7 +203,7 @@ def llamaindex_latency(chunks, vectors, embedder, questions) -> dict:  # type: i
     from llama_index.core import VectorStoreIndex
     from llama_index.core.schema import TextNode
 
-    from rag.baseline import _llama_embedding
+    from rag.eval.baseline import _llama_embedding
 
     t0 = time.perf_counter()
     nodes = [TextNode(text=c.text, id_=c.chunk_id, embedding=v.tolist()) for c, v in zip(chunks, vectors, strict=True)]

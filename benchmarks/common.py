@@ -23,7 +23,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 def percentiles(seconds: Sequence[float]) -> dict[str, float]:
     """p50 and p95 in milliseconds (nearest rank, as ``planqa eval`` reports them), and the count."""
-    from rag.evaluate import latency_ms
+    from rag.eval.metrics import latency_ms
 
     return {"n": len(seconds), **{k: round(v, 2) for k, v in latency_ms(seconds).items()}}
 

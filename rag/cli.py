@@ -19,10 +19,12 @@ from typing import Any
 
 from rag.errors import PlanqaError
 
+# the same defaults as rag.settings.DEFAULT_CORPUS / DEFAULT_INDEX, without importing pydantic for --help
 DEFAULT_CORPUS = os.environ.get("PLANQA_CORPUS", "corpus")
 DEFAULT_INDEX = os.environ.get("PLANQA_INDEX", "indexes/default")
+
 DEFAULT_GOLD = "evals/gold.jsonl"
-# rag.evalrun.CONFIGS' names, here so that --help imports nothing heavy
+# rag.eval.run.CONFIGS' names, here so that --help imports nothing heavy
 EVAL_CONFIGS = ("bm25", "dense", "hybrid", "rerank", "llamaindex")
 LEVEL_NAMES = {"省": "province", "市": "city", "县": "county"}
 
@@ -44,8 +46,8 @@ def _err(msg: str) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from rag.embed import get_embedder
-    from rag.index import build_index
+    from rag.index.directory import build_index
+    from rag.index.embed import get_embedder
 
     embedder = get_embedder(args.model)
     bar: Any = None
@@ -92,8 +94,8 @@ def _filters(args: argparse.Namespace) -> Any:
 
 
 def _open(args: argparse.Namespace) -> tuple[Any, Any]:
-    from rag.embed import get_embedder
-    from rag.index import open_index
+    from rag.index.directory import open_index
+    from rag.index.embed import get_embedder
 
     embedder = get_embedder(args.model)
     index = open_index(
@@ -151,7 +153,7 @@ def _unknown_docs(filters: Any, index: Any) -> bool:
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
-    from rag.retrieve import load_cross_encoder, make_retriever
+    from rag.qa.retrieve import load_cross_encoder, make_retriever
 
     if args.question is None and not args.questions:  # an empty question gets the empty-question message
         _err("请提供问题，或用 --questions FILE.jsonl 批量检索。")
@@ -191,9 +193,10 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 def _answerer(args: argparse.Namespace, index: Any, embedder: Any) -> tuple[Any, Any]:
     """The answerer with the backend from ``--backend`` or the environment, and those settings."""
-    from rag.answer import Answerer
-    from rag.retrieve import make_retriever
-    from rag.settings import Settings, make_llm
+    from rag.qa.answer import Answerer
+    from rag.qa.llm import make_llm
+    from rag.qa.retrieve import make_retriever
+    from rag.settings import Settings
 
     settings = Settings.from_env(backend=args.backend)
     return Answerer(index, make_retriever(index, embedder), llm=make_llm(settings)), settings
@@ -245,8 +248,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from rag.errors import ConfigError
-    from rag.evalcompare import compare_markdown, compare_reports, print_comparison
-    from rag.evalreport import load_report, print_report, write_report
+    from rag.eval.compare import compare_markdown, compare_reports, print_comparison
+    from rag.eval.report import load_report, print_report, write_report
 
     out, err = Console(), Console(stderr=True)
     if not out.is_terminal:  # piped or redirected: wide enough for every column
@@ -279,11 +282,11 @@ def _run_eval(args: argparse.Namespace, err: Any) -> dict[str, Any]:
     """Load the gold set, models and index once; run every configuration; report.json's data."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from rag.docs.ingest import ingest_corpus
     from rag.errors import ConfigError
-    from rag.evalrun import run_evaluation
-    from rag.evaluate import load_gold, missing_evidence
-    from rag.ingest import ingest_corpus
-    from rag.retrieve import load_cross_encoder
+    from rag.eval.metrics import load_gold, missing_evidence
+    from rag.eval.run import run_evaluation
+    from rag.qa.retrieve import load_cross_encoder
 
     gold = load_gold(Path(args.gold))
     if not gold:
@@ -291,7 +294,7 @@ def _run_eval(args: argparse.Namespace, err: Any) -> dict[str, Any]:
     modes = args.modes or list(EVAL_CONFIGS)
     reranker_path = args.reranker or os.environ.get("PLANQA_RERANKER")
     if args.modes and "rerank" in args.modes and not reranker_path:  # asked for by name: not silently skipped
-        from rag.evalrun import NO_RERANKER
+        from rag.eval.run import NO_RERANKER
 
         raise ConfigError(NO_RERANKER, "--modes rerank without a reranker")
     reranker = load_cross_encoder(reranker_path) if reranker_path and "rerank" in modes else None
@@ -332,8 +335,8 @@ def _run_eval(args: argparse.Namespace, err: Any) -> dict[str, Any]:
 
 def _plan_files(args: argparse.Namespace) -> tuple[Path, Path]:
     """(county file, provincial file): ``--against``, else the manifest's ``implements`` entry."""
+    from rag.docs.ingest import load_manifest
     from rag.errors import ConfigError
-    from rag.ingest import load_manifest
 
     county = Path(args.county)
     if args.against:
@@ -350,11 +353,12 @@ def _plan_files(args: argparse.Namespace) -> tuple[Path, Path]:
 def cmd_check(args: argparse.Namespace) -> int:
     import time
 
-    from rag.compliance import check_plans
-    from rag.embed import get_embedder
-    from rag.ingest import ingest_file, load_manifest
-    from rag.report import render_html, render_markdown, render_text
-    from rag.settings import Settings, make_llm
+    from rag.check.compliance import check_plans
+    from rag.check.report import render_html, render_markdown, render_text
+    from rag.docs.ingest import ingest_file, load_manifest
+    from rag.index.embed import get_embedder
+    from rag.qa.llm import make_llm
+    from rag.settings import Settings
 
     start = time.perf_counter()
     if not args.verbose:

@@ -27,6 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rag.errors import ConfigError
 
+DEFAULT_CORPUS = os.environ.get("PLANQA_CORPUS", "corpus")
+DEFAULT_INDEX = os.environ.get("PLANQA_INDEX", "indexes/default")
+
 Backend = Literal["extractive", "openai", "gguf"]
 
 
@@ -87,23 +90,3 @@ class Settings(BaseModel):
         if self.ui_user and self.ui_password:
             return self.ui_user, self.ui_password
         return None
-
-
-def make_llm(settings: Settings) -> Any:
-    """The chat model the settings name, or None for the extractive answerer."""
-    from rag.llm import LlamaCppChat, OpenAIChat
-
-    if settings.backend == "openai":
-        if not settings.llm_base_url or not settings.llm_model:
-            raise ConfigError(
-                "使用大模型接口需要设置 PLANQA_LLM_BASE_URL 和 PLANQA_LLM_MODEL。",
-                "openai backend without base URL or model",
-            )
-        return OpenAIChat(
-            settings.llm_base_url, settings.llm_model, settings.llm_api_key, timeout=settings.llm_timeout
-        )
-    if settings.backend == "gguf":
-        if not settings.gguf_model:
-            raise ConfigError("使用本地模型需要设置 PLANQA_GGUF_MODEL（.gguf 文件路径）。", "gguf without path")
-        return LlamaCppChat(settings.gguf_model)
-    return None

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rag.embed import Embedder
-from rag.ingest import ingest_corpus
+from rag.docs.ingest import ingest_corpus
+from rag.index.embed import Embedder
+from rag.index.tokenize import tokenize
 from rag.models import Document
-from rag.tokenize import tokenize
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +86,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def fake_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from rag.index import build_index
+    from rag.index.directory import build_index
 
     path = tmp_path_factory.mktemp("fake-index") / "default"
     build_index(CORPUS, path, KeywordEmbedder())
@@ -240,9 +240,9 @@ class ScriptedLLM:
 @pytest.fixture(scope="session")
 def fake_answerer(fake_index_dir: Path):  # type: ignore[no-untyped-def]
     """An extractive answerer over the real corpus with the keyword embedder (fast, deterministic)."""
-    from rag.answer import Answerer
-    from rag.index import Index
-    from rag.retrieve import make_retriever
+    from rag.index.directory import Index
+    from rag.qa.answer import Answerer
+    from rag.qa.retrieve import make_retriever
 
     embedder = KeywordEmbedder()
     index = Index.load(fake_index_dir, embedder.name)
@@ -272,7 +272,7 @@ SHULAN_PLAN = "shulan_city_14th_fyp_2021.txt"
 @pytest.fixture(scope="session")
 def shulan_check(corpus_docs: dict[str, Document]):  # type: ignore[no-untyped-def]
     """The plan check of the real pair (Shulan against the provincial plan), keyword embedder."""
-    from rag.compliance import check_plans
+    from rag.check.compliance import check_plans
 
     return check_plans(corpus_docs[SHULAN_PLAN], corpus_docs[PROVINCE_PLAN], KeywordEmbedder())
 

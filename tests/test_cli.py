@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import rag.embed
+import rag.index.embed
 from rag.cli import main
 from tests.conftest import CORPUS, KeywordEmbedder, run_cli, write_questions
 
@@ -20,7 +20,7 @@ def test_help_lists_commands():
 
 @pytest.fixture()
 def fake_model(monkeypatch):
-    monkeypatch.setattr(rag.embed, "get_embedder", lambda spec=None: KeywordEmbedder())
+    monkeypatch.setattr(rag.index.embed, "get_embedder", lambda spec=None: KeywordEmbedder())
 
 
 def test_index_then_batch_retrieve_json(tmp_path, capsys, fake_model):
@@ -82,7 +82,7 @@ def test_errors_are_chinese_and_exit_non_zero(tmp_path, capsys, fake_model):
 
 def test_eval_on_staff_own_gold_file(tmp_path, capsys, fake_model, fake_index_dir):
     """``planqa eval --gold THEIR_FILE``: a file written by staff, in the documented format."""
-    from rag.evaluate import load_gold
+    from rag.eval.metrics import load_gold
     from tests.conftest import GOLD
 
     mine = [q for q in load_gold(GOLD) if q.id in ("q001", "q002", "q070")]

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from rag.embed import get_embedder
 from rag.errors import IndexMismatchError
-from rag.evaluate import load_gold, run_retrieval, summarize
-from rag.index import Index, build_index
-from rag.retrieve import make_retriever
+from rag.eval.metrics import load_gold, run_retrieval, summarize
+from rag.index.directory import Index, build_index
+from rag.index.embed import get_embedder
+from rag.qa.retrieve import make_retriever
 from tests.conftest import CORPUS, GOLD, run_cli, write_questions
 
 pytestmark = pytest.mark.real
@@ -46,7 +46,7 @@ HYBRID_KIND_FLOORS = {  # recall@5 per kind; today 1.000, 0.972, 0.857, 0.863, 0
 
 
 def test_gold_retrieval_quality_does_not_drop(real, corpus_docs, regression_gold):
-    from rag.evaluate import by_kind
+    from rag.eval.metrics import by_kind
 
     index, embedder = real
     results = {
@@ -111,8 +111,8 @@ def test_cited_answer_quality_does_not_drop(real, corpus_docs, regression_gold):
     """Extractive answers on the regression subset. Today (README "Quality"): all key facts 0.806,
     cited evidence 0.946, answerable declined 0.031, unanswerable declined 0.952, abstention precision
     0.833, no sentence removed by the number check."""
-    from rag.answer import Answerer
-    from rag.evaluate import run_answers, summarize_answers
+    from rag.eval.metrics import run_answers, summarize_answers
+    from rag.qa.answer import Answerer
 
     index, embedder = real
     s = summarize_answers(run_answers(Answerer(index, make_retriever(index, embedder)), regression_gold, corpus_docs))

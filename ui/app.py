@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError, PlanqaError
-from rag.retrieve import EMPTY_QUESTION
-from rag.settings import Settings
+from rag.qa.retrieve import EMPTY_QUESTION
+from rag.settings import DEFAULT_CORPUS, DEFAULT_INDEX, Settings
 from ui.render import CSS, preview, render_answer, render_error, render_pending, render_streaming
 from ui.service import LEVELS, UPLOAD_SUFFIXES, Service, backend_choices, latest_report
 
@@ -40,7 +40,7 @@ EXAMPLES = [
     "2025年全省民政工作要点对社区养老服务提出了什么要求？",
 ]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.ingest.MAX_FILE_BYTES)
+MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.docs.ingest.MAX_FILE_BYTES)
 # Gradio keeps per-session state (a copy of the page's configuration, about 40 kB) for 10,000
 # sessions and a record of the last 10,000 requests by default: up to ~400 MB that a long-running
 # server fills slowly. This page keeps nothing in a session (the chat history is in the browser),
@@ -133,7 +133,7 @@ def run_check(service: Service, upload: str | None, county_file: str | None, pro
     The uploaded file is deleted once it has been read, whatever the outcome (the page then
     clears the upload box): a draft stays on the server only as long as its check runs.
     """
-    from rag.report import render_html, render_markdown
+    from rag.check.report import render_html, render_markdown
 
     try:
         check = service.check(Path(upload) if upload else None, county_file or "", province_file or "")
@@ -357,7 +357,26 @@ def _launch(demo: Any, settings: Settings, reports: Path, open_browser: bool) ->
     )
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m ui.app` is `planqa serve`
-    from rag.cli import main
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ui.app [--corpus … --index … --host … --port … --reports …]``: the same as
+    ``planqa serve`` (which calls :func:`serve` too); the page does not import the CLI."""
+    import argparse
 
-    sys.exit(main(["serve", *sys.argv[1:]]))
+    parser = argparse.ArgumentParser(prog="python -m ui.app", description="planqa 网页问答")
+    parser.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录（默认 corpus/）")
+    parser.add_argument("--index", default=DEFAULT_INDEX, help="索引目录（默认 indexes/default）")
+    parser.add_argument("--host", default=None, help="绑定地址（默认 127.0.0.1）")
+    parser.add_argument("--port", type=int, default=None, help="端口（默认 7860，或 PLANQA_PORT）")
+    parser.add_argument("--reports", default="evals/reports", help="评测报告目录")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(host=args.host, port=args.port)
+        serve(Path(args.corpus), Path(args.index), settings, Path(args.reports))
+    except PlanqaError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from rag.extractive import matched_spans
 from rag.models import Answer, Citation
+from rag.qa.extractive import matched_spans
 
 PREVIEW_CHARS = 60
 

@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from rag.answer import Answerer, Event
+from rag.docs.ingest import MAX_FILE_BYTES
 from rag.errors import PlanqaError, UnreadableFileError
-from rag.ingest import MAX_FILE_BYTES
 from rag.models import Answer, DocMeta, Filters
-from rag.settings import Backend, Settings, make_llm
+from rag.qa.answer import Answerer, Event
+from rag.qa.llm import make_llm
+from rag.settings import Backend, Settings
 
 log = logging.getLogger("planqa.ui")
 
@@ -69,7 +70,7 @@ class Service:
     settings: Settings
     corpus: Path
     index_path: Path
-    index: Any = None  # rag.index.Index once loaded
+    index: Any = None  # rag.index.directory.Index once loaded
     embedder: Any = None
     answerers: dict[str, Answerer] = field(default_factory=dict)
     backend_errors: dict[str, str] = field(default_factory=dict)
@@ -79,9 +80,9 @@ class Service:
     @classmethod
     def load(cls, corpus: Path, index_path: Path, settings: Settings, embedder: Any = None) -> Service:
         """Load the model and the index (building or updating it when needed) and warm them up."""
-        from rag.embed import get_embedder
-        from rag.index import index_exists, open_index
-        from rag.retrieve import make_retriever
+        from rag.index.directory import index_exists, open_index
+        from rag.index.embed import get_embedder
+        from rag.qa.retrieve import make_retriever
 
         t0 = time.perf_counter()
         service = cls(settings, corpus, index_path)
@@ -181,7 +182,7 @@ class Service:
         return self.corpus / file
 
     def read_document(self, path: Path, meta: DocMeta | None = None) -> Any:
-        from rag.ingest import ingest_file
+        from rag.docs.ingest import ingest_file
 
         if path.suffix.lower() not in UPLOAD_SUFFIXES:
             raise UnreadableFileError(
@@ -196,7 +197,7 @@ class Service:
         An upload is copied into a private temporary directory under a safe
         name, read, and deleted with that directory.
         """
-        from rag.compliance import check_plans
+        from rag.check.compliance import check_plans
 
         if not self.ready:
             raise PlanqaError(self.load_error or "索引未载入。", "service not ready")

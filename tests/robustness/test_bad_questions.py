@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-import rag.embed
+import rag.index.embed
 from rag.cli import main
+from rag.docs.textnorm import to_simplified
 from rag.errors import BadQuestionError
-from rag.retrieve import MAX_QUESTION_CHARS, check_question
-from rag.textnorm import to_simplified
+from rag.qa.retrieve import MAX_QUESTION_CHARS, check_question
 from tests.conftest import CORPUS, GOLD, QUESTION, KeywordEmbedder, final, write_questions
 from ui.app import respond
 
@@ -63,7 +63,7 @@ def test_bad_questions_get_a_chinese_message_and_keep_the_question(service, ques
 
 @pytest.fixture()
 def fake_model(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(rag.embed, "get_embedder", lambda spec=None: KeywordEmbedder())
+    monkeypatch.setattr(rag.index.embed, "get_embedder", lambda spec=None: KeywordEmbedder())
 
 
 @pytest.mark.parametrize(("question", "message"), BAD)
@@ -126,9 +126,9 @@ def test_traditional_questions_find_the_same_passages_on_the_real_index(real_ind
     and such a question finds other passages. Words are not converted, only characters.)"""
     import opencc
 
-    from rag.embed import get_embedder
-    from rag.index import Index
-    from rag.retrieve import make_retriever
+    from rag.index.directory import Index
+    from rag.index.embed import get_embedder
+    from rag.qa.retrieve import make_retriever
 
     embedder = get_embedder()
     retriever = make_retriever(Index.load(real_index_dir, embedder.name), embedder)

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.embed
+import rag.index.embed
 from rag.cli import main
 from rag.errors import IndexMismatchError, IndexMissingError, StaleIndexError
-from rag.index import FORMAT_VERSION, Index, build_index, open_index, version_dir
+from rag.index.directory import FORMAT_VERSION, Index, build_index, open_index, version_dir
 from rag.settings import Settings
 from tests.conftest import CORPUS, QUESTION, ROOT, KeywordEmbedder, final, run_cli
 from ui.app import respond
@@ -130,7 +130,7 @@ DAMAGE = {
 
 @pytest.fixture()
 def fake_model(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(rag.embed, "get_embedder", lambda spec=None: KeywordEmbedder())
+    monkeypatch.setattr(rag.index.embed, "get_embedder", lambda spec=None: KeywordEmbedder())
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
@@ -185,7 +185,7 @@ import os, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 import numpy as np
-import rag.index
+import rag.index.directory
 from tests.conftest import KeywordEmbedder
 phase = {phase!r}
 def stall(real):
@@ -198,8 +198,8 @@ def stall(real):
 if phase == "writing":  # the new version half-written: vectors saved, FAISS not yet
     np.save = stall(np.save)
 else:  # the new version complete, CURRENT not yet switched to it
-    rag.index.os.replace = lambda src, dst, real=os.replace: (print("stalled", flush=True), time.sleep(120), real(src, dst))
-rag.index.build_index(Path({corpus!r}), Path({index!r}), KeywordEmbedder(), rebuild=True)
+    rag.index.directory.os.replace = lambda src, dst, real=os.replace: (print("stalled", flush=True), time.sleep(120), real(src, dst))
+rag.index.directory.build_index(Path({corpus!r}), Path({index!r}), KeywordEmbedder(), rebuild=True)
 """
 
 
@@ -267,9 +267,9 @@ READER = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from rag.embed import get_embedder
-from rag.index import Index
-from rag.retrieve import make_retriever
+from rag.index.embed import get_embedder
+from rag.index.directory import Index
+from rag.qa.retrieve import make_retriever
 embedder = get_embedder()
 stop = Path({stop!r})
 print("ready", flush=True)

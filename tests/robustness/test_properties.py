@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import ChunkParams, chunk_document, iter_sections, parse_outline
-from rag.ingest import clean_text, infer_meta
+from rag.docs.ingest import clean_text, infer_meta
+from rag.docs.outline import iter_sections, parse_outline
+from rag.index.chunking import ChunkParams, chunk_document
 from rag.models import Document, Section
-from rag.numbers import Quantity, cn_to_int, normalize, quantities, unsupported
+from rag.qa.numbers import Quantity, cn_to_int, normalize, quantities, unsupported
 
 CN_DIGITS = "零一二三四五六七八九"
 

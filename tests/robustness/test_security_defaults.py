@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from rag.errors import ConfigError
-from rag.index import IndexManifest
+from rag.index.directory import IndexManifest
 from rag.settings import Settings
 from tests.conftest import CORPUS, ROOT, run_cli
 from ui.app import check_bind, run_check

@@ -1,0 +1,358 @@
+"""The plan check: a county (or city) plan against the provincial plan it must implement.
+
+:func:`check_plans` compares two ingested documents in four parts and returns a
+:class:`PlanCheck` (pydantic, serialised by :meth:`PlanCheck.to_json`):
+
+1. indicators — the 主要发展指标 tables, row by row (this module);
+2. text targets — numeric targets and deadlines in the body text (:mod:`rag.check.targets`);
+3. 专栏 — the project boxes and their 01/02 items (:mod:`rag.check.zhuanlan`);
+4. tasks — whether each provincial 第X章 第X节 task reappears in the county plan
+   (:mod:`rag.check.coverage`).
+
+Every finding carries its verdict, the rule that produced it (Chinese, from
+:mod:`rag.check.compare`) and both passages as evidence. Rendering is in :mod:`rag.check.report`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.check.compare import (
+    Evidence,
+    Passage,
+    Verdict,
+    compare_bounds,
+    dice,
+    fold,
+    parse_bound,
+    section_path_at,
+)
+from rag.check.coverage import SectionFinding, check_tasks
+from rag.check.targets import TextTargetFinding, compare_text_targets
+from rag.check.zhuanlan import ZhuanlanFinding, compare_zhuanlan, numbering_gaps
+from rag.docs.outline import parse_outline
+from rag.docs.tables import is_indicator_header
+from rag.index.embed import Embedder
+from rag.models import Document, Section
+from rag.qa.llm import ChatModel
+
+NAME_MATCH = 0.8  # Dice of two indicator names (after NFKC, no punctuation) to align them
+
+
+class TableValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: str
+    unit: str
+    attribute: str
+
+
+class IndicatorFinding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    indicator: str
+    province: TableValue | None
+    county: TableValue | None
+    verdict: Verdict
+    rule: str
+    evidence: Evidence
+
+
+class DocRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    file: str
+    title: str
+    level: str | None
+
+
+class Summary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    county: DocRef
+    province: DocRef
+    indicators: dict[str, int]
+    text_targets: dict[str, int]
+    zhuanlan: dict[str, int]
+    tasks: dict[str, int]
+    sections: dict[str, int]
+    table_conflicts: int
+    notes: list[str]
+
+
+class PlanCheck(BaseModel):
+    """The whole report. ``seconds`` (time per part) is not part of the JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+    indicators: list[IndicatorFinding]
+    text_targets: list[TextTargetFinding]
+    zhuanlan: list[ZhuanlanFinding]
+    tasks: list[SectionFinding]
+    summary: Summary
+    seconds: dict[str, float] = Field(default_factory=dict, exclude=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------------------
+# Indicator tables
+
+
+@dataclass
+class IndicatorRow:
+    name: str
+    unit: str
+    value: str
+    attribute: str
+    start: int  # the row's line in the cleaned text
+    end: int
+    year: int | None  # of the target column ("2025年目标值")
+
+
+def _column(header: list[str], *words: str) -> int | None:
+    for i, cell in enumerate(header):
+        if any(w in cell for w in words):
+            return i
+    return None
+
+
+def indicator_rows(doc: Document) -> list[IndicatorRow]:
+    """The rows of every 主要发展指标 table (header with 指标 and 序号/单位), in order.
+
+    The target column is the last header cell naming a 目标 (else the cell after 单位);
+    a table with a 2020 base and a 2025 target compares the targets.
+    """
+    rows: list[IndicatorRow] = []
+    for block in doc.blocks:
+        if block.kind != "table" or not block.rows or not is_indicator_header(block.rows[0]):
+            continue
+        header = block.rows[0]
+        name_col = _column(header, "指标", "名称")
+        unit_col = _column(header, "单位")
+        attr_col = _column(header, "属性", "性质")
+        targets = [i for i, c in enumerate(header) if "目标" in c]
+        value_col = targets[-1] if targets else (unit_col + 1 if unit_col is not None else None)
+        if name_col is None or value_col is None:
+            continue
+        year_m = re.search(r"(20\d\d)", header[value_col]) if value_col < len(header) else None
+        for cells, (start, end) in zip(block.rows[1:], block.row_spans[1:], strict=True):
+
+            def cell(i: int | None, cells: list[str] = cells) -> str:
+                return cells[i].strip() if i is not None and i < len(cells) else ""
+
+            if not cell(name_col):
+                continue
+            rows.append(
+                IndicatorRow(
+                    name=cell(name_col),
+                    unit=cell(unit_col),
+                    value=cell(value_col),
+                    attribute=cell(attr_col),
+                    start=start,
+                    end=end,
+                    year=int(year_m.group(1)) if year_m else None,
+                )
+            )
+    return rows
+
+
+def name_key(name: str) -> str:
+    """乡镇（街道） and 乡镇(街道), ＞ and >, “” and "" read alike; punctuation and spaces dropped."""
+    return re.sub(r"[\W_]+", "", fold(name))
+
+
+def align_rows(
+    province: list[IndicatorRow], county: list[IndicatorRow], threshold: float = NAME_MATCH
+) -> list[tuple[IndicatorRow | None, IndicatorRow | None]]:
+    """Pairs of rows by indicator name: exact (normalised) names first, then the most similar
+    remaining names with Dice ≥ ``threshold``. Province order, then county rows left over."""
+    pairs: dict[int, int] = {}
+    used: set[int] = set()
+    keys = [name_key(r.name) for r in county]
+    for i, row in enumerate(province):
+        key = name_key(row.name)
+        j = next((j for j, k in enumerate(keys) if k == key and j not in used), None)
+        if j is not None:
+            pairs[i] = j
+            used.add(j)
+    candidates = sorted(
+        (
+            (dice(p.name, c.name), i, j)
+            for i, p in enumerate(province)
+            if i not in pairs
+            for j, c in enumerate(county)
+            if j not in used
+        ),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    for score, i, j in candidates:
+        if score >= threshold and i not in pairs and j not in used:
+            pairs[i] = j
+            used.add(j)
+    out: list[tuple[IndicatorRow | None, IndicatorRow | None]] = [
+        (p, county[pairs[i]] if i in pairs else None) for i, p in enumerate(province)
+    ]
+    out.extend((None, c) for j, c in enumerate(county) if j not in used)
+    return out
+
+
+def compare_rows(p: IndicatorRow, c: IndicatorRow, cross_level: bool = True) -> tuple[Verdict, str]:
+    """The verdict for one aligned pair of rows (value first, then 预期性/约束性)."""
+    verdict, rule = compare_bounds(
+        p.name, parse_bound(p.value, p.unit), p.unit, parse_bound(c.value, c.unit), c.unit, cross_level
+    )
+    if fold(p.attribute) != fold(c.attribute) and p.attribute and c.attribute:
+        change = f"属性由{p.attribute}改为{c.attribute}"
+        if verdict == "same":
+            return "attribute_changed", f"数值相同，{change}（{rule}）"
+        return verdict, f"{rule}；另：{change}"
+    return verdict, rule
+
+
+def _row_passage(doc: Document, root: Section, row: IndicatorRow) -> Passage:
+    return Passage(
+        text=doc.text[row.start : row.end],
+        section=" / ".join(section_path_at(root, row.start)),
+        start=row.start,
+        end=row.end,
+    )
+
+
+def _value(row: IndicatorRow) -> TableValue:
+    return TableValue(value=row.value, unit=row.unit, attribute=row.attribute)
+
+
+def compare_indicators(
+    county: Document, province: Document, county_root: Section, province_root: Section
+) -> list[IndicatorFinding]:
+    cross = cross_level(county, province)
+    out = []
+    for p, c in align_rows(indicator_rows(province), indicator_rows(county)):
+        evidence = Evidence(
+            province=_row_passage(province, province_root, p) if p else None,
+            county=_row_passage(county, county_root, c) if c else None,
+        )
+        if p is None:
+            assert c is not None
+            out.append(
+                IndicatorFinding(
+                    indicator=c.name,
+                    province=None,
+                    county=_value(c),
+                    verdict="added",
+                    rule="县级规划新增的指标，省级指标表中没有对应行",
+                    evidence=evidence,
+                )
+            )
+        elif c is None:
+            out.append(
+                IndicatorFinding(
+                    indicator=p.name,
+                    province=_value(p),
+                    county=None,
+                    verdict="missing",
+                    rule="县级指标表中没有这一行（按指标名称对齐）",
+                    evidence=evidence,
+                )
+            )
+        else:
+            verdict, rule = compare_rows(p, c, cross)
+            out.append(
+                IndicatorFinding(
+                    indicator=p.name,
+                    province=_value(p),
+                    county=_value(c),
+                    verdict=verdict,
+                    rule=rule,
+                    evidence=evidence,
+                )
+            )
+    return out
+
+
+def cross_level(county: Document, province: Document) -> bool:
+    """Totals are comparable only between plans of one known level; a county check is across levels."""
+    a, b = county.meta.level, province.meta.level
+    return not (a and b and a == b)
+
+
+# ---------------------------------------------------------------------------
+# The whole check
+
+
+def check_plans(
+    county: Document, province: Document, embedder: Embedder | None, llm: ChatModel | None = None
+) -> PlanCheck:
+    """Compare a county plan with the provincial plan it implements (see the module doc).
+
+    ``embedder`` ranks the closest county passage for tasks the county does not repeat
+    (None: BM25 alone); ``llm`` (optional) re-reads the ``partial`` task verdicts.
+    """
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    county_root, province_root = parse_outline(county), parse_outline(province)
+    seconds["outline"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    indicators = compare_indicators(county, province, county_root, province_root)
+    seconds["indicators"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    targets = compare_text_targets(
+        county,
+        province,
+        county_root,
+        province_root,
+        county_rows=indicator_rows(county),
+        province_rows=indicator_rows(province),
+        cross_level=cross_level(county, province),
+    )
+    seconds["text_targets"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    boxes = compare_zhuanlan(county, province, county_root, province_root)
+    seconds["zhuanlan"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    tasks = check_tasks(county, province, county_root, province_root, embedder, llm)
+    seconds["tasks"] = time.perf_counter() - t
+
+    notes = [
+        f"{'省级' if who == 'province' else '县级'}规划的专栏编号不连续：缺少{'、'.join(f'专栏{n}' for n in gaps)}（原文如此）"
+        for who, root in (("province", province_root), ("county", county_root))
+        if (gaps := numbering_gaps(root))
+    ]
+    if not indicator_rows(province):
+        notes.append("省级规划中没有找到“主要发展指标”表")
+    if not indicator_rows(county):
+        notes.append("县级规划中没有找到“主要发展指标”表")
+    summary = Summary(
+        county=_ref(county),
+        province=_ref(province),
+        indicators=_counts(f.verdict for f in indicators),
+        text_targets=_counts(f.verdict for f in targets),
+        zhuanlan=_counts(f.verdict for f in boxes),
+        tasks=_counts(task.verdict for s in tasks for task in s.tasks),
+        sections=_counts(s.verdict for s in tasks),
+        table_conflicts=sum(len(f.conflicts) for f in targets),
+        notes=notes,
+    )
+    return PlanCheck(
+        indicators=indicators,
+        text_targets=targets,
+        zhuanlan=boxes,
+        tasks=tasks,
+        summary=summary,
+        seconds=seconds,
+    )
+
+
+def _ref(doc: Document) -> DocRef:
+    return DocRef(file=doc.file, title=doc.title, level=doc.meta.level)
+
+
+def _counts(verdicts: Any) -> dict[str, int]:
+    return dict(Counter(verdicts))

@@ -1,0 +1,517 @@
+"""Read documents (txt/md/docx/pdf, any common Chinese encoding) and clean them.
+
+The corpus is real extracted text: page-break splits in mid-sentence, hard
+line breaks inside sentences, full-width indentation, ``**bold**`` markers,
+``<p>`` fragments, a table of contents with page numbers, and tables written
+one cell per line. :func:`clean_text` turns that into one line per paragraph
+and one line per table row (cells separated by tabs), and records each
+paragraph and table as a :class:`~rag.models.Block` with its span.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+import statistics
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from rag.docs.textnorm import to_simplified
+from rag.errors import ConfigError, UnreadableFileError
+from rag.models import Block, DocMeta, Document, Manifest
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# Chinese characters, full-width forms and CJK punctuation, quotes and dashes.
+CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’—…·《》〔〕"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK}])[ \t\u3000\xa0]+|[ \t\u3000\xa0]+(?=[{CJK}])")
+_MULTISPACE = re.compile(r"[ \t\u3000\xa0]+")
+# A leading heading marker whose following space is kept: "第一章 规划背景",
+# "专栏1 基层…", "01 提升…", "1. 有效衔接…"
+_LEAD_ENUM = re.compile(
+    r"^(第[一二三四五六七八九十百零〇\d]+[章节]|专栏\s*\d+|\d{1,2}[.．]?)[ \u3000]+(?=\S)"
+)
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+TERMINAL = "。！？；：!?;…"
+_CLOSERS = "”’」』）)】》\"'"
+
+_TOC_ENTRY = re.compile(
+    rf"^(第[{_CN_NUM}\d]+[章节]|[{_CN_NUM}]+、).*?(\.{{2,}}|…+|·{{2,}}|\t|\s{{2,}})\s*\d{{1,3}}\s*$"
+)
+_TOC_TITLE = re.compile(r"^目\s*录$")
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*(第\s*)?\d{1,3}(\s*页)?[-—–－\s]*$")
+_DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+\s*号$")
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?$")
+
+# Lines that always start a new paragraph (headings and list items of every kind).
+_BLOCK_START = re.compile(
+    rf"^(第[{_CN_NUM}\d]+[章节]|[{_CN_NUM}]+、|（[{_CN_NUM}]+）|\([{_CN_NUM}]+\)"
+    rf"|\d{{1,2}}[.．、](?!\d)|专栏\s*\d+|0\d(?!\d)|——)"
+)
+
+
+def decode_bytes(data: bytes, name: str = "") -> str:
+    """Decode a text file in whatever encoding Chinese files use.
+
+    Strict UTF-8 is tried first (it is unambiguous); otherwise
+    charset-normalizer picks the encoding (GB18030/GBK, UTF-16, Big5 ...).
+    """
+    if not data.strip():
+        raise UnreadableFileError(f"文件为空：{name}", f"empty file: {name}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise UnreadableFileError(
+                f"无法识别文件编码，可能不是文本文件：{name}", f"no encoding detected for {name}"
+            ) from None
+        encoding = best.encoding
+        if encoding.lower() in {"gb2312", "gbk", "cp936", "hz"}:
+            encoding = "gb18030"  # the superset: never lose a rare character
+        text = data.decode(encoding, errors="replace")
+        log.info("decoded %s as %s", name, encoding)
+    text = text.lstrip("\ufeff")
+    bad = sum(1 for c in text if (ord(c) < 32 and c not in "\n\r\t\f") or c == "\ufffd")
+    if bad > max(3, len(text) // 100):
+        raise UnreadableFileError(
+            f"文件内容无法作为文本读取（可能是二进制或损坏的文件）：{name}",
+            f"{bad} control/replacement characters in {name}",
+        )
+    return text
+
+
+def read_docx(data: bytes, name: str) -> str:
+    """Paragraphs and tables of a .docx in document order; table rows as tab-separated cells."""
+    import zipfile
+
+    from docx import Document as DocxDocument
+    from docx.opc.exceptions import OpcError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        doc = DocxDocument(io.BytesIO(data))
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as exc:
+        raise UnreadableFileError(
+            f"无法读取 Word 文件（文件损坏或不是 .docx 格式）：{name}", repr(exc)
+        ) from exc
+    lines: list[str] = []
+    for item in doc.iter_inner_content():
+        if isinstance(item, Paragraph):
+            lines.append(item.text)
+        elif isinstance(item, Table):
+            for row in item.rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    value = cell.text.replace("\n", " ").strip()
+                    if not cells or value != cells[-1]:  # merged cells repeat their text
+                        cells.append(value)
+                lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def read_pdf(data: bytes, name: str) -> str:
+    """Text of a text PDF, page after page (page-break splits are repaired by cleaning)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = bool(reader.decrypt(""))
+            except Exception:  # noqa: BLE001 - pypdf raises several types here
+                ok = False
+            if not ok:
+                raise UnreadableFileError(
+                    f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}"
+                )
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableFileError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise UnreadableFileError(
+            f"PDF 没有文字层（可能是扫描件），需要先做 OCR 文字识别：{name}",
+            f"no text layer in {name}",
+        )
+    return text
+
+
+def read_file(path: Path) -> str:
+    """The raw text of a supported file, decoded."""
+    return read_document(path)[1]
+
+
+def read_document(path: Path) -> tuple[bytes, str]:
+    """(the file's bytes, its raw text): the file is read once."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFileError(
+            f"不支持的文件类型 {suffix or '（无扩展名）'}：{path.name}；支持 .txt .md .docx .pdf",
+            f"unsupported suffix {suffix}",
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableFileError(f"无法打开文件：{path.name}", repr(exc)) from exc
+    if size > MAX_FILE_BYTES:
+        raise UnreadableFileError(
+            f"文件过大（{size // (1024 * 1024)} MB），上限为 {MAX_FILE_BYTES // (1024 * 1024)} MB：{path.name}",
+            f"file too large: {size} bytes",
+        )
+    if size == 0:
+        raise UnreadableFileError(f"文件为空：{path.name}", f"empty file: {path}")
+    data = path.read_bytes()
+    if suffix == ".docx":
+        return data, read_docx(data, path.name)
+    if suffix == ".pdf":
+        return data, read_pdf(data, path.name)
+    return data, decode_bytes(data, path.name)
+
+
+# ---------------------------------------------------------------------------
+# Cleaning
+
+
+def normalize_inline(text: str) -> str:
+    """Drop layout spaces inside Chinese text; keep single spaces between Latin words.
+
+    ``"到 2025 年"`` -> ``"到2025年"``, ``"社 会救助"`` -> ``"社会救助"``,
+    ``"01 提升"`` keeps its space after a leading item number.
+    """
+    text = text.replace("**", "")
+    lead = ""
+    m = _LEAD_ENUM.match(text)
+    if m:
+        lead, text = re.sub(r"\s", "", m.group(1)) + " ", text[m.end() :]
+    text = _SPACE_NEAR_CJK.sub("", text)
+    text = _MULTISPACE.sub(" ", text).strip()
+    return lead + text
+
+
+def ends_sentence(text: str) -> bool:
+    """True when the text ends a sentence (closing quotes and brackets skipped)."""
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in TERMINAL
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+
+def _split_line(line: str) -> list[str | list[str]]:
+    """One raw line -> text lines (str) and table rows (list of cells)."""
+    line = line.replace("\xa0", " ").replace("**", "")
+    if "<p>" in line or "</p>" in line:
+        parts = re.split(r"</p>\s*<p>", line)
+        return [re.sub(r"</?p>", "", p).strip(" \t\u3000") for p in parts]
+    if "\t" in line:
+        cells = [c.strip(" \u3000") for c in line.split("\t")]
+        while cells and not cells[-1]:
+            cells.pop()
+        if len(cells) >= 3 or (len(cells) == 2 and cells[0].endswith((":", "："))):
+            return [cells]  # a table row ("索引号:<TAB>…" head-of-document fields too)
+        return [c for c in cells if c]  # "01 标题<TAB>正文" -> heading line, body line
+    return [line.strip(" \t\u3000")]
+
+
+def _one_cell_table(lines: list[str | list[str]], i: int) -> tuple[list[list[str]], int] | None:
+    """A table written one cell per line, starting at lines[i] == "序号".
+
+    The header runs until the first row number "1"; rows are then taken while
+    their first cell is the next number. Returns (rows incl. header, next index).
+    """
+    if lines[i] != "序号":
+        return None
+    header: list[str] = []
+    j = i
+    while j < len(lines) and isinstance(lines[j], str) and lines[j] != "1" and len(header) < 10:
+        cell = lines[j]
+        assert isinstance(cell, str)
+        if len(cell) > 16:
+            return None
+        header.append(cell)
+        j += 1
+    if len(header) < 3:
+        return None
+    rows = [header]
+    expected = 1
+    while j + len(header) <= len(lines) and lines[j] == str(expected):
+        cells = lines[j : j + len(header)]
+        if not all(isinstance(c, str) for c in cells):
+            break
+        rows.append([str(c) for c in cells])
+        j += len(header)
+        expected += 1
+    if len(rows) < 2:
+        return None
+    return rows, j
+
+
+def clean_text(raw: str) -> tuple[str, list[Block]]:
+    """Clean extracted text into paragraphs and tables; see the module doc."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    items: list[str | list[str]] = []
+    for raw_line in raw.split("\n"):
+        stripped = raw_line.strip(" \t\u3000\xa0")
+        if not stripped:
+            continue
+        if _TOC_TITLE.match(stripped) or _TOC_ENTRY.match(stripped.replace("**", "")):
+            continue
+        items.extend(x for x in _split_line(raw_line) if x)
+
+    # Group table rows; rebuild one-cell-per-line tables.
+    units: list[str | list[list[str]]] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if isinstance(item, list):
+            table = [item]
+            i += 1
+            while i < len(items) and isinstance(items[i], list):
+                table.append(items[i])  # type: ignore[arg-type]
+                i += 1
+            units.append(table)
+            continue
+        found = _one_cell_table(items, i)
+        if found:
+            rows, i = found
+            units.append(rows)
+            continue
+        if not _PAGE_NUMBER.match(item):
+            units.append(item)
+        i += 1
+
+    paragraphs = _join_paragraphs(units)
+    return _assemble(paragraphs)
+
+
+def _wrap_width(lines: list[str]) -> float:
+    """The line width of a hard-wrapped document, or infinity when lines are paragraphs.
+
+    In a hard-wrapped file most lines end mid-sentence at about the same width.
+    """
+    widths = [
+        _display_width(s)
+        for s in lines
+        if not ends_sentence(s) and not _BLOCK_START.match(s) and _display_width(s) >= 20
+    ]
+    if len(widths) < 10 or len(widths) < 0.3 * len(lines):
+        return float("inf")
+    median = statistics.median(widths)
+    close = sum(1 for w in widths if abs(w - median) <= 6)
+    return median if close >= 0.6 * len(widths) else float("inf")
+
+
+def _is_standalone(line: str, wrap: float) -> bool:
+    """A line that never continues into the next: a heading, a doc number, a date."""
+    text = line.strip()
+    if _DOC_NUMBER.match(text) or _DATE_LINE.match(text):
+        return True
+    if _display_width(text) >= 0.8 * wrap:
+        return False  # a full-width line of a hard-wrapped file goes on
+    if _BLOCK_START.match(text) and not any(c in text for c in "。；！？"):
+        return True  # a heading-only line: 第X章 …, 一、…, （一）…, 1.…, 专栏N …, 01 …
+    return False
+
+
+def _is_prose(line: str) -> bool:
+    """A long line with clause punctuation: the first half of a sentence split by a page break.
+
+    Titles, issuers and signatures are short and carry no commas.
+    """
+    if line.rstrip()[-1:] in "的和与及或，、":  # nothing ends on these: "…工作要点的" / "通知"
+        return True
+    return _display_width(line) >= 30 and any(c in line for c in "，、,；：。")
+
+
+def _join_paragraphs(units: list[str | list[list[str]]]) -> list[str | list[list[str]]]:
+    """Join lines broken inside a sentence (hard wraps and page breaks)."""
+    texts = [u for u in units if isinstance(u, str)]
+    wrap = _wrap_width(texts)
+    out: list[str | list[list[str]]] = []
+    last_line = ""  # the last physical line of the paragraph being built
+    for unit in units:
+        if isinstance(unit, list):
+            out.append(unit)
+            last_line = ""
+            continue
+        line = unit.strip(" \t\u3000")
+        prev = out[-1] if out else None
+        can_join = (
+            isinstance(prev, str)
+            and not ends_sentence(prev)
+            and not _BLOCK_START.match(line)
+            and not _DOC_NUMBER.match(line)
+            and not _DATE_LINE.match(line)
+            and not _is_standalone(last_line, wrap)
+            and (_display_width(last_line) >= 0.8 * wrap or _is_prose(last_line))
+        )
+        if can_join:
+            assert isinstance(prev, str)
+            sep = " " if prev[-1:].isascii() and prev[-1:].isalnum() and line[:1].isascii() and line[:1].isalnum() else ""
+            out[-1] = prev + sep + line
+        else:
+            out.append(line)
+        last_line = line
+    return out
+
+
+def _assemble(paragraphs: list[str | list[list[str]]]) -> tuple[str, list[Block]]:
+    parts: list[str] = []
+    blocks: list[Block] = []
+    pos = 0
+    for p in paragraphs:
+        if isinstance(p, str):
+            text = normalize_inline(p)
+            if not text:
+                continue
+            blocks.append(Block("para", pos, pos + len(text)))
+            parts.append(text)
+            pos += len(text) + 1
+        else:
+            rows = [[normalize_inline(c) for c in row] for row in p]
+            start = pos
+            spans = []
+            for row in rows:
+                line = "\t".join(rows_cell for rows_cell in row)
+                spans.append((pos, pos + len(line)))
+                parts.append(line)
+                pos += len(line) + 1
+            blocks.append(Block("table", start, pos - 1, rows=rows, row_spans=spans))
+    return "\n".join(parts), blocks
+
+
+# ---------------------------------------------------------------------------
+# Metadata
+
+
+def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
+    """Entries of ``corpus_dir/manifest.json`` by file name; empty when there is none."""
+    path = corpus_dir / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        manifest = Manifest.model_validate(json.loads(path.read_text(encoding="utf-8-sig")))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise ConfigError(
+            f"语料清单 {path} 格式错误：{exc}", f"invalid manifest {path}: {exc}"
+        ) from exc
+    return {d.file: d for d in manifest.documents}
+
+
+_TITLE_WORDS = ("规划", "要点", "方案", "意见", "办法", "通知", "计划", "纲要", "报告")
+_QUOTED_TITLE = re.compile(r"(\S*?)关于印发《?(.+?)》?的通知")
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+_DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+\s*号")
+_JURISDICTION = re.compile(r"^(.{2,10}?(?:自治区|省|自治州|市|州|自治县|县|区|旗))")
+
+
+def infer_meta(file: str, text: str) -> DocMeta:
+    """Metadata from a document's head, for files without a manifest entry."""
+    head = text[:3000]
+    lines = [ln for ln in head.split("\n") if ln.strip()]
+    title = None
+    issuer = None
+    m = _QUOTED_TITLE.search(head)
+    if m:
+        issuer, title = m.group(1) or None, m.group(2)
+    else:
+        for ln in lines[:40]:
+            if len(ln) <= 40 and any(w in ln for w in _TITLE_WORDS) and not ends_sentence(ln):
+                title = ln.strip()
+                break
+    if not title:
+        title = Path(file).stem
+    date = None
+    dm = _DATE.search(head)
+    if dm:
+        y, mo, d = dm.group(1), int(dm.group(2)), dm.group(3)
+        date = f"{y}-{mo:02d}" + (f"-{int(d):02d}" if d else "")
+    number = _DOC_NO.search(head)
+    # the place is in the title ("舒兰市民政事业…") or in the issuer ("吉林省民政厅关于印发…")
+    jm = _JURISDICTION.match(title) if not title[:1].isdigit() else None
+    jm = jm or (_JURISDICTION.match(issuer) if issuer else None)
+    jurisdiction = jm.group(1) if jm else None
+    level = None
+    if jurisdiction:
+        if jurisdiction.endswith(("省", "自治区")):
+            level = "province"
+        elif jurisdiction.endswith(("县", "区", "旗")):
+            level = "county"
+        else:
+            level = "city"
+    return DocMeta(
+        file=file,
+        title=title,
+        issuer=issuer,
+        doc_number=re.sub(r"\s", "", number.group(0)) if number else None,
+        date=date,
+        jurisdiction=jurisdiction,
+        level=level,  # type: ignore[arg-type]
+        inferred=True,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Entry points
+
+
+def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
+    """Read, clean and describe one file."""
+    raw_bytes, raw = read_document(path)
+    text, blocks = clean_text(to_simplified(raw))  # a draft in 繁体 is read as 简体
+    if not text.strip():
+        raise UnreadableFileError(f"文件中没有可读的文字：{path.name}", f"no text in {path}")
+    if meta is None:
+        meta = infer_meta(path.name, text)
+    return Document(
+        file=path.name,
+        meta=meta,
+        text=text,
+        blocks=blocks,
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+    )
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Supported files directly in ``corpus_dir``, sorted by name."""
+    if not corpus_dir.is_dir():
+        raise ConfigError(f"语料目录不存在：{corpus_dir}", f"corpus dir missing: {corpus_dir}")
+    return sorted(
+        p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+    )
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def ingest_corpus(corpus_dir: Path, only: Iterable[str] | None = None) -> list[Document]:
+    """Every readable document of a corpus; unreadable files are logged and skipped."""
+    manifest = load_manifest(corpus_dir)
+    wanted = set(only) if only is not None else None
+    docs = []
+    for path in corpus_files(corpus_dir):
+        if wanted is not None and path.name not in wanted:
+            continue
+        try:
+            docs.append(ingest_file(path, manifest.get(path.name)))
+        except UnreadableFileError as exc:
+            log.warning("skipping %s: %s", path.name, exc.detail)
+    return docs

@@ -1,0 +1,98 @@
+"""The outline of a cleaned document: its headings and the section tree.
+
+The outline is read from the paragraph starts of a cleaned document:
+
+    第X章 > 第X节 > 一、 > （一） > 1. / 1． > 专栏N > 01 (only inside a 专栏)
+
+Documents use different subsets in different orders (the work points go
+一、 > （一）, the Shulan plan 一、 > （一） > 1. > 专栏N), so levels are not
+fixed: a heading kind already open on the stack closes everything below it
+and becomes a sibling; a new kind nests under the current heading.
+
+A heading is either a line of its own ("第一节 总体思路") or run-in, the
+first sentence of its paragraph ("（三）强化政治建设。把党的政治建设…"),
+whose section title is that first sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.models import Document, Section
+
+_CN = "一二三四五六七八九十百零〇"
+HEADING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("chapter", re.compile(rf"^第[{_CN}\d]+章")),
+    ("section", re.compile(rf"^第[{_CN}\d]+节")),
+    ("cn", re.compile(rf"^[{_CN}]+、")),
+    ("paren", re.compile(rf"^[（(][{_CN}]+[）)]")),
+    ("item", re.compile(r"^0\d(?!\d)[.．]?")),  # numbered items inside a 专栏: 01, 02.
+    ("arabic", re.compile(r"^\d{1,2}[.．、](?!\d)")),
+    ("zhuanlan", re.compile(r"^专栏\s*\d+")),
+]
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」）)])|(?<=[。！？][”’」])")
+_RUN_IN_END = re.compile(r"[。；：！？!?;:]")
+MAX_TITLE = 40
+
+
+def heading_kind(text: str) -> str | None:
+    for kind, pattern in HEADING_PATTERNS:
+        if pattern.match(text):
+            return kind
+    return None
+
+
+def heading_title(text: str) -> tuple[str, bool]:
+    """(section title, run_in). A run-in heading's title is its first sentence."""
+    m = _RUN_IN_END.search(text)
+    if m is None or m.end() == len(text) and len(text) <= MAX_TITLE:
+        return text.rstrip("。；："), False
+    title = text[: m.start()]
+    if len(title) > MAX_TITLE:
+        title = title[:MAX_TITLE] + "…"
+    return title, True
+
+
+def parse_outline(doc: Document) -> Section:
+    """The section tree of a document. The root holds what comes before any heading."""
+    root = Section(kind="root", heading="", level=0, start=0, end=0)
+    stack: list[Section] = [root]
+    for block in doc.blocks:
+        text = doc.text[block.start : block.end]
+        kind = heading_kind(text) if block.kind == "para" else None
+        if kind == "item" and not any(s.kind == "zhuanlan" for s in stack):
+            kind = None  # "01" outside a 专栏 is not a heading
+        if kind is None:
+            stack[-1].blocks.append(block)
+            continue
+        title, run_in = heading_title(text)
+        open_kinds = [s.kind for s in stack]
+        if kind in open_kinds:
+            del stack[open_kinds.index(kind) :]
+        elif kind in ("chapter", "section"):
+            # a chapter or section also closes any list levels opened inside the previous one
+            while len(stack) > 1 and stack[-1].kind not in ("chapter", "section"):
+                stack.pop()
+            if kind == "chapter":
+                del stack[1:]
+        section = Section(
+            kind=kind, heading=title, level=len(stack), start=block.start, end=block.end
+        )
+        if run_in:
+            section.blocks.append(block)
+        stack[-1].children.append(section)
+        stack.append(section)
+    return root
+
+
+def iter_sections(section: Section, path: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """(section, path of headings) for every section, depth first, root included."""
+    yield section, path
+    for child in section.children:
+        yield from iter_sections(child, path + (child.heading,))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at 。！？； (keeping closing quotes with their sentence)."""
+    parts = [p for p in _SENTENCE_END.split(text) if p]
+    return parts or [text]

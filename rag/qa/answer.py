@@ -1,0 +1,279 @@
+"""Cited answers: retrieve, answer with a backend, check every number, or decline.
+
+:class:`Answerer` is the one entry point (CLI, web chat, evaluation):
+
+1. :func:`rag.qa.scope.question_scope` reads which documents the question
+   names; a question about a document, year or place the corpus does not
+   hold is declined at once, with the closest passages shown.
+2. Retrieval is steered to the named documents (several: passages are
+   gathered from each).
+3. The backend answers: the embedded extractive answerer
+   (:mod:`rag.qa.extractive`, the default, no model and no network) or an LLM
+   (:mod:`rag.qa.llm`: an OpenAI-compatible endpoint or a local GGUF model).
+   When an LLM fails, the user gets the extractive answer and a notice.
+4. Every sentence must cite a passage, and every figure in it must appear
+   in a passage it cites (:func:`rag.qa.numbers.unsupported`); a sentence
+   that fails is removed and the removal is noted, never shown as fact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from rag.docs.tables import row_statement
+from rag.errors import LLMError, PlanqaError
+from rag.index.directory import Index
+from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
+from rag.qa.extractive import Selection, idf_weights, select
+from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
+from rag.qa.numbers import unsupported
+from rag.qa.retrieve import Retriever, check_question
+from rag.qa.scope import Scope, question_scope
+
+log = logging.getLogger(__name__)
+
+NO_ANSWER = "文档中没有相关信息。"
+
+
+@dataclass
+class Retrieved:
+    scope: Scope
+    hits: list[Hit]
+
+
+@dataclass
+class Event:
+    """A step of a streamed answer: text as it arrives, a notice, or the final answer."""
+
+    kind: str  # "delta" | "notice" | "final"
+    text: str = ""
+    answer: Answer | None = None
+
+
+def merge_filters(user: Filters | None, docs: Sequence[str]) -> Filters:
+    """The user's filters narrowed to ``docs`` (ignored when the two do not intersect)."""
+    user = user or Filters()
+    if not docs:
+        return user
+    keep = tuple(d for d in docs if not user.docs or d in user.docs)
+    return Filters(docs=keep or user.docs, levels=user.levels, years=user.years)
+
+
+@dataclass
+class Answerer:
+    index: Index
+    retriever: Retriever
+    llm: Any = None  # rag.qa.llm.ChatModel, or None for the extractive answerer
+    k: int = 8
+    per_doc: int = 6
+    llm_passages: int = 6  # passages put in an LLM prompt
+    min_coverage: float = 0.6  # chosen on evals/gold.jsonl: 0.5–0.6 keep every key fact, 0.65 starts to decline answerable questions
+
+    # -- retrieval ---------------------------------------------------------
+
+    def retrieve(self, question: str, filters: Filters | None = None) -> Retrieved:
+        scope = question_scope(question, self.index.metas)
+        hits: list[Hit]
+        if scope.missing:
+            hits = self.retriever.search(question, 3, filters)
+            return Retrieved(scope, hits)
+        if scope.gather and len(scope.docs) > 1:
+            hits = []
+            for doc in scope.docs:
+                f = merge_filters(filters, (doc,))
+                if doc in f.docs:
+                    hits.extend(self.retriever.search(question, self.per_doc, f))
+            return Retrieved(scope, hits)
+        f = merge_filters(filters, scope.docs)
+        hits = self.retriever.search(question, self.k, f)
+        if not hits and not f.is_empty():  # steering found nothing: fall back to the user's filters
+            hits = self.retriever.search(question, self.k, filters)
+        return Retrieved(scope, hits)
+
+    # -- answering ---------------------------------------------------------
+
+    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, filters):
+            if event.kind == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(self, question: str, filters: Filters | None = None) -> Iterator[Event]:
+        question = check_question(question)
+        got = self.retrieve(question, filters)
+        if got.scope.missing or not got.hits:
+            answer = declined_answer(question, got.hits, got.scope.missing or "没有检索到相关段落。")
+            yield Event("final", answer.text, answer)
+            return
+        if self.llm is None:
+            answer = self.extractive(question, got)
+            yield Event("final", answer.text, answer)
+            return
+        hits = got.hits[: self.llm_passages]
+        try:
+            parts: list[str] = []
+
+            def reply() -> Iterator[str]:
+                for piece in self.llm.chat(PromptInput.from_hits(question, hits).messages(), stream=True):
+                    parts.append(piece)
+                    yield piece
+
+            for shown in held_back(reply()):  # a reply quoting the instructions is not shown
+                yield Event("delta", shown)
+            answer = draft_answer(question, parse_reply("".join(parts), len(hits)), hits, self.llm.name)
+            abstained_by_model = answer.abstained
+            answer = verify(answer)
+            if answer.abstained and not abstained_by_model:
+                raise LLMError(
+                    "大模型的回答无法在所引段落中核实，已改用摘录式回答。",
+                    f"no verifiable sentence in the LLM reply; notices: {answer.notices}",
+                )
+        except PlanqaError as exc:
+            log.warning("LLM backend failed, using the extractive answer: %s", exc.detail)
+            yield Event("notice", exc.message)
+            answer = self.extractive(question, got)
+            answer.notices.insert(0, exc.message)
+        yield Event("final", answer.text, answer)
+
+    def extractive(self, question: str, got: Retrieved) -> Answer:
+        """The embedded answer (also the fallback when an LLM fails), verified like any other."""
+        sel = select(
+            question,
+            got.hits,
+            got.scope,
+            self.weight,
+            self.min_coverage,
+            following=self.following,
+            box_of=self.box_of,
+            doc_years=self._doc_years,
+        )
+        return verify(selection_answer(question, got.hits, sel, got.scope))
+
+    # -- lookups over the loaded index, built once on first use --------------
+
+    @cached_property
+    def _doc_years(self) -> dict[str, int]:
+        """The year of each annual document (work points)."""
+        return {f: m.year for f, m in self.index.metas.items() if m.kind == "annual_work_points" and m.year}
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {c.chunk_id: i for i, c in enumerate(self.index.chunks)}
+
+    @cached_property
+    def _boxes(self) -> dict[tuple[str, tuple[str, ...]], Chunk]:
+        """Whole-专栏 chunks by (document, section path)."""
+        return {(c.doc, tuple(c.section_path)): c for c in self.index.chunks if c.kind == "box"}
+
+    @cached_property
+    def _idf(self) -> Callable[[str], float]:
+        return idf_weights(self.index.doc_freq, len(self.index))
+
+    def following(self, chunk: Chunk) -> list[Chunk]:
+        """The passages after ``chunk`` in the same section, in order."""
+        out = []
+        for c in self.index.chunks[self._positions[chunk.chunk_id] + 1 :]:
+            if c.doc != chunk.doc or c.section_path != chunk.section_path:
+                break
+            if c.kind == "text":
+                out.append(c)
+        return out
+
+    def box_of(self, chunk: Chunk) -> Chunk | None:
+        """The whole-专栏 chunk of the 专栏 that ``chunk`` is part of, if the index keeps one."""
+        depth = next((i for i, p in enumerate(chunk.section_path) if p.startswith("专栏")), None)
+        if depth is None:
+            return None
+        return self._boxes.get((chunk.doc, tuple(chunk.section_path[: depth + 1])))
+
+    def weight(self, term: str) -> float:
+        return self._idf(term)
+
+
+def declined_answer(question: str, hits: Sequence[Hit], reason: str, backend: str = "extractive") -> Answer:
+    text = NO_ANSWER + reason
+    if hits:
+        text += "以下是最接近的段落，仅供参考。"
+    cites = [Citation(n, h.chunk) for n, h in enumerate(hits[:3], start=1)]
+    return Answer(question, [Claim(text, [])], cites, abstained=True, backend=backend)
+
+
+def draft_answer(question: str, draft: DraftAnswer, hits: Sequence[Hit], backend: str) -> Answer:
+    """An LLM's parsed reply as an answer citing ``hits`` by their prompt numbers (not yet verified)."""
+    if draft.abstained:
+        return declined_answer(question, hits, "", backend)
+    citations = [Citation(n, h.chunk) for n, h in enumerate(hits, start=1)]
+    claims = [Claim(s.text, s.citations) for s in draft.sentences if not repeats_instructions(s.text)]
+    answer = Answer(question, claims, citations, backend=backend)
+    if len(claims) < len(draft.sentences):  # a document talked the model into quoting its instructions
+        answer.notices.append("已删除复述系统指令的内容。")
+    return answer
+
+
+def selection_answer(question: str, hits: Sequence[Hit], sel: Selection, scope: Scope) -> Answer:
+    """Sentences grouped by document (corpus order), then in reading order, numbered by first use."""
+    if not sel.sentences:
+        return declined_answer(question, hits, sel.reason)
+    ordered = sorted(sel.sentences, key=lambda s: (s.chunk.doc, s.chunk.start + s.start))
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    claims: list[Claim] = []
+    labelled = len({s.chunk.doc for s in ordered}) > 1 or scope.gather
+    last_doc = ""
+    for s in ordered:
+        chunk = s.chunk
+        if chunk.chunk_id not in numbers:
+            numbers[chunk.chunk_id] = len(numbers) + 1
+            citations.append(Citation(numbers[chunk.chunk_id], chunk))
+        text = s.text.rstrip("；;")
+        if not text.endswith(("。", "！", "？")):
+            text += "。"
+        if labelled and chunk.doc != last_doc:
+            text = f"《{chunk.title}》：{text}"
+        last_doc = chunk.doc
+        claims.append(Claim(text, [numbers[chunk.chunk_id]]))
+    return Answer(question, claims, citations, backend="extractive")
+
+
+def source_text(chunk: Chunk) -> str:
+    """What a claim citing ``chunk`` may state: its document title, headings and text
+    (a table row also read as a sentence)."""
+    head = chunk.title + "\n" + "\n".join(chunk.section_path) + "\n"
+    if chunk.kind == "table_row":
+        return head + chunk.text + "\n" + row_statement(chunk.text)
+    return head + chunk.text
+
+
+def verify(answer: Answer) -> Answer:
+    """Drop claims without a citation or with a figure no cited passage states; note each drop."""
+    if answer.abstained:
+        return answer
+    by_n = {c.n: c for c in answer.citations}
+    kept: list[Claim] = []
+    for claim in answer.claims:
+        sources = [source_text(by_n[n].chunk) for n in claim.cites if n in by_n]
+        if not sources:
+            answer.notices.append(f"已删除一句没有引用出处的内容：{claim.text[:40]}")
+            continue
+        bad = unsupported(claim.text, sources)
+        if bad:
+            figures = "、".join(q.text for q in bad)
+            answer.notices.append(f"已删除一句数字（{figures}）在所引段落中找不到的内容。")
+            continue
+        kept.append(claim)
+    if not kept:
+        hits = [Hit(c.chunk, 0.0) for c in answer.citations]
+        out = declined_answer(answer.question, hits, "回答中的内容无法在文档中核实。", answer.backend)
+        out.notices = answer.notices
+        return out
+    used = sorted({n for c in kept for n in c.cites})
+    renumber = {old: new for new, old in enumerate(used, start=1)}
+    answer.claims = [Claim(c.text, [renumber[n] for n in c.cites if n in renumber]) for c in kept]
+    answer.citations = [Citation(renumber[c.n], c.chunk) for c in answer.citations if c.n in renumber]
+    return answer

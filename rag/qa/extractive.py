@@ -1,0 +1,393 @@
+"""The embedded answerer: pick and order the sentences that answer, or decline.
+
+No model and no network: every sentence of the answer is copied from a
+retrieved passage, so its wording and its figures are the document's own.
+
+1. The retrieved passages are split into sentences (table rows stay whole).
+2. Each sentence gets a *coverage*: the share of the question's content
+   words it contains, each word weighted by its inverse document frequency
+   in the index (rare words such as 护理型床位 count more than 工作); words
+   in the passage's document title and section headings count half.
+3. A question that asks for a figure (多少, 比例, 几个 …) is answered only
+   by sentences that state one, in the unit asked for (多少张 → 张), and
+   not for another year than the one asked about.
+4. The best sentence must cover at least ``min_coverage`` of the question,
+   or the answer is declined. When the question compares documents or
+   years, the best sentence from each document is taken, labelled with its
+   document; otherwise the best sentence and the ones close to it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.docs.outline import split_sentences
+from rag.docs.tables import row_statement
+from rag.index.tokenize import tokenize
+from rag.models import Chunk, Hit
+from rag.qa.numbers import normalize
+from rag.qa.scope import Scope
+
+# Words that say what kind of answer is wanted, or which document to look in:
+# they steer retrieval (rag.qa.scope) but are not content to be matched.
+NON_CONTENT = frozenset(
+    "多少 哪些 哪几 哪个 哪年 哪里 几个 几项 几类 几倍 什么 怎么 怎么样 如何 是否 分别 具体 主要 "
+    "提到 提出 要求 规定 说 讲 定 定的 搞 要 达到 需要 能 可以 现在 目前 这几年 这块 这个 那个 "
+    "变化 有变化 有啥 一样 不同 区别 对比 比较 相比 吗 呢 还是 高 低 早 晚 又 各 各是 "
+    "舒兰 舒兰市 吉林 吉林省 全省 省里 省级 省 市 规划 要点 工作 工作要点 民政 十四五 十四 五 "
+    "年 年度 之 那 这 里 里面 中 后 前 哪 几 几条 有没有 没有 有 到 给 设 四五 出 啥 "
+    "元 张 个 人 户 所 家 名 次 项 条 内容 项目 哪几项 几项 列了 列 包括 包含".split()
+)
+# Short forms staff use for terms the documents write out in full.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "低保": ("最低生活保障",),
+    "特困": ("特困人员", "特困供养"),
+    "未保": ("未成年人保护",),
+    "福彩": ("福利彩票",),
+    "社工": ("社会工作",),
+    "社工站": ("社会工作服务站",),
+    "残联": ("残疾人联合会",),
+    "两项补贴": ("困难残疾人生活补贴", "重度残疾人护理补贴"),
+    "失能": ("失能老年人",),
+}
+_ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个项类名人张家所户次倍成岁]|比例|占比|比重|比率|百分|多大|多高|多长|标准是|几年")
+_ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(平方米|人次|元|钱|张|个|人|户|所|家|名|次|项|条|座|处)")
+# A figure may be counted with another word for the same thing: 多少人 → 1200名.
+_UNIT_CLASSES = {
+    "人": "人|名|人次",
+    "名": "人|名",
+    "个": "个|所|家|处|座|项|条|类|名|人",
+    "所": "所|个|家",
+    "家": "家|个|所",
+    "钱": "元",
+}
+_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类名人张家所户次倍成条]|全覆盖|全部|所有|每[个一]")
+_YEAR = re.compile(r"(?<!\d)(20\d{2})年")
+_ASKS_TIME = re.compile(r"哪天|哪一天|什么时候|什么时间|何时|哪年|哪一年|几月|时间节点|时间表")
+_HAS_TIME = re.compile(r"\d{4}年|\d+月|\d+·\d+|年底|年内|月底|期末|末期|以前|之前|前完成|底前|年起")
+_ASKS_LIST = re.compile(r"哪些|哪几|包括|包含|有什么|有哪|列了|内容|具体是|是哪|几条|几项|几类|几个方面")
+_ITEM = re.compile(r"^(——|0\d(?!\d)[.．]?|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]+、)")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    chunk: Chunk  # the passage it comes from
+    start: int  # offset of the sentence inside the passage text
+    text: str
+    coverage: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chosen sentences (in reading order) or, when declined, why."""
+
+    sentences: tuple[Sentence, ...]
+    reason: str = ""
+
+
+def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
+    """The question's words worth matching (no question words, years, places or document names)."""
+    out = []
+    for t in tokenize(question):
+        if t in NON_CONTENT or t.isdigit() or re.fullmatch(r"\d+年?", t):
+            continue
+        if any(t in p or p in t for p in places):
+            continue
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def passage_sentences(chunk: Chunk) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs of one passage; a table row is one sentence."""
+    if chunk.kind == "table_row":
+        return [(0, row_statement(chunk.text))]
+    if chunk.kind == "table":
+        return []
+    out, pos = [], 0
+    for line in chunk.text.split("\n"):
+        for s in split_sentences(line):
+            if s.strip() and len(s.strip()) > 3:
+                out.append((pos + (len(s) - len(s.lstrip())), s.strip()))
+            pos += len(s)
+        pos += 1
+    return out
+
+
+def coverage(terms: Sequence[str], weight: Callable[[str], float], text: str, context: str) -> float:
+    """Weighted share of ``terms`` found in ``text`` (a term only in ``context`` counts half)."""
+    total = sum(weight(t) for t in terms)
+    if total <= 0:
+        return 0.0
+    text, context = _norm(text), _norm(context)
+    got = 0.0
+    for t in terms:
+        forms = (t, *ABBREVIATIONS.get(t, ()))
+        if any(f in text for f in forms):
+            got += weight(t)
+        elif any(f in context for f in forms):
+            got += 0.5 * weight(t)
+    return got / total
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _norm_same_length(text: str) -> str:
+    """NFKC and lower case character by character, keeping offsets (a character that
+    would change length, such as …, is kept as it is)."""
+    out = []
+    for ch in text:
+        n = unicodedata.normalize("NFKC", ch).lower()
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+def matched_spans(question: str, text: str) -> list[tuple[int, int]]:
+    """Where ``text`` contains the question's content words (or their full forms:
+    低保 → 最低生活保障): sorted, merged ``(start, end)`` offsets, for highlighting."""
+    hay = _norm_same_length(text)
+    spans: list[tuple[int, int]] = []
+    for term in content_terms(question):
+        for form in (term, *ABBREVIATIONS.get(term, ())):
+            if len(form) < 2 and not form.isdigit():
+                continue  # a single character (省, 县) would light up half the passage
+            start = hay.find(form)
+            while start >= 0:
+                spans.append((start, start + len(form)))
+                start = hay.find(form, start + len(form))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def stated_years(sentence: str, implicit: int | None = None) -> set[int]:
+    """The years a sentence speaks for: those it names, else its work points' year."""
+    years = {int(y) for y in _YEAR.findall(normalize(sentence))}
+    return years or ({implicit} if implicit else set())
+
+
+def answers_when(sentence: str) -> bool:
+    """Whether ``sentence`` states a time (2023年, 6月底前, 年底前, “十四五”末期, 6·19)."""
+    return bool(_HAS_TIME.search(normalize(sentence)))
+
+
+@lru_cache(maxsize=256)
+def asked_unit(question: str) -> re.Pattern[str] | None:
+    """A figure in the unit the question asks for (多少张 → a number followed by 张), or None when it names none."""
+    unit = _ASKED_UNIT.search(normalize(question))
+    if not unit:
+        return None
+    units = f"(?:{unit.group(1)})?" if unit.group(1) else ""
+    units += f"(?:{_UNIT_CLASSES.get(unit.group(2), unit.group(2))})"
+    return re.compile(rf"\d\s*(?:万|亿)?{units}|[一二两三四五六七八九十百千]+{units}")
+
+
+def answers_number(
+    question: str, sentence: str, target_years: Sequence[int], implicit_year: int | None = None
+) -> bool:
+    """Whether ``sentence`` can answer a question that asks for a figure.
+
+    It must state a figure, in the unit asked for (多少人 → 人/名), and not
+    only for years other than the ones asked about (a work points sentence
+    with no year speaks for its own year).
+    """
+    s = normalize(sentence)
+    if not _HAS_NUMBER.search(s):
+        return False
+    unit = asked_unit(question)
+    if unit and not unit.search(s):
+        return False
+    years = stated_years(s, implicit_year)
+    return not (target_years and years and not years & set(target_years))
+
+
+def sub_questions(question: str) -> list[str]:
+    """"火化率十四五末要达到多少？十三五末是多少？" → two questions, answered one by one."""
+    parts = [p.strip() for p in re.split(r"[？?！!；;]", question)]
+    parts = [p for p in parts if len(p) >= 4]
+    return parts or [question]
+
+
+def list_items(text: str) -> list[tuple[int, str]]:
+    """(offset, first sentence) of each item line in a passage: ——, 01, （一）, 1., 一、 starts."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if _ITEM.match(stripped):
+            first = re.split(r"(?<=[。：:；;])", stripped, maxsplit=1)[0]
+            out.append((pos + line.index(stripped[0]), first))
+        pos += len(line) + 1
+    return out
+
+
+def select(
+    question: str,
+    hits: Sequence[Hit],
+    scope: Scope,
+    weight: Callable[[str], float],
+    min_coverage: float = 0.5,
+    keep_ratio: float = 0.8,
+    max_sentences: int = 4,
+    following: Callable[[Chunk], list[Chunk]] = lambda c: [],
+    box_of: Callable[[Chunk], Chunk | None] = lambda c: None,
+    doc_years: Mapping[str, int] | None = None,
+) -> Selection:
+    """The sentences that answer ``question`` from ``hits``, or none and a reason.
+
+    ``following(chunk)`` gives the passages after ``chunk`` in the same
+    section, where a list introduced at a passage's end ("坚持以下原则：")
+    continues; ``box_of(chunk)`` the whole 专栏 a passage belongs to;
+    ``doc_years`` the year of each annual document (work points), which its
+    sentences speak for when they name none.
+    """
+    chosen: list[Sentence] = []
+    reason = ""
+    for part in sub_questions(question):
+        sel = _select_one(
+            part, hits, scope, weight, min_coverage, keep_ratio, max_sentences, following, box_of,
+            doc_years or {},
+        )
+        reason = reason or sel.reason
+        have = {(c.chunk.chunk_id, c.start) for c in chosen}
+        chosen.extend(c for c in sel.sentences if (c.chunk.chunk_id, c.start) not in have)
+    return Selection(tuple(chosen), "" if chosen else reason)
+
+
+def _select_one(
+    question: str,
+    hits: Sequence[Hit],
+    scope: Scope,
+    weight: Callable[[str], float],
+    min_coverage: float,
+    keep_ratio: float,
+    max_sentences: int,
+    following: Callable[[Chunk], list[Chunk]],
+    box_of: Callable[[Chunk], Chunk | None],
+    doc_years: Mapping[str, int],
+) -> Selection:
+    terms = content_terms(question, scope.places)
+    if not terms or sum(weight(t) for t in terms) <= 0:
+        return Selection((), "问题中没有可以检索的内容词。")
+    wants_number = bool(_ASKS_NUMBER.search(question))
+    wants_time = bool(_ASKS_TIME.search(question))
+    wants_target = bool(re.search(r"目标|标准|要求|指标", question))
+    seen: set[str] = set()
+    cands: list[Sentence] = []
+    for i, hit in enumerate(hits):
+        context = hit.chunk.title + " " + " ".join(hit.chunk.section_path)
+        for start, text in passage_sentences(hit.chunk):
+            key = hit.chunk.doc + re.sub(r"\s+", "", text)  # the same sentence in two plans is two facts
+            if key in seen:
+                continue
+            seen.add(key)
+            if scope.places and not any(p in text for p in scope.places):
+                continue  # a question about 延吉 is answered by sentences about 延吉
+            if wants_number and not answers_number(
+                question, text, scope.target_years, doc_years.get(hit.chunk.doc)
+            ):
+                continue
+            if wants_time and not answers_when(text):
+                continue
+            cov = coverage(terms, weight, text, context)
+            rank_bonus = 0.1 * (1.0 - i / max(len(hits), 1))
+            number_bonus = 0.05 if wants_target and re.search(r"\d", text) else 0.0
+            cands.append(Sentence(hit.chunk, start, text, cov, cov + rank_bonus + number_bonus))
+    # Passages from a document the question names need a little less evidence.
+    floor = min_coverage * (0.8 if scope.gather and len(scope.docs) > 1 else 1.0)
+    if _ASKS_LIST.search(question) and not wants_number and not scope.gather:
+        listed = _list_answer(hits, terms, weight, floor, following, box_of)
+        if listed:
+            return Selection(tuple(listed))
+    good = sorted((c for c in cands if c.coverage >= floor), key=lambda c: -c.score)
+    if not good:
+        return Selection((), "检索到的段落没有直接回答这个问题。")
+    if scope.gather:  # the best sentence of each document, and any close to it
+        per_doc: dict[str, list[Sentence]] = {}
+        for c in good:
+            top = per_doc.setdefault(c.chunk.doc, [])
+            if not top or (len(top) < 2 and c.score >= 0.9 * top[0].score):
+                top.append(c)
+        firsts = sorted(per_doc.values(), key=lambda v: -v[0].score)
+        return Selection(tuple(c for v in firsts[:max_sentences] for c in v))
+    best = good[0]
+    chosen = [c for c in good if c.score >= keep_ratio * best.score][:max_sentences]
+    return Selection(tuple(chosen))
+
+
+def _list_answer(
+    hits: Sequence[Hit],
+    terms: Sequence[str],
+    weight: Callable[[str], float],
+    floor: float,
+    following: Callable[[Chunk], list[Chunk]],
+    box_of: Callable[[Chunk], Chunk | None],
+) -> list[Sentence]:
+    """The items of the first passage among the top hits that lists what the question asks for.
+
+    A passage qualifies when its headings (or the sentence that introduces
+    the list) cover the question; its item lines (01 …, ——…, （一）…) are the
+    answer, one sentence each. A list introduced at the end of a passage is
+    read on from the passages that follow it in the same section.
+    """
+    for rank, hit in enumerate(hits[:5]):
+        chunk = hit.chunk
+        if chunk.kind in ("table", "table_row"):
+            continue
+        if chunk.kind != "box" and any(p.startswith("专栏") for p in chunk.section_path):
+            chunk = box_of(chunk) or chunk  # an item of a 专栏: the list is the whole box
+        heading = chunk.title + " " + " ".join(chunk.section_path)
+        items = [(chunk, o, t) for o, t in list_items(chunk.text)]
+        intro = ""
+        lines = [ln for ln in chunk.text.split("\n") if ln.strip()]
+        for ln in lines:
+            if ln.rstrip().endswith(("：", ":")):
+                intro = ln.strip()
+        if intro and len(items) < 2:
+            for nxt in following(chunk)[:4]:
+                items.extend((nxt, o, t) for o, t in list_items(nxt.text))
+        if len(items) < 2:
+            continue
+        cov = max(coverage(terms, weight, heading, ""), coverage(terms, weight, intro, heading) if intro else 0.0)
+        if cov < floor:
+            continue
+        out = []
+        if intro:
+            out.append(Sentence(chunk, chunk.text.find(intro), intro, cov, cov))
+        seen = set()
+        for c, o, t in items[:12]:
+            if t not in seen:
+                seen.add(t)
+                out.append(Sentence(c, o, t, cov, cov - 0.01 * rank))
+        return out
+    return []
+
+
+def idf_weights(doc_freq: Callable[[str], int], n_docs: int) -> Callable[[str], float]:
+    """BM25's idf: log(1 + (N - df + 0.5) / (df + 0.5)).
+
+    A word the index has never seen weighs as the rarest (df = 1) when it is
+    three characters or longer, a real term the corpus lacks, and nothing
+    when shorter: a fragment jieba cut from a spoken question. An unseen word
+    in Latin letters weighs nothing either: in a mixed-script question
+    ("护理型床位占比 target is?") it is a gloss or filler no Chinese passage can hold.
+    """
+
+    def weight(term: str) -> float:
+        df = doc_freq(term)
+        if df == 0 and (len(term) <= 2 or term.isascii() and term.isalpha()):
+            return 0.0  # jieba debris from spoken questions (哪出, 要配) or English words: match nothing anywhere
+        return math.log(1.0 + (n_docs - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
+
+    return weight

@@ -1,0 +1,150 @@
+"""What a question is about: the documents it names, and what the corpus cannot answer.
+
+Staff name documents the way they talk: "23年要点", "2021年和2023年要点",
+"省规划", "舒兰", "十五五规划", "辽宁省". :func:`question_scope` reads those
+against the corpus's own metadata (:class:`~rag.models.DocMeta`) and returns
+a :class:`Scope`:
+
+- ``docs``: the documents the question names, which retrieval is steered to
+  (one: only that document; several: passages are gathered from each);
+- ``gather``: the question compares documents or years ("分别", "变化",
+  "一样吗"), so the answer says which document says what;
+- ``target_years``: years that are not document names but what the
+  question asks about ("舒兰市2025年的低保标准"); a figure stated for
+  another year does not answer it;
+- ``missing``: a Chinese reason when the question is about a document,
+  year or place the corpus does not hold ("2024年工作要点", "辽宁省").
+
+A year with 到/至/底/末/前 ("到2025年底") is a deadline, not a document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rag.models import DocMeta
+
+PLACES_FILE = Path(__file__).parents[1] / "data" / "places.txt"
+_YEAR_LIST = re.compile(
+    r"((?:20)?\d{2})((?:\s*(?:年)?\s*[、,，和与及至到]\s*(?:20)?\d{2})*)\s*年(底|末|前|以前|起|度)?"
+)
+_DEADLINE_BEFORE = re.compile(r"(到|至|截至|截止|于|在)\s*$")
+_PLAN_NAME = re.compile(r"十([一二三五六七八九])五(?:时期|期间)?(?:的)?(?:[\u4e00-\u9fff]{0,8})?规划")
+_CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_WORK_POINTS = re.compile(r"要点")
+_PROVINCE_PLAN = re.compile(r"省(?:民政)?(?:事业)?(?:发展)?(?:十四五|“十四五”)?规划|省里|省级规划|全省规划|省的规划")
+_GATHER = re.compile(
+    r"分别|变化|变了|怎么变|这几年|历年|逐年|对比|比较|相比|比省|跟省|和省|一样吗|相同吗|不同|区别|差别|高还是低|早吗|晚吗|说法|推进|进展|进度"
+)
+_DOC_WORDS = re.compile(r"^[市县州区]?(?:的)?(?:民政|十四五|十五五|规划|要点|工作|计划|方案|标准|低保|养老)")
+
+
+@dataclass(frozen=True)
+class Scope:
+    docs: tuple[str, ...] = ()
+    gather: bool = False
+    target_years: tuple[int, ...] = ()
+    places: tuple[str, ...] = ()  # places named that are not a document's jurisdiction (延吉)
+    missing: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+
+@lru_cache(maxsize=1)
+def places() -> dict[str, str]:
+    """Place name → its province, from ``rag/data/places.txt``."""
+    out = {}
+    for line in PLACES_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, province = line.split("\t")
+            out[name.strip()] = province.strip()
+    return out
+
+
+def _years(q: str) -> list[tuple[int, bool, int]]:
+    """(year, is_deadline, position) for every year the question names (21 → 2021)."""
+    out = []
+    for m in _YEAR_LIST.finditer(q):
+        before = q[: m.start()]
+        if re.search(r"\d$", before):
+            continue
+        deadline = bool(m.group(3) in ("底", "末", "前", "以前", "起") or _DEADLINE_BEFORE.search(before))
+        if re.search(r"(近|连续|多|第|每|前|后)$", before):
+            continue
+        nums = [m.group(1), *re.findall(r"(?:20)?\d{2}", m.group(2) or "")]
+        for n in nums:
+            year = int(n) if len(n) == 4 else 2000 + int(n)
+            if 2000 <= year <= 2099 and (len(n) == 4 or 15 <= int(n) <= 39):
+                out.append((year, deadline, m.start()))
+    return out
+
+
+def question_scope(question: str, metas: Mapping[str, DocMeta]) -> Scope:
+    q = unicodedata.normalize("NFKC", question)
+    jurisdictions = sorted({m.jurisdiction for m in metas.values() if m.jurisdiction})
+    held = "、".join(jurisdictions) or "本地"
+
+    # A plan period the corpus does not hold: 十五五规划, 十三五规划.
+    for m in _PLAN_NAME.finditer(q):
+        start = 2021 + 5 * (_CN_ORDINAL[m.group(1)] - 4)
+        if not any((meta.period or "").startswith(str(start)) for meta in metas.values()):
+            return Scope(missing=f"文档库中没有“十{m.group(1)}五”时期的规划。")
+
+    # Places.
+    named: list[str] = []
+    local: list[str] = []  # places inside the corpus's province, without documents of their own
+    for name in sorted(places(), key=len, reverse=True):
+        pos = q.find(name)
+        if pos < 0 or any(name in other for other in named):
+            continue
+        named.append(name)
+        in_corpus = [f for f, m in metas.items() if m.jurisdiction and m.jurisdiction.startswith(name)]
+        if in_corpus:
+            continue
+        if places()[name] != "吉林" or name == "吉林省":
+            return Scope(missing=f"文档库只收录了{held}的文件，没有{name}的相关文件。")
+        if _DOC_WORDS.search(q[pos + len(name) :]):
+            return Scope(missing=f"文档库只收录了{held}的文件，没有{name}本地的规划或文件。")
+        local.append(name)
+
+    docs: list[str] = []
+    place_docs = [
+        f
+        for f, m in metas.items()
+        if m.jurisdiction and m.level != "province" and any(m.jurisdiction.startswith(n) for n in named)
+    ]
+    province_plans = [f for f, m in metas.items() if m.level == "province" and m.kind == "five_year_plan"]
+    docs.extend(place_docs)
+    bare_plan = not named and re.search(r"(?<!十四五)规划", q) and not re.search(r"[市县区]", q)
+    if _PROVINCE_PLAN.search(q) or bare_plan or (place_docs and re.search(r"全省|省里|省级|省", q.replace("省民政厅", ""))):
+        docs.extend(f for f in province_plans if f not in docs)
+
+    # Years: a year with 要点 (or, with no other document named, a bare year) names
+    # that year's work points; a deadline or a year asked about a named plan is a target.
+    asks_points = bool(_WORK_POINTS.search(q))
+    annual = {m.year: f for f, m in metas.items() if m.kind == "annual_work_points" and m.year}
+    targets: list[int] = []
+    plan_named = bool(docs)
+    for year, deadline, _pos in _years(q):
+        if deadline or (plan_named and not asks_points):
+            targets.append(year)
+            continue
+        if year in annual:
+            if annual[year] not in docs:
+                docs.append(annual[year])
+        elif asks_points:
+            have = "、".join(str(y) for y in sorted(annual))
+            return Scope(missing=f"文档库中没有{year}年的工作要点（现有：{have}年）。")
+        else:
+            targets.append(year)
+
+    gather = len(docs) > 1 or bool(_GATHER.search(q))
+    order = list(metas)
+    docs.sort(key=order.index)
+    return Scope(
+        docs=tuple(docs), gather=gather, target_years=tuple(sorted(set(targets))), places=tuple(local)
+    )

@@ -1,0 +1,67 @@
+"""Which documents a question names, and what the corpus cannot answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.docs.ingest import load_manifest
+from rag.qa.scope import question_scope
+from tests.conftest import CORPUS
+
+METAS = load_manifest(CORPUS)  # the five documents' metadata, as the index holds it
+PROV, WP21, WP23, WP25, SHULAN = sorted(METAS)
+
+
+@pytest.mark.parametrize(
+    ("question", "docs", "gather"),
+    [
+        ("23年采暖补贴提到户均多少钱", (WP23,), False),
+        ("2025年要点对养老机构等级评定怎么要求", (WP25,), False),
+        ("舒兰十四五要建多少个乡镇公墓？", (SHULAN,), False),
+        ("省规划里农村低保标准的比例目标", (PROV,), False),
+        ("福彩销售网点数，舒兰和全省的目标各是多少？", (PROV, SHULAN), True),
+        ("街道养老服务设施，21、23、25年要点的目标分别是多少？", (WP21, WP23, WP25), True),
+        ("养老机构等级评定达标比例从23年到25年怎么变的", (WP23, WP25), True),
+        ("村级小微权力清单全覆盖，2021年要点和省十四五规划说法一样吗？", (PROV, WP21), True),
+        ("失智照护床位的新增目标这几年是怎么定的？", (), True),
+        ("到2025年底全省失智老年人照护床位要达到多少张？", (), False),  # a deadline, not a document
+    ],
+)
+def test_documents_named(question: str, docs: tuple[str, ...], gather: bool) -> None:
+    scope = question_scope(question, METAS)
+    assert not scope.missing
+    assert (scope.docs, scope.gather) == (docs, gather)
+
+
+def test_deadline_and_plan_year_are_targets() -> None:
+    assert question_scope("到2025年底全省失智照护床位多少张", METAS).target_years == (2025,)
+    scope = question_scope("舒兰市2025年城市低保标准每人每月多少钱？", METAS)
+    assert (scope.docs, scope.target_years) == ((SHULAN,), (2025,))
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("2024年全省民政工作要点里养老机构等级评定要达到多少？", "没有2024年的工作要点"),
+        ("22年要点对社工站建设提了什么目标", "没有2022年的工作要点"),
+        ("辽宁省民政事业十四五规划对护理型床位占比的目标是多少？", "没有辽宁"),
+        ("哈尔滨的养老床位有多少", "没有哈尔滨"),
+        ("长春市民政十四五规划要建多少个社区居家养老服务中心？", "没有长春本地"),
+        ("十五五民政规划提出的养老床位目标是多少", "没有“十五五”时期的规划"),
+    ],
+)
+def test_out_of_corpus(question: str, says: str) -> None:
+    scope = question_scope(question, METAS)
+    assert says in scope.missing
+
+
+def test_a_place_inside_the_province_is_kept_as_an_anchor() -> None:
+    scope = question_scope("延吉市的精康融合试点进展如何", METAS)
+    assert not scope.missing
+    assert scope.places == ("延吉",)
+
+
+def test_years_that_are_not_years() -> None:
+    # 连续10年 is a duration; 70周岁 is an age: neither names work points.
+    assert question_scope("连续10年的工作要点有哪些", METAS).missing == ""
+    assert question_scope("70周岁以上老年人纳入重点保障", METAS).docs == ()
