@@ -46,17 +46,71 @@ class Manifest(BaseModel):
 
     documents: list[DocMeta]
     notes: str | None = None
+    examples: list[str] = []  # example questions the web chat offers for this corpus
 
 
 BlockKind = Literal["para", "table"]
+# What a table column holds: 序号, a group cell (类别), the indicator's name, its unit, its
+# attribute (预期性/约束性), a value (a year's figure: baseline or target), a note (备注), else other.
+ColumnRole = Literal["number", "group", "name", "unit", "attribute", "value", "note", "other"]
+Stage = Literal["baseline", "target", ""]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: its header as a person reads it and what it holds."""
+
+    label: str
+    role: ColumnRole
+    year: int | None = None  # the year a value column speaks of ("2030年目标值" → 2030)
+    stage: Stage = ""  # a value column's: 现状/基期 → baseline, 目标/规划 → target
+
+
+@dataclass
+class Table:
+    """A table as read at ingestion, used by chunking, answers and the plan check alike.
+
+    ``rows`` are the body rows, one cell per column (a group cell written once per group is
+    filled down); ``row_spans`` locate each body row's line in the cleaned text, ``start``/``end``
+    the whole table (header line to last row). ``caption`` is the title line before the table,
+    ``section_path`` the headings it sits under.
+    """
+
+    header: list[str]
+    rows: list[list[str]]
+    row_spans: list[tuple[int, int]]
+    start: int
+    end: int
+    columns: list[Column]
+    caption: str = ""
+    caption_start: int | None = None  # the caption line's start in the cleaned text
+    section_path: tuple[str, ...] = ()
+
+    def column(self, *roles: ColumnRole) -> int | None:
+        """The first column with one of ``roles``."""
+        return next((i for i, c in enumerate(self.columns) if c.role in roles), None)
+
+    def cell(self, row: list[str], index: int | None) -> str:
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The years its value columns speak of, in order."""
+        return tuple(sorted({c.year for c in self.columns if c.year is not None}))
+
+    @property
+    def is_indicator(self) -> bool:
+        """An indicator table (主要发展指标): a name column and a 序号 or 单位 column."""
+        return self.column("name") is not None and self.column("number", "unit") is not None
 
 
 @dataclass
 class Block:
     """A paragraph or a table in a document's cleaned text.
 
-    ``start``/``end`` index the cleaned text. A table keeps its rows as cells;
-    in the cleaned text each row is one line of tab-separated cells.
+    ``start``/``end`` index the cleaned text. A table keeps its rows as cells (the header
+    first); in the cleaned text each row is one line of tab-separated cells, and ``table``
+    is the table model built from it at ingestion.
     """
 
     kind: BlockKind
@@ -64,6 +118,7 @@ class Block:
     end: int
     rows: list[list[str]] = field(default_factory=list)
     row_spans: list[tuple[int, int]] = field(default_factory=list)
+    table: Table | None = None
 
 
 @dataclass
@@ -79,6 +134,11 @@ class Document:
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def tables(self) -> list[Table]:
+        """Its tables in text order (built once, when the text was cleaned)."""
+        return [b.table for b in self.blocks if b.table is not None]
 
 
 @dataclass
@@ -115,6 +175,9 @@ class Chunk:
     end: int
     text: str
     kind: ChunkKind = "text"
+    # a table_row chunk's row read as a sentence, units with the values, from the table model
+    # ("公办养老机构护理型床位占比：2025年目标值≥55%（约束性）"); "" for other chunks
+    statement: str = ""
 
     def embed_text(self) -> str:
         """What the embedder and BM25 see: title and section path, then the passage."""
@@ -131,6 +194,7 @@ class Chunk:
             "end": self.end,
             "kind": self.kind,
             "text": self.text,
+            **({"statement": self.statement} if self.statement else {}),
         }
 
     def ref_json(self) -> dict[str, object]:
@@ -154,6 +218,7 @@ class Chunk:
             end=int(d["end"]),  # type: ignore[call-overload]
             text=str(d["text"]),
             kind=d.get("kind", "text"),  # type: ignore[arg-type]
+            statement=str(d.get("statement", "")),
         )
 
 

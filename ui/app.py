@@ -32,13 +32,6 @@ from ui.service import LEVELS, UPLOAD_SUFFIXES, Service, backend_choices, latest
 log = logging.getLogger("planqa.ui")
 
 INTERNAL_ERROR = "系统内部错误，本次操作未完成（详细信息已写入服务器日志）。请稍后重试或联系管理员。"
-EXAMPLES = [
-    "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？",
-    "2023年对生活不能自理的特困老人，集中供养率要达到多少？",
-    "专栏3 养老服务保障及提升工程包括哪些项目？",
-    "到2025年每个城市社区至少配备几名持证社工？",
-    "2025年全省民政工作要点对社区养老服务提出了什么要求？",
-]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.docs.ingest.MAX_FILE_BYTES)
 # Gradio keeps per-session state (a copy of the page's configuration, about 40 kB) for 10,000
@@ -195,10 +188,14 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
                     with gr.Row():
                         box = gr.Textbox(
                             elem_id="question", label="问题", show_label=False, scale=5, lines=1, max_lines=6,
-                            placeholder="例如：公办养老机构护理型床位占比要达到多少？（Enter 发送）",
+                            placeholder="请输入关于规划文件的问题，例如某项指标的目标值（Enter 发送）",
                         )
                         send = gr.Button("发送", variant="primary", elem_id="send", scale=1)
-                    examples = gr.Examples(EXAMPLES, inputs=[box], label="示例问题（点击即提问）")
+                    examples = (
+                        gr.Examples(service.examples(), inputs=[box], label="示例问题（点击即提问）")
+                        if service.examples()
+                        else None
+                    )
                 with gr.Column(scale=1, min_width=240):
                     gr.Markdown("#### 检索范围")
                     doc_pick = gr.CheckboxGroup(titles, label="文档（不选则全部）", elem_id="filter-docs")
@@ -222,7 +219,8 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
             chat_events: dict[str, Any] = {"fn": chat_turn, "inputs": inputs, "outputs": [box, chat], "concurrency_limit": 8, "concurrency_id": "chat"}
             box.submit(**chat_events, api_visibility="private")
             send.click(**chat_events, api_visibility="private")
-            examples.load_input_event.then(**chat_events, api_visibility="private")
+            if examples is not None:
+                examples.load_input_event.then(**chat_events, api_visibility="private")
             clear.click(lambda: ("", []), outputs=[box, chat], api_visibility="private")
 
         with gr.Tab("规划对照检查", id="check-tab"):

@@ -77,6 +77,16 @@ class Service:
     load_error: str = ""
     load_seconds: float = 0.0
 
+    def examples(self) -> list[str]:
+        """The example questions of the corpus's manifest (``examples``); none without one."""
+        from rag.docs.ingest import read_manifest
+
+        try:
+            manifest = read_manifest(self.corpus)
+        except PlanqaError:
+            return []
+        return list(manifest.examples) if manifest else []
+
     @classmethod
     def load(cls, corpus: Path, index_path: Path, settings: Settings, embedder: Any = None) -> Service:
         """Load the model and the index (building or updating it when needed) and warm them up."""

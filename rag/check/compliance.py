@@ -37,7 +37,6 @@ from rag.check.coverage import SectionFinding, check_tasks
 from rag.check.targets import TextTargetFinding, compare_text_targets
 from rag.check.zhuanlan import ZhuanlanFinding, compare_zhuanlan, numbering_gaps
 from rag.docs.outline import parse_outline
-from rag.docs.tables import is_indicator_header
 from rag.index.embed import Embedder
 from rag.models import Document, Section
 from rag.qa.llm import ChatModel
@@ -112,48 +111,38 @@ class IndicatorRow:
     year: int | None  # of the target column ("2025年目标值")
 
 
-def _column(header: list[str], *words: str) -> int | None:
-    for i, cell in enumerate(header):
-        if any(w in cell for w in words):
-            return i
-    return None
-
-
 def indicator_rows(doc: Document) -> list[IndicatorRow]:
-    """The rows of every 主要发展指标 table (header with 指标 and 序号/单位), in order.
+    """The rows of every indicator table (:attr:`Table.is_indicator`), in order, read from the
+    table model built at ingestion.
 
-    The target column is the last header cell naming a 目标 (else the cell after 单位);
+    The value compared is the last target column (a 目标 header; else the column after 单位);
     a table with a 2020 base and a 2025 target compares the targets.
     """
     rows: list[IndicatorRow] = []
-    for block in doc.blocks:
-        if block.kind != "table" or not block.rows or not is_indicator_header(block.rows[0]):
+    for table in doc.tables:
+        if not table.is_indicator:
             continue
-        header = block.rows[0]
-        name_col = _column(header, "指标", "名称")
-        unit_col = _column(header, "单位")
-        attr_col = _column(header, "属性", "性质")
-        targets = [i for i, c in enumerate(header) if "目标" in c]
+        name_col = table.column("name")
+        unit_col = table.column("unit")
+        attr_col = table.column("attribute")
+        targets = [i for i, c in enumerate(table.columns) if c.stage == "target"]
         value_col = targets[-1] if targets else (unit_col + 1 if unit_col is not None else None)
         if name_col is None or value_col is None:
             continue
-        year_m = re.search(r"(20\d\d)", header[value_col]) if value_col < len(header) else None
-        for cells, (start, end) in zip(block.rows[1:], block.row_spans[1:], strict=True):
-
-            def cell(i: int | None, cells: list[str] = cells) -> str:
-                return cells[i].strip() if i is not None and i < len(cells) else ""
-
-            if not cell(name_col):
+        year = table.columns[value_col].year if value_col < len(table.columns) else None
+        for cells, (start, end) in zip(table.rows, table.row_spans, strict=True):
+            name = table.cell(cells, name_col)
+            if not name:
                 continue
             rows.append(
                 IndicatorRow(
-                    name=cell(name_col),
-                    unit=cell(unit_col),
-                    value=cell(value_col),
-                    attribute=cell(attr_col),
+                    name=name,
+                    unit=table.cell(cells, unit_col),
+                    value=table.cell(cells, value_col),
+                    attribute=table.cell(cells, attr_col),
                     start=start,
                     end=end,
-                    year=int(year_m.group(1)) if year_m else None,
+                    year=year,
                 )
             )
     return rows

@@ -43,6 +43,7 @@ from rag.check.compare import (
     unit_base,
 )
 from rag.docs.outline import iter_sections
+from rag.docs.periods import PERIOD, period_years
 from rag.models import Document, Section
 
 TOPIC_MATCH = 0.5  # Dice of two topics to pair targets
@@ -56,7 +57,7 @@ _VALUE = re.compile(
     r"(?P<post>以上|以下|以内|左右)?"
 )
 _OP_WORD = re.compile(r"不低于|不少于|不高于|不超过|至少|超过|突破|低于|高于")
-_DEADLINE = re.compile(r"(?:到|至|于|力争|从|在)?(20\d\d)年(底|末|前|起|内)?|“?十四五”?(?:末期|期末|末|期间)")
+_DEADLINE = re.compile(rf"(?:到|至|于|力争|从|在)?(20\d\d)年(底|末|前|起|内)?|“?{PERIOD}”?(?:末期|期末|末|期间)")
 _FILLER = re.compile(
     r"力争|实现|达到|确保|基本|全部|所有|要|将|拟|预计|约|每年|逐年|提高到|提升到|增加到|控制在|保持在|原则上|"
     r"不低于|不少于|不高于|不超过|至少|超过|突破|以上|以下|以内|左右|全覆盖|^到|^在|^的|的$"
@@ -136,7 +137,7 @@ def _deadline(clauses: list[str], i: int) -> tuple[int | None, str | None]:
     """The deadline in clause ``i``, else in the nearest clause before it with a deadline only."""
     for j in range(i, -1, -1):
         for m in _DEADLINE.finditer(_unbracketed(clauses[j])):
-            year = int(m.group(1)) if m.group(1) else 2025  # “十四五”末期
+            year = int(m.group(1)) if m.group(1) else period_years(m.group(3))[1]  # “十五五”末期 → 2030
             if year >= 2020 and (j == i or not _values(clauses[j])):
                 return year, m.group(0).lstrip("到至于在从").replace("力争", "")
     return None, None

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rag.docs.tables import attach_tables
 from rag.docs.textnorm import to_simplified
 from rag.errors import ConfigError, UnreadableFileError
 from rag.models import Block, DocMeta, Document, Manifest
@@ -298,7 +299,9 @@ def clean_text(raw: str) -> tuple[str, list[Block]]:
         i += 1
 
     paragraphs = _join_paragraphs(units)
-    return _assemble(paragraphs)
+    text, blocks = _assemble(paragraphs)
+    attach_tables(text, blocks)
+    return text, blocks
 
 
 def _wrap_width(lines: list[str]) -> float:
@@ -401,18 +404,23 @@ def _assemble(paragraphs: list[str | list[list[str]]]) -> tuple[str, list[Block]
 # Metadata
 
 
-def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
-    """Entries of ``corpus_dir/manifest.json`` by file name; empty when there is none."""
+def read_manifest(corpus_dir: Path) -> Manifest | None:
+    """``corpus_dir/manifest.json``, or None when there is none."""
     path = corpus_dir / "manifest.json"
     if not path.exists():
-        return {}
+        return None
     try:
-        manifest = Manifest.model_validate(json.loads(path.read_text(encoding="utf-8-sig")))
+        return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8-sig")))
     except (json.JSONDecodeError, ValidationError) as exc:
         raise ConfigError(
             f"语料清单 {path} 格式错误：{exc}", f"invalid manifest {path}: {exc}"
         ) from exc
-    return {d.file: d for d in manifest.documents}
+
+
+def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
+    """Entries of ``corpus_dir/manifest.json`` by file name; empty when there is none."""
+    manifest = read_manifest(corpus_dir)
+    return {d.file: d for d in manifest.documents} if manifest else {}
 
 
 _TITLE_WORDS = ("规划", "要点", "方案", "意见", "办法", "通知", "计划", "纲要", "报告")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from rag.models import Document, Section
+from rag.models import Block, Document, Section
 
 _CN = "一二三四五六七八九十百零〇"
 HEADING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -55,10 +55,16 @@ def heading_title(text: str) -> tuple[str, bool]:
 
 def parse_outline(doc: Document) -> Section:
     """The section tree of a document. The root holds what comes before any heading."""
+    return outline_of(doc.text, doc.blocks)
+
+
+def outline_of(text: str, blocks: list[Block]) -> Section:
+    """The section tree of a cleaned text and its blocks (:func:`parse_outline`)."""
+    doc_text = text
     root = Section(kind="root", heading="", level=0, start=0, end=0)
     stack: list[Section] = [root]
-    for block in doc.blocks:
-        text = doc.text[block.start : block.end]
+    for block in blocks:
+        text = doc_text[block.start : block.end]
         kind = heading_kind(text) if block.kind == "para" else None
         if kind == "item" and not any(s.kind == "zhuanlan" for s in stack):
             kind = None  # "01" outside a 专栏 is not a heading

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.docs.outline import iter_sections, parse_outline, split_sentences
-from rag.docs.tables import is_indicator_header, render_row
+from rag.docs.tables import render_row, row_statement
 from rag.models import Block, Chunk, Document, Section
 
 # Bump when parsing or chunking logic changes: indexes built before are then re-chunked.
 # 2: documents are converted from traditional to simplified characters when read.
-CHUNKER_VERSION = 2
+# 3: a table_row chunk carries its statement, read from the table model.
+CHUNKER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -108,56 +109,45 @@ def _last_end(section: Section) -> int:
     return end
 
 
-def _is_caption(doc: Document, block: Block) -> bool:
-    """A short title line right before a table ("…主要发展指标", "表1 …")."""
-    text = doc.text[block.start : block.end]
-    return (
-        block.kind == "para"
-        and len(text) <= 40
-        and not text.endswith("。")
-        and ("指标" in text or "表" in text)
-    )
-
-
 def chunk_document(
     doc: Document, params: ChunkParams | None = None, root: Section | None = None
 ) -> list[Chunk]:
     """All chunks of a document, in text order (``root``: its outline, if already parsed)."""
     params = params or ChunkParams()
     stem = Path(doc.file).stem
-    out: list[tuple[int, int, list[str], str, str]] = []  # start, end, path, text, kind
+    out: list[tuple[int, int, list[str], str, str, str]] = []  # start, end, path, text, kind, statement
     root = root or parse_outline(doc)
     for section, path in iter_sections(root):
         blocks = section.blocks
         pending: list[Block] = []
         for idx, block in enumerate(blocks):
-            if block.kind != "table":
+            table = block.table
+            if table is None:
                 nxt = blocks[idx + 1] if idx + 1 < len(blocks) else None
-                if nxt is not None and nxt.kind == "table" and _is_caption(doc, block):
+                if nxt is not None and nxt.table is not None and nxt.table.caption_start == block.start:
                     continue  # the caption goes with its table
                 pending.append(block)
                 continue
             for s, e in _text_spans(doc, pending, params):
-                out.append((s, e, list(path), doc.text[s:e], "text"))
+                out.append((s, e, list(path), doc.text[s:e], "text", ""))
             pending = []
-            caption_block = blocks[idx - 1] if idx > 0 else None
             table_path = list(path)
             start = block.start
-            if caption_block is not None and _is_caption(doc, caption_block):
-                table_path.append(doc.text[caption_block.start : caption_block.end])
-                start = caption_block.start
-            out.append((start, block.end, table_path, doc.text[start : block.end], "table"))
-            header = block.rows[0] if block.rows else []
-            if block.rows and is_indicator_header(header):
-                for row, (rs, re_) in zip(block.rows[1:], block.row_spans[1:], strict=True):
-                    out.append((rs, re_, table_path, render_row(header, row), "table_row"))
+            if table.caption_start is not None:
+                table_path.append(table.caption)
+                start = table.caption_start
+            out.append((start, block.end, table_path, doc.text[start : block.end], "table", ""))
+            if table.is_indicator:
+                for row, (rs, re_) in zip(table.rows, table.row_spans, strict=True):
+                    rendered = render_row(table.header, row)
+                    out.append((rs, re_, table_path, rendered, "table_row", row_statement(table, row)))
         for s, e in _text_spans(doc, pending, params):
-            out.append((s, e, list(path), doc.text[s:e], "text"))
+            out.append((s, e, list(path), doc.text[s:e], "text", ""))
         if section.kind == "zhuanlan" and section.children:
             # the whole box as one chunk too, for "专栏N 包括哪些" questions
             end = _last_end(section)
             if end - section.start <= params.box_max_chars:
-                out.append((section.start, end, list(path), doc.text[section.start : end], "box"))
+                out.append((section.start, end, list(path), doc.text[section.start : end], "box", ""))
     out.sort(key=lambda t: (t[0], t[4] not in ("table", "box")))
     return [
         Chunk(
@@ -169,6 +159,7 @@ def chunk_document(
             end=e,
             text=text,
             kind=kind,  # type: ignore[arg-type]
+            statement=statement,
         )
-        for i, (s, e, path, text, kind) in enumerate(out)
+        for i, (s, e, path, text, kind, statement) in enumerate(out)
     ]

@@ -3,7 +3,7 @@
 Every store answers ``search(query_vector, k, docs) -> [(row, inner product)]``:
 rows are chunk positions in ``chunks.jsonl``, ``docs`` (file names) restricts
 the search to some documents. One contract test runs against both
-(``tests/test_vectorstore.py``).
+(``tests/index/test_vectorstore.py``).
 
 Milvus is reached through its official client, pymilvus. A ``uri`` that is a
 file path opens Milvus Lite, the engine embedded in-process, with its

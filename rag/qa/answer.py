@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from rag.docs.tables import row_statement
 from rag.errors import LLMError, PlanqaError
 from rag.index.directory import Index
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
@@ -246,7 +245,7 @@ def source_text(chunk: Chunk) -> str:
     (a table row also read as a sentence)."""
     head = chunk.title + "\n" + "\n".join(chunk.section_path) + "\n"
     if chunk.kind == "table_row":
-        return head + chunk.text + "\n" + row_statement(chunk.text)
+        return head + chunk.text + "\n" + (chunk.statement or chunk.text)
     return head + chunk.text
 
 

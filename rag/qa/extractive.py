@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.docs.outline import split_sentences
-from rag.docs.tables import row_statement
+from rag.docs.periods import PERIOD_RE
 from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
 from rag.qa.numbers import normalize
-from rag.qa.scope import Scope
+from rag.qa.scope import Scope, is_place
 
 # Words that say what kind of answer is wanted, or which document to look in:
 # they steer retrieval (rag.qa.scope) but are not content to be matched.
@@ -39,8 +39,8 @@ NON_CONTENT = frozenset(
     "多少 哪些 哪几 哪个 哪年 哪里 几个 几项 几类 几倍 什么 怎么 怎么样 如何 是否 分别 具体 主要 "
     "提到 提出 要求 规定 说 讲 定 定的 搞 要 达到 需要 能 可以 现在 目前 这几年 这块 这个 那个 "
     "变化 有变化 有啥 一样 不同 区别 对比 比较 相比 吗 呢 还是 高 低 早 晚 又 各 各是 "
-    "舒兰 舒兰市 吉林 吉林省 全省 省里 省级 省 市 规划 要点 工作 工作要点 民政 十四五 十四 五 "
-    "年 年度 之 那 这 里 里面 中 后 前 哪 几 几条 有没有 没有 有 到 给 设 四五 出 啥 "
+    "全省 省里 省级 省 市 规划 要点 工作 工作要点 民政 "
+    "年 年度 之 那 这 里 里面 中 后 前 哪 几 几条 有没有 没有 有 到 给 设 出 啥 "
     "元 张 个 人 户 所 家 名 次 项 条 内容 项目 哪几项 几项 列了 列 包括 包含".split()
 )
 # Short forms staff use for terms the documents write out in full.
@@ -92,10 +92,14 @@ class Selection:
 
 
 def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
-    """The question's words worth matching (no question words, years, places or document names)."""
+    """The question's words worth matching: no question words, years, place names (``places``
+    and the gazetteer's), or plan-period names (十五五 and its pieces 十五, 五五, 五)."""
+    periods = [m.group(0) for m in PERIOD_RE.finditer(question)]
     out = []
     for t in tokenize(question):
-        if t in NON_CONTENT or t.isdigit() or re.fullmatch(r"\d+年?", t):
+        if t in NON_CONTENT or t.isdigit() or re.fullmatch(r"\d+年?", t) or is_place(t):
+            continue
+        if any(t in p for p in periods):
             continue
         if any(t in p or p in t for p in places):
             continue
@@ -107,7 +111,7 @@ def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
 def passage_sentences(chunk: Chunk) -> list[tuple[int, str]]:
     """(offset, sentence) pairs of one passage; a table row is one sentence."""
     if chunk.kind == "table_row":
-        return [(0, row_statement(chunk.text))]
+        return [(0, chunk.statement or chunk.text)]
     if chunk.kind == "table":
         return []
     out, pos = [], 0
@@ -277,7 +281,7 @@ def _select_one(
     box_of: Callable[[Chunk], Chunk | None],
     doc_years: Mapping[str, int],
 ) -> Selection:
-    terms = content_terms(question, scope.places)
+    terms = content_terms(question, scope.places + scope.doc_places)
     if not terms or sum(weight(t) for t in terms) <= 0:
         return Selection((), "问题中没有可以检索的内容词。")
     wants_number = bool(_ASKS_NUMBER.search(question))

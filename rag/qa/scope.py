@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from rag.docs.periods import PERIOD, period_years
 from rag.models import DocMeta
 
 PLACES_FILE = Path(__file__).parents[1] / "data" / "places.txt"
@@ -34,14 +35,13 @@ _YEAR_LIST = re.compile(
     r"((?:20)?\d{2})((?:\s*(?:年)?\s*[、,，和与及至到]\s*(?:20)?\d{2})*)\s*年(底|末|前|以前|起|度)?"
 )
 _DEADLINE_BEFORE = re.compile(r"(到|至|截至|截止|于|在)\s*$")
-_PLAN_NAME = re.compile(r"十([一二三五六七八九])五(?:时期|期间)?(?:的)?(?:[\u4e00-\u9fff]{0,8})?规划")
-_CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_PLAN_NAME = re.compile(rf"{PERIOD}(?:时期|期间)?(?:的)?(?:[\u4e00-\u9fff]{{0,8}})?规划")
 _WORK_POINTS = re.compile(r"要点")
-_PROVINCE_PLAN = re.compile(r"省(?:民政)?(?:事业)?(?:发展)?(?:十四五|“十四五”)?规划|省里|省级规划|全省规划|省的规划")
+_PROVINCE_PLAN = re.compile(rf"省(?:民政)?(?:事业)?(?:发展)?(?:“?{PERIOD}”?)?规划|省里|省级规划|全省规划|省的规划")
 _GATHER = re.compile(
     r"分别|变化|变了|怎么变|这几年|历年|逐年|对比|比较|相比|比省|跟省|和省|一样吗|相同吗|不同|区别|差别|高还是低|早吗|晚吗|说法|推进|进展|进度"
 )
-_DOC_WORDS = re.compile(r"^[市县州区]?(?:的)?(?:民政|十四五|十五五|规划|要点|工作|计划|方案|标准|低保|养老)")
+_DOC_WORDS = re.compile(rf"^[市县州区]?(?:的)?(?:民政|{PERIOD}|规划|要点|工作|计划|方案|标准|低保|养老)")
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,39 @@ class Scope:
     gather: bool = False
     target_years: tuple[int, ...] = ()
     places: tuple[str, ...] = ()  # places named that are not a document's jurisdiction (延吉)
+    doc_places: tuple[str, ...] = ()  # places named that are a document's jurisdiction (舒兰市)
     missing: str = ""
     notes: tuple[str, ...] = field(default=())
+
+
+def corpus_provinces(metas: Mapping[str, DocMeta]) -> set[str]:
+    """The provinces (as in ``places.txt``) of the corpus's jurisdictions and their parents."""
+    out = set()
+    for meta in metas.values():
+        for name in (meta.jurisdiction, meta.parent_jurisdiction):
+            province = place_province(name or "")
+            if province:
+                out.add(province)
+    return out
+
+
+def _stem(name: str) -> str:
+    """A place name without its administrative suffix: 舒兰市 → 舒兰, 长宁区 → 长宁."""
+    return re.sub(r"(省|市|县|区|自治区|自治州|自治县|特别行政区)$", "", name)
+
+
+def place_province(name: str) -> str | None:
+    """The province of a place name or jurisdiction ("舒兰市" → "吉林"), if ``places.txt`` has it."""
+    table = places()
+    for candidate in (name, _stem(name)):
+        if candidate in table:
+            return table[candidate]
+    return None
+
+
+def is_place(word: str) -> bool:
+    """Whether a word is a place name of ``places.txt`` (with or without 省/市/县/区)."""
+    return bool(word) and place_province(word) is not None
 
 
 @lru_cache(maxsize=1)
@@ -90,11 +121,13 @@ def question_scope(question: str, metas: Mapping[str, DocMeta]) -> Scope:
 
     # A plan period the corpus does not hold: 十五五规划, 十三五规划.
     for m in _PLAN_NAME.finditer(q):
-        start = 2021 + 5 * (_CN_ORDINAL[m.group(1)] - 4)
+        start, _end = period_years(m.group(1))
         if not any((meta.period or "").startswith(str(start)) for meta in metas.values()):
             return Scope(missing=f"文档库中没有“十{m.group(1)}五”时期的规划。")
 
-    # Places.
+    # Places. A place in the province(s) the corpus's documents come from, without documents of
+    # its own, is searched in their documents; a place elsewhere is not in the library.
+    home = corpus_provinces(metas)
     named: list[str] = []
     local: list[str] = []  # places inside the corpus's province, without documents of their own
     for name in sorted(places(), key=len, reverse=True):
@@ -105,7 +138,7 @@ def question_scope(question: str, metas: Mapping[str, DocMeta]) -> Scope:
         in_corpus = [f for f, m in metas.items() if m.jurisdiction and m.jurisdiction.startswith(name)]
         if in_corpus:
             continue
-        if places()[name] != "吉林" or name == "吉林省":
+        if places()[name] not in home or name.endswith(("省", "自治区")):
             return Scope(missing=f"文档库只收录了{held}的文件，没有{name}的相关文件。")
         if _DOC_WORDS.search(q[pos + len(name) :]):
             return Scope(missing=f"文档库只收录了{held}的文件，没有{name}本地的规划或文件。")
@@ -119,7 +152,7 @@ def question_scope(question: str, metas: Mapping[str, DocMeta]) -> Scope:
     ]
     province_plans = [f for f, m in metas.items() if m.level == "province" and m.kind == "five_year_plan"]
     docs.extend(place_docs)
-    bare_plan = not named and re.search(r"(?<!十四五)规划", q) and not re.search(r"[市县区]", q)
+    bare_plan = not named and re.search(r"(?<!十[一二三四五六七八九]五)规划", q) and not re.search(r"[市县区]", q)
     if _PROVINCE_PLAN.search(q) or bare_plan or (place_docs and re.search(r"全省|省里|省级|省", q.replace("省民政厅", ""))):
         docs.extend(f for f in province_plans if f not in docs)
 
@@ -145,6 +178,13 @@ def question_scope(question: str, metas: Mapping[str, DocMeta]) -> Scope:
     gather = len(docs) > 1 or bool(_GATHER.search(q))
     order = list(metas)
     docs.sort(key=order.index)
+    doc_places = sorted(
+        {n for j in jurisdictions for n in (j, _stem(j)) if len(n) >= 2 and n in q}, key=len, reverse=True
+    )
     return Scope(
-        docs=tuple(docs), gather=gather, target_years=tuple(sorted(set(targets))), places=tuple(local)
+        docs=tuple(docs),
+        gather=gather,
+        target_years=tuple(sorted(set(targets))),
+        places=tuple(local),
+        doc_places=tuple(doc_places),
     )

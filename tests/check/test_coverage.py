@@ -111,7 +111,7 @@ def test_small_pair_verdicts_scores_and_evidence():
 
 
 def test_real_pair_agrees_with_hand_labels(shulan_check):
-    """103 tasks labelled before scoring; the thresholds were chosen on them (see rag/coverage.py)."""
+    """103 tasks labelled before scoring; the thresholds were chosen on them (see rag/check/coverage.py)."""
     labels = json.loads(LABELS.read_text(encoding="utf-8"))["labels"]
     got = {t.task: t.verdict for s in shulan_check.tasks for t in s.tasks}
     assert len(got) == 112 and set(labels) <= set(got)

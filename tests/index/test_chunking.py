@@ -100,6 +100,9 @@ def test_shulan_one_cell_per_line_table_yields_15_rows(corpus_docs):
     assert rows[7].text == "序号：8；指标：社会工作专业人才总量；单位：人；2025年目标值：120；属性：预期性"
     assert rows[13].text == "序号：14；指标：公办养老机构护理型床位占比；单位：%；2025年目标值：≥55；属性：约束性"
     assert rows[14].text.endswith("2025年目标值：60；属性：约束性")
+    # the row read as a sentence, from the table model, travels with the chunk into the index
+    assert rows[13].statement == "公办养老机构护理型床位占比：2025年目标值≥55%（约束性）"
+    assert all(c.statement == "" for c in chunks if c.kind != "table_row")
     assert rows[0].section_path[-1] == "“十四五”期间民政事业主要发展指标"
     tables = [c for c in chunks if c.kind == "table"]
     assert len(tables) == 1

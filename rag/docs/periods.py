@@ -1,0 +1,29 @@
+"""Five-year plan periods: “十四五” is 2021–2025, “十五五” 2026–2030, and so on for any of them.
+
+From the 11th plan (十一五, 2006–2010) on the periods follow each other without a gap: the N-th
+runs from 2006 + 5(N-11) for five years.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# 十N五 (the 11th to 19th plans, 2006–2050); the ordinal is group 1
+PERIOD = r"十([一二三四五六七八九])五"
+PERIOD_RE = re.compile(PERIOD)
+
+
+def period_years(ordinal: str) -> tuple[int, int]:
+    """First and last year of the plan 十{ordinal}五: "四" → (2021, 2025), "五" → (2026, 2030)."""
+    start = 2006 + 5 * (_CN_ORDINAL[ordinal] - 1)
+    return start, start + 4
+
+
+def period_name(year: int) -> str | None:
+    """The plan period a year falls in: 2026 → "十五五"; None outside 2006–2050."""
+    n = (year - 2006) // 5 + 11
+    if not 11 <= n <= 19 or year < 2006:
+        return None
+    ordinal = next(k for k, v in _CN_ORDINAL.items() if v == n - 10)
+    return f"十{ordinal}五"
