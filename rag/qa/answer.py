@@ -31,7 +31,7 @@ from rag.qa.extractive import Selection, idf_weights, select
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
-from rag.qa.scope import Scope, question_scope
+from rag.qa.scope import Scope, places, question_scope
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Answerer:
     # -- retrieval ---------------------------------------------------------
 
     def retrieve(self, question: str, filters: Filters | None = None) -> Retrieved:
-        scope = question_scope(question, self.index.metas)
+        scope = question_scope(question, self.index.metas, self._mentioned)
         hits: list[Hit]
         if scope.missing:
             hits = self.retriever.search(question, 3, filters)
@@ -160,6 +160,11 @@ class Answerer:
     def _doc_years(self) -> dict[str, int]:
         """The year of each annual document (work points)."""
         return {f: m.year for f, m in self.index.metas.items() if m.kind == "annual_work_points" and m.year}
+
+    @cached_property
+    def _mentioned(self) -> frozenset[str]:
+        """Gazetteer places the corpus's text names (its BM25 vocabulary has them)."""
+        return frozenset(name for name in places() if self.index.doc_freq(name))
 
     @cached_property
     def _positions(self) -> dict[str, int]:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rag.docs.periods import PERIOD, period_years
+from rag.docs.periods import PERIOD, PERIOD_RE, period_years
 from rag.models import DocMeta
 
 PLACES_FILE = Path(__file__).parents[1] / "data" / "places.txt"
@@ -40,6 +40,10 @@ _WORK_POINTS = re.compile(r"要点")
 _PROVINCE_PLAN = re.compile(rf"省(?:民政)?(?:事业)?(?:发展)?(?:“?{PERIOD}”?)?规划|省里|省级规划|全省规划|省的规划")
 _GATHER = re.compile(
     r"分别|变化|变了|怎么变|这几年|历年|逐年|对比|比较|相比|比省|跟省|和省|一样吗|相同吗|不同|区别|差别|高还是低|早吗|晚吗|说法|推进|进展|进度"
+)
+# after a place name, the start of a longer proper noun: a river, a road, a park, a district's new town
+_FEATURE_AFTER = re.compile(
+    r"(?:河|江|湖|溪|浜|港|湾|海峡|路|街|大道|大街|桥|隧道|站|山|岛|公园|广场|新城|大学|学院|医院|机场|码头|水库)"
 )
 _DOC_WORDS = re.compile(rf"^[市县州区]?(?:的)?(?:民政|{PERIOD}|规划|要点|工作|计划|方案|标准|低保|养老)")
 
@@ -114,15 +118,53 @@ def _years(q: str) -> list[tuple[int, bool, int]]:
     return out
 
 
-def question_scope(question: str, metas: Mapping[str, DocMeta]) -> Scope:
+def _years_of(meta: DocMeta) -> tuple[int, int] | None:
+    """The years a document's period covers ("2026-2030", "2026年", "十五五" in the title)."""
+    found = [int(y) for y in re.findall(r"20\d\d", meta.period or "")]
+    if found:
+        return min(found), max(found)
+    m = PERIOD_RE.search(meta.title)
+    return period_years(m.group(1)) if m else None
+
+
+def holds_period(metas: Mapping[str, DocMeta], start: int, end: int) -> bool:
+    """Whether some document of the corpus speaks for the years start–end (its period overlaps)."""
+    for meta in metas.values():
+        years = _years_of(meta)
+        if years and years[0] <= end and start <= years[1]:
+            return True
+    return False
+
+
+def place_mentions(q: str) -> list[tuple[str, int]]:
+    """(name, position) of each gazetteer place the question names, longest names first. A name
+    inside a longer proper noun is no place: 苏州河 is a river, 黄浦江 too, 长宁路 a road."""
+    out: list[tuple[str, int]] = []
+    for name in sorted(places(), key=len, reverse=True):
+        for m in re.finditer(re.escape(name), q):
+            pos = m.start()
+            if any(p <= pos < p + len(n) for n, p in out):
+                continue  # inside a longer place already found (吉林 in 吉林省)
+            if _FEATURE_AFTER.match(q, pos + len(name)):
+                continue
+            out.append((name, pos))
+            break
+    return out
+
+
+def question_scope(
+    question: str, metas: Mapping[str, DocMeta], mentioned: Collection[str] = ()
+) -> Scope:
+    """Which documents, years and places a question names. ``mentioned``: the gazetteer places
+    the corpus's own text talks about (they are searched, never "not in the library")."""
     q = unicodedata.normalize("NFKC", question)
     jurisdictions = sorted({m.jurisdiction for m in metas.values() if m.jurisdiction})
     held = "、".join(jurisdictions) or "本地"
 
     # A plan period the corpus does not hold: 十五五规划, 十三五规划.
     for m in _PLAN_NAME.finditer(q):
-        start, _end = period_years(m.group(1))
-        if not any((meta.period or "").startswith(str(start)) for meta in metas.values()):
+        start, end = period_years(m.group(1))
+        if not holds_period(metas, start, end):
             return Scope(missing=f"文档库中没有“十{m.group(1)}五”时期的规划。")
 
     # Places. A place in the province(s) the corpus's documents come from, without documents of
@@ -130,15 +172,16 @@ def question_scope(question: str, metas: Mapping[str, DocMeta]) -> Scope:
     home = corpus_provinces(metas)
     named: list[str] = []
     local: list[str] = []  # places inside the corpus's province, without documents of their own
-    for name in sorted(places(), key=len, reverse=True):
-        pos = q.find(name)
-        if pos < 0 or any(name in other for other in named):
+    for name, pos in place_mentions(q):
+        if any(name in other for other in named):
             continue
         named.append(name)
         in_corpus = [f for f, m in metas.items() if m.jurisdiction and m.jurisdiction.startswith(name)]
         if in_corpus:
             continue
-        if places()[name] not in home or name.endswith(("省", "自治区")):
+        outside = places()[name] not in home or name.endswith(("省", "自治区"))
+        if outside and name not in mentioned and _stem(name) not in mentioned:
+            # neither in the corpus's province(s) nor named in its documents' text
             return Scope(missing=f"文档库只收录了{held}的文件，没有{name}的相关文件。")
         if _DOC_WORDS.search(q[pos + len(name) :]):
             return Scope(missing=f"文档库只收录了{held}的文件，没有{name}本地的规划或文件。")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.docs.ingest import load_manifest
-from rag.qa.scope import question_scope
+from rag.models import DocMeta
+from rag.qa.scope import place_mentions, question_scope
 from tests.conftest import CORPUS
 
 METAS = load_manifest(CORPUS)  # the five documents' metadata, as the index holds it
@@ -65,3 +66,44 @@ def test_years_that_are_not_years() -> None:
     # 连续10年 is a duration; 70周岁 is an age: neither names work points.
     assert question_scope("连续10年的工作要点有哪些", METAS).missing == ""
     assert question_scope("70周岁以上老年人纳入重点保障", METAS).docs == ()
+
+
+# ---------------------------------------------------------------------------
+# Any corpus: periods and places from the corpus's own metadata and text
+
+def _meta(file: str, title: str, jurisdiction: str, level: str, period: str | None = None) -> DocMeta:
+    return DocMeta(file=file, title=title, jurisdiction=jurisdiction, level=level, period=period)  # type: ignore[arg-type]
+
+
+SHANGHAI = {
+    "city.txt": _meta("city.txt", "上海市生态空间建设和市容环境优化“十五五”规划", "上海市", "province", "2026-2030"),
+    "cn.txt": _meta("cn.txt", "长宁区生态空间建设和市容环境优化“十五五”规划", "长宁区", "county"),
+}
+
+
+def test_a_period_the_corpus_holds_is_not_declined() -> None:
+    # the city plan's period, and the district plan's title (no period field), both say 十五五
+    assert not question_scope("上海十五五规划里河湖水面率目标是多少？", SHANGHAI).missing
+    only_title = {"cn.txt": SHANGHAI["cn.txt"]}
+    assert not question_scope("长宁十五五规划的绿地目标", only_title).missing
+    assert question_scope("十四五规划的绿地目标", SHANGHAI).missing == "文档库中没有“十四五”时期的规划。"
+
+
+def test_the_bundled_corpus_holds_the_14th_period_only() -> None:
+    assert question_scope("十五五规划对养老床位有什么目标？", METAS).missing == "文档库中没有“十五五”时期的规划。"
+    assert not question_scope("省十四五规划对养老床位有什么目标？", METAS).missing
+
+
+@pytest.mark.parametrize("question", ["苏州河沿岸要建多少公里绿道？", "黄浦江两岸贯通工程有什么要求"])
+def test_a_river_named_after_a_place_is_no_place(question: str) -> None:
+    assert [n for n, _ in place_mentions(question)] == []
+    assert not question_scope(question, SHANGHAI).missing
+
+
+def test_a_place_elsewhere_is_declined_unless_the_corpus_speaks_of_it() -> None:
+    q = "苏州的生态廊道建设有什么要求？"
+    assert question_scope(q, SHANGHAI).missing == "文档库只收录了上海市、长宁区的文件，没有苏州的相关文件。"
+    scope = question_scope(q, SHANGHAI, mentioned={"苏州"})  # a city plan that names its neighbours
+    assert not scope.missing and scope.places == ("苏州",)
+    # but its own plans are still not in the library
+    assert question_scope("苏州的规划里生态廊道目标", SHANGHAI, mentioned={"苏州"}).missing
