@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -158,8 +159,15 @@ class Answerer:
 
     @cached_property
     def _doc_years(self) -> dict[str, int]:
-        """The year of each annual document (work points)."""
-        return {f: m.year for f, m in self.index.metas.items() if m.kind == "annual_work_points" and m.year}
+        """The year of each annual document: a period of one year ("2024": work points, a
+        government work report), or work points by their date."""
+        out = {}
+        for f, m in self.index.metas.items():
+            if m.period and re.fullmatch(r"20\d\d", m.period.strip()):
+                out[f] = int(m.period.strip())
+            elif m.kind == "annual_work_points" and m.year:
+                out[f] = m.year
+        return out
 
     @cached_property
     def _mentioned(self) -> frozenset[str]:

@@ -53,6 +53,9 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "社工站": ("社会工作服务站",),
     "残联": ("残疾人联合会",),
     "两项补贴": ("困难残疾人生活补贴", "重度残疾人护理补贴"),
+    "GDP": ("地区生产总值", "生产总值"),
+    "gdp": ("地区生产总值", "生产总值"),
+    "CPI": ("居民消费价格",),
     "失能": ("失能老年人",),
 }
 _ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个项类名人张家所户次倍成岁]|比例|占比|比重|比率|百分|多大|多高|多长|标准是|几年")
@@ -182,6 +185,18 @@ def stated_years(sentence: str, implicit: int | None = None) -> set[int]:
     return years or ({implicit} if implicit else set())
 
 
+def heading_year(section_path: Sequence[str]) -> int | None:
+    """The one year the nearest heading with a year speaks for ("一、2023年工作回顾" → 2023), so a
+    sentence under it that names no year speaks for that year; None for a range (2026—2030年)."""
+    for heading in reversed(section_path):
+        years = {int(y) for y in _YEAR.findall(normalize(heading))}
+        if len(years) == 1 and not re.search(r"20\d\d\s*年?\s*[-—–~～至到]\s*20\d\d", heading):
+            return years.pop()
+        if years:
+            return None
+    return None
+
+
 def answers_when(sentence: str) -> bool:
     """Whether ``sentence`` states a time (2023年, 6月底前, 年底前, “十四五”末期, 6·19)."""
     return bool(_HAS_TIME.search(normalize(sentence)))
@@ -298,9 +313,8 @@ def _select_one(
             seen.add(key)
             if scope.places and not any(p in text for p in scope.places):
                 continue  # a question about 延吉 is answered by sentences about 延吉
-            if wants_number and not answers_number(
-                question, text, scope.target_years, doc_years.get(hit.chunk.doc)
-            ):
+            implicit = heading_year(hit.chunk.section_path) or doc_years.get(hit.chunk.doc)
+            if wants_number and not answers_number(question, text, scope.target_years, implicit):
                 continue
             if wants_time and not answers_when(text):
                 continue

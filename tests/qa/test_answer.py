@@ -123,3 +123,16 @@ def test_llm_failure_falls_back_to_extractive(fake_answerer, failure) -> None:  
 def test_llm_abstention_is_respected(fake_answerer) -> None:  # type: ignore[no-untyped-def]
     final = with_llm(fake_answerer, ScriptedLLM("文档中没有相关信息。")).answer("失智照护床位要达到多少张？")
     assert final.abstained and final.text.startswith(NO_ANSWER)
+
+
+def test_a_heading_year_is_the_year_its_sentences_speak_for() -> None:
+    from rag.qa.extractive import answers_number, heading_year
+
+    assert heading_year(["一、2023年工作回顾", "（四）人民福祉更加殷实"]) == 2023
+    assert heading_year(["三、2024年工作安排"]) == 2024
+    assert heading_year(["普陀区国土空间近期规划（2026—2030年）"]) is None  # a period, not a year
+    assert heading_year(["第五章 大力促进养老服务业发展"]) is None
+    # a report's review of 2023 answers "2023年…多少", not "2024年…多少"
+    sentence = "新建社区长者食堂84个。"
+    assert answers_number("2023年社区长者食堂建了多少个", sentence, (2023,), heading_year(["一、2023年工作回顾"]))
+    assert not answers_number("2024年社区长者食堂建多少个", sentence, (2024,), heading_year(["一、2023年工作回顾"]))
