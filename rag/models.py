@@ -46,6 +46,7 @@ class Manifest(BaseModel):
 
     documents: list[DocMeta]
     notes: str | None = None
+    name: str | None = None  # what the corpus is, for the web page's heading ("民政规划文件")
     examples: list[str] = []  # example questions the web chat offers for this corpus
 
 

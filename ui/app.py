@@ -176,7 +176,7 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
     choices = backend_choices(service)
 
     with gr.Blocks(title="planqa 规划文件问答", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown("## planqa · 民政规划文件问答与对照检查")
+        gr.Markdown(f"## {service.heading()}")
         gr.Markdown(service.status(), elem_id="status")
         with gr.Tab("问答", id="chat-tab"):
             with gr.Row():
@@ -225,8 +225,8 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
 
         with gr.Tab("规划对照检查", id="check-tab"):
             gr.Markdown(
-                "上传县（市）规划草案（.docx / .pdf / .txt / .md，50 MB 以内），或从语料库中选择一篇县（市）规划，"
-                "与省级规划逐项对照：指标、文字目标、专栏工程、重点任务。"
+                "上传下级规划草案（.docx / .pdf / .txt / .md，50 MB 以内），或从语料库中选择一篇下级规划，"
+                "与它要落实的上级规划逐项对照：指标、文字目标、专栏工程、重点任务。"
             )
             with gr.Row():
                 upload = gr.File(
@@ -234,11 +234,11 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
                 )
                 with gr.Column():
                     county_pick = gr.Dropdown(
-                        lower_plans, value=None, label="或选择语料库中的县（市）规划", elem_id="check-county"
+                        lower_plans, value=None, label="或选择语料库中的下级规划", elem_id="check-county"
                     )
                     province_pick = gr.Dropdown(
                         province_plans, value=province_plans[0][1] if province_plans else None,
-                        label="上级（省级）规划", elem_id="check-province",
+                        label="上级规划", elem_id="check-province",
                     )
                     run = gr.Button("开始对照检查", variant="primary", elem_id="check-run")
             report = gr.HTML(elem_id="check-report")

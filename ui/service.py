@@ -77,15 +77,24 @@ class Service:
     load_error: str = ""
     load_seconds: float = 0.0
 
-    def examples(self) -> list[str]:
-        """The example questions of the corpus's manifest (``examples``); none without one."""
+    def _manifest(self) -> Any:
         from rag.docs.ingest import read_manifest
 
         try:
-            manifest = read_manifest(self.corpus)
+            return read_manifest(self.corpus)
         except PlanqaError:
-            return []
+            return None
+
+    def examples(self) -> list[str]:
+        """The example questions of the corpus's manifest (``examples``); none without one."""
+        manifest = self._manifest()
         return list(manifest.examples) if manifest else []
+
+    def heading(self) -> str:
+        """The page's heading: what the corpus is (the manifest's ``name``), else plain 规划文件."""
+        manifest = self._manifest()
+        name = manifest.name if manifest and manifest.name else "规划文件"
+        return f"planqa · {name}问答与对照检查"
 
     @classmethod
     def load(cls, corpus: Path, index_path: Path, settings: Settings, embedder: Any = None) -> Service:
