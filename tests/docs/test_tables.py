@@ -354,6 +354,17 @@ def test_unit_in_the_name_footnote_markers_notes_and_value_forms() -> None:
     ]
 
 
+def test_indicator_rows_read_names_units_and_values_as_the_statement_does() -> None:
+    """The plan check compares "森林覆盖率" in % at 35, not "森林覆盖率（%）" without a unit at "35%1"."""
+    rows = indicator_rows(_doc(VALUE_FORMS))
+    assert [(r.name, r.unit, r.value, r.attribute, r.year) for r in rows] == [
+        ("森林覆盖率", "%", "35%", "约束性", 2030),
+        ("人均预期寿命", "岁", "80左右", "预期性", 2030),
+        ("城镇污水处理率", "", "＞99.9", "约束性", 2030),
+        ("地表水质量", "", "达到国家要求", "约束性", 2030),
+    ]
+
+
 def test_a_zhuanlan_title_that_is_no_heading_is_the_caption() -> None:
     """"专栏一" (a Chinese numeral) is no heading: it is the caption, and in the chunks' path."""
     raw = "一、发展目标\n专栏一 重点项目\n序号\t项目\t单位\t目标值\n1\t口袋公园\t座\t120\n"
