@@ -74,7 +74,8 @@ class Table:
     ``rows`` are the body rows, one cell per column (a group cell written once per group is
     filled down); ``row_spans`` locate each body row's line in the cleaned text, ``start``/``end``
     the whole table (header line to last row). ``caption`` is the title line before the table,
-    ``section_path`` the headings it sits under.
+    ``section_path`` the headings it sits under (a 专栏 heading right before the table is there,
+    not in ``caption``), ``notes`` the 注：… paragraphs right under it.
     """
 
     header: list[str]
@@ -86,6 +87,7 @@ class Table:
     caption: str = ""
     caption_start: int | None = None  # the caption line's start in the cleaned text
     section_path: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
 
     def column(self, *roles: ColumnRole) -> int | None:
         """The first column with one of ``roles``."""

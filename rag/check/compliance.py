@@ -37,6 +37,7 @@ from rag.check.coverage import SectionFinding, check_tasks
 from rag.check.targets import TextTargetFinding, compare_text_targets
 from rag.check.zhuanlan import ZhuanlanFinding, compare_zhuanlan, numbering_gaps
 from rag.docs.outline import parse_outline
+from rag.docs.tables import cell_value, row_name, row_unit
 from rag.index.embed import Embedder
 from rag.models import Document, Section
 from rag.qa.llm import ChatModel
@@ -116,7 +117,9 @@ def indicator_rows(doc: Document) -> list[IndicatorRow]:
     table model built at ingestion.
 
     The value compared is the last target column (a 目标 header; else the column after 单位);
-    a table with a 2020 base and a 2025 target compares the targets.
+    a table with a 2020 base and a 2025 target compares the targets. Names and values are read
+    without fused footnote markers ("森林覆盖率*"), the unit from the name when its column has
+    none ("森林覆盖率（%）").
     """
     rows: list[IndicatorRow] = []
     for table in doc.tables:
@@ -131,14 +134,14 @@ def indicator_rows(doc: Document) -> list[IndicatorRow]:
             continue
         year = table.columns[value_col].year if value_col < len(table.columns) else None
         for cells, (start, end) in zip(table.rows, table.row_spans, strict=True):
-            name = table.cell(cells, name_col)
+            name = row_name(table, cells)
             if not name:
                 continue
             rows.append(
                 IndicatorRow(
                     name=name,
-                    unit=table.cell(cells, unit_col),
-                    value=table.cell(cells, value_col),
+                    unit=row_unit(table, cells),
+                    value=cell_value(table, cells, value_col),
                     attribute=table.cell(cells, attr_col),
                     start=start,
                     end=end,

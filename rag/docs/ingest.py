@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rag.docs.tables import attach_tables
+from rag.docs.tables import attach_tables, read_cell_table, shape_rows
 from rag.docs.textnorm import to_simplified
 from rag.errors import ConfigError, UnreadableFileError
 from rag.models import Block, DocMeta, Document, Manifest
@@ -114,12 +114,13 @@ def read_docx(data: bytes, name: str) -> str:
             lines.append(item.text)
         elif isinstance(item, Table):
             for row in item.rows:
-                cells: list[str] = []
-                for cell in row.cells:
-                    value = cell.text.replace("\n", " ").strip()
-                    if not cells or value != cells[-1]:  # merged cells repeat their text
-                        cells.append(value)
-                lines.append("\t".join(cells))
+                # a cell merged across columns repeats in each (a two-row header's 指标值 over
+                # 现状 / 规划), one merged down repeats in each row (a group cell); a row that is
+                # one cell across the table (a title, a note) is one cell
+                cells = list(row.cells)
+                if all(c._tc is cells[0]._tc for c in cells):
+                    cells = cells[:1]
+                lines.append("\t".join(c.text.replace("\n", " ").strip() for c in cells))
     return "\n".join(lines)
 
 
@@ -215,12 +216,21 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
 
 
+_PIPE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+
+
 def _split_line(line: str) -> list[str | list[str]]:
-    """One raw line -> text lines (str) and table rows (list of cells)."""
+    """One raw line -> text lines (str) and table rows (list of cells: tabs, Markdown pipes)."""
     line = line.replace("\xa0", " ").replace("**", "")
     if "<p>" in line or "</p>" in line:
         parts = re.split(r"</p>\s*<p>", line)
         return [re.sub(r"</?p>", "", p).strip(" \t\u3000") for p in parts]
+    stripped = line.strip(" \t\u3000")
+    if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
+        if _PIPE_RULE.match(stripped):
+            return []  # the |---|---| line under a Markdown table's header
+        cells = [re.sub(r"<br\s*/?>", "", c).strip(" \u3000") for c in stripped[1:-1].split("|")]
+        return [cells]  # a Markdown table row
     if "\t" in line:
         cells = [c.strip(" \u3000") for c in line.split("\t")]
         while cells and not cells[-1]:
@@ -228,53 +238,26 @@ def _split_line(line: str) -> list[str | list[str]]:
         if len(cells) >= 3 or (len(cells) == 2 and cells[0].endswith((":", "："))):
             return [cells]  # a table row ("索引号:<TAB>…" head-of-document fields too)
         return [c for c in cells if c]  # "01 标题<TAB>正文" -> heading line, body line
-    return [line.strip(" \t\u3000")]
-
-
-def _one_cell_table(lines: list[str | list[str]], i: int) -> tuple[list[list[str]], int] | None:
-    """A table written one cell per line, starting at lines[i] == "序号".
-
-    The header runs until the first row number "1"; rows are then taken while
-    their first cell is the next number. Returns (rows incl. header, next index).
-    """
-    if lines[i] != "序号":
-        return None
-    header: list[str] = []
-    j = i
-    while j < len(lines) and isinstance(lines[j], str) and lines[j] != "1" and len(header) < 10:
-        cell = lines[j]
-        assert isinstance(cell, str)
-        if len(cell) > 16:
-            return None
-        header.append(cell)
-        j += 1
-    if len(header) < 3:
-        return None
-    rows = [header]
-    expected = 1
-    while j + len(header) <= len(lines) and lines[j] == str(expected):
-        cells = lines[j : j + len(header)]
-        if not all(isinstance(c, str) for c in cells):
-            break
-        rows.append([str(c) for c in cells])
-        j += len(header)
-        expected += 1
-    if len(rows) < 2:
-        return None
-    return rows, j
+    return [stripped]
 
 
 def clean_text(raw: str) -> tuple[str, list[Block]]:
     """Clean extracted text into paragraphs and tables; see the module doc."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     items: list[str | list[str]] = []
+    soft: list[bool] = []  # items[i] follows the line above without a blank line between
+    blank = True
     for raw_line in raw.split("\n"):
         stripped = raw_line.strip(" \t\u3000\xa0")
         if not stripped:
+            blank = True
             continue
         if _TOC_TITLE.match(stripped) or _TOC_ENTRY.match(stripped.replace("**", "")):
             continue
-        items.extend(x for x in _split_line(raw_line) if x)
+        pieces = [x for x in _split_line(raw_line) if x]
+        soft.extend(not blank and k == 0 for k in range(len(pieces)))
+        items.extend(pieces)
+        blank = False
 
     # Group table rows; rebuild one-cell-per-line tables.
     units: list[str | list[list[str]]] = []
@@ -287,9 +270,9 @@ def clean_text(raw: str) -> tuple[str, list[Block]]:
             while i < len(items) and isinstance(items[i], list):
                 table.append(items[i])  # type: ignore[arg-type]
                 i += 1
-            units.append(table)
+            units.append(shape_rows(table))
             continue
-        found = _one_cell_table(items, i)
+        found = read_cell_table(items, i, soft)
         if found:
             rows, i = found
             units.append(rows)

@@ -19,7 +19,9 @@ from rag.models import Block, Chunk, Document, Section
 # Bump when parsing or chunking logic changes: indexes built before are then re-chunked.
 # 2: documents are converted from traditional to simplified characters when read.
 # 3: a table_row chunk carries its statement, read from the table model.
-CHUNKER_VERSION = 3
+# 4: tables of any layout are rebuilt (headers over two lines or rows, group cells written
+#    once, pipes); statements name values "2025年现状", drop footnote markers, add the group.
+CHUNKER_VERSION = 4
 
 
 @dataclass(frozen=True)
