@@ -45,7 +45,7 @@ _GATHER = re.compile(
 _FEATURE_AFTER = re.compile(
     r"(?:河|江|湖|溪|浜|港|湾|海峡|路|街|大道|大街|桥|隧道|站|山|岛|公园|广场|新城|大学|学院|医院|机场|码头|水库)"
 )
-_DOC_WORDS = re.compile(rf"^[市县州区]?(?:的)?(?:民政|{PERIOD}|规划|要点|工作|计划|方案|标准|低保|养老)")
+_DOC_WORDS = re.compile(rf"^[省市县州区]?(?:的)?(?:民政|{PERIOD}|规划|要点|工作|计划|方案|标准|低保|养老)")
 
 
 @dataclass(frozen=True)
