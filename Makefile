@@ -11,16 +11,33 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install browser-deps milvus-server run index ask test audit bench clean
+.PHONY: install lock browser-deps milvus-server run index ask test audit bench clean
+
+# requirements.lock: every package of planqa and of its dev extra (which pulls in planqa[milvus]) at one
+# version, each with its sha256 hashes; pip itself, setuptools and torch's CPU build (2.13.0+cpu, the
+# wheel pip finds through its configured find-links) included; resolved for CPython 3.11 on Linux x86-64.
+# `make install` installs exactly that set, then planqa itself on top (editable, built with the locked
+# setuptools: nothing else resolved or fetched); a changed lock re-installs.
+# The gguf extra is left out of the lock: it builds llama.cpp from source (see the README).
+LOCK := requirements.lock
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt "torch==2.13.0"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolves requirements.lock from pyproject.toml with pip-compile (pip-tools, in the dev extra), keeping
+# the versions already locked where pyproject.toml still allows them; `make lock UPGRADE=1` takes the newest
+# of each instead. pip-compile writes planqa[milvus] (dev's reference to planqa's own extra) as an unhashable
+# `planqa @ file://` line, which the sed takes out: planqa is installed from the working tree.
+lock: install
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --extra dev --no-emit-find-links --no-emit-index-url $(if $(UPGRADE),--upgrade) --output-file $(LOCK) pyproject.toml
+	sed -i '/^# WARNING: pip install will require the following package to be hashed\.$$/{N;N;N;/\nplanqa @ [^\n]*\n    # via planqa (pyproject.toml)$$/d}' $(LOCK)
+	@! grep -n '^planqa @' $(LOCK) || { echo "$(LOCK): planqa's own line is still there"; exit 1; }
 
 # The browser tests drive Debian's chromium (Playwright's own browser download fails offline);
 # without a CJK font, Chinese renders as empty boxes.
@@ -56,8 +73,9 @@ test: install browser-deps milvus-server
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory audit
 
-# pip-audit on the installed versions: fails on a known vulnerability; says so when no
-# vulnerability service can be reached (then nothing was checked). Report: test-artifacts/.
+# pip-audit on the versions in requirements.lock: fails on a known vulnerability or on a lock entry
+# without a pinned version and a hash; says so when no vulnerability service can be reached (then nothing
+# was checked). Report: test-artifacts/.
 audit: install
 	$(BIN)/python .ci/audit.py
 
