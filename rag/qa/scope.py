@@ -25,12 +25,11 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from rag.docs.periods import PERIOD, period_years
+from rag.docs.places import gazetteer
 from rag.models import DocMeta
 
-PLACES_FILE = Path(__file__).parents[1] / "data" / "places.txt"
 _YEAR_LIST = re.compile(
     r"((?:20)?\d{2})((?:\s*(?:年)?\s*[、,，和与及至到]\s*(?:20)?\d{2})*)\s*年(底|末|前|以前|起|度)?"
 )
@@ -88,12 +87,7 @@ def is_place(word: str) -> bool:
 @lru_cache(maxsize=1)
 def places() -> dict[str, str]:
     """Place name → its province, from ``rag/data/places.txt``."""
-    out = {}
-    for line in PLACES_FILE.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, province = line.split("\t")
-            out[name.strip()] = province.strip()
-    return out
+    return {name: place.province for name, place in gazetteer().items()}
 
 
 def _years(q: str) -> list[tuple[int, bool, int]]:
