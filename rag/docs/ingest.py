@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rag.docs.heads import strip_debris, unwrap
 from rag.docs.tables import attach_tables
 from rag.docs.textnorm import to_simplified
 from rag.errors import ConfigError, UnreadableFileError
@@ -267,6 +268,7 @@ def _one_cell_table(lines: list[str | list[str]], i: int) -> tuple[list[list[str
 def clean_text(raw: str) -> tuple[str, list[Block]]:
     """Clean extracted text into paragraphs and tables; see the module doc."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    raw = strip_debris(unwrap(raw).text)  # a front matter, a CSV export, web-page debris
     items: list[str | list[str]] = []
     for raw_line in raw.split("\n"):
         stripped = raw_line.strip(" \t\u3000\xa0")
@@ -483,7 +485,8 @@ def infer_meta(file: str, text: str) -> DocMeta:
 def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
     """Read, clean and describe one file."""
     raw_bytes, raw = read_document(path)
-    text, blocks = clean_text(to_simplified(raw))  # a draft in 繁体 is read as 简体
+    wrapped = unwrap(to_simplified(raw))  # a draft in 繁体 is read as 简体
+    text, blocks = clean_text(wrapped.text)
     if not text.strip():
         raise UnreadableFileError(f"文件中没有可读的文字：{path.name}", f"no text in {path}")
     if meta is None:
