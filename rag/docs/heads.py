@@ -1,4 +1,4 @@
-"""What a file carries besides the plan itself: its wrapper and web-page debris.
+"""What a file carries besides the plan itself: its wrapper, web-page debris, the 印发通知.
 
 Files people bring are saved from web pages and exports, not from a manifest:
 
@@ -13,6 +13,10 @@ Files people bring are saved from web pages and exports, not from a manifest:
   rules, stray ``&siteId=…`` query fragments) and a saved page's layout tags (``<div>``,
   ``<br>``, ``<td>`` …; ``<p>`` is left to cleaning, which splits paragraphs on it).
   :func:`strip_debris` drops them and leaves every other line exactly as it was.
+- **The 印发通知.** "关于印发《X》的通知 / 文号 / 主送： / 《X》已经…现印发给你们… / 特此通知。 /
+  issuer / date" before the plan itself. :func:`find_notice` locates it in a cleaned text's
+  paragraphs, with the plan's name X, the signing issuer and the date, so the outline keeps
+  it as one section of its own and the plan's first chapter is the plan's.
 """
 
 from __future__ import annotations
@@ -204,3 +208,84 @@ def strip_debris(text: str) -> str:
             kept[i:] = []
             break
     return "\n".join(line for line in kept if line is not None)
+
+
+# ---------------------------------------------------------------------------
+# The 印发通知
+
+NOTICE_HEADING = "印发通知"
+NOTICE_LIMIT = 40  # a notice starts within the first paragraphs
+_NOTICE_TITLE = re.compile(r"^(.*?)关于印发(.+)的通知$")
+_ADDRESSEE = re.compile(r"^[^。！？；]{2,150}[：:]$")
+_ISSUES = re.compile(r"印发给你们|印发你们|予以印发|现予印发|现印发|特此通知|现将.{1,80}印发")
+_QUOTED = re.compile(r"《([^《》]{2,80})》")
+_PUBLIC = re.compile(r"^[（(]此件[^）)]{1,10}[）)]$")
+DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?$")
+_SIGNATURE = re.compile(r"^[^\s，。；：:、！？“”《》]{2,40}$")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The 印发通知 at the head of a document: paragraphs ``start``–``end`` (end excluded)."""
+
+    start: int
+    end: int
+    plan: str | None  # the plan's name: X of 关于印发《X》的通知, or of 现将《X》印发
+    issuer: str | None  # the signature line above the date
+    date: str | None  # the signature date, ISO (2026-07-30)
+
+
+def iso_date(match: re.Match[str]) -> str:
+    """``YYYY年M月D日`` groups (year, month, day or None) -> "YYYY-MM-DD" / "YYYY-MM"."""
+    y, mo, d = match.group(1), int(match.group(2)), match.group(3)
+    return f"{y}-{mo:02d}" + (f"-{int(d):02d}" if d else "")
+
+
+def plan_name(notice_title: str) -> str:
+    """关于印发《X》的通知 → X (the first, when it issues several); any other title unchanged."""
+    m = _NOTICE_TITLE.match(notice_title.strip())
+    if m is None:
+        return notice_title.strip()
+    quoted = _QUOTED.search(m.group(2))
+    return quoted.group(1) if quoted else m.group(2)
+
+
+def find_notice(paragraphs: Sequence[str]) -> Notice | None:
+    """The 印发通知 among the first paragraphs of a cleaned text, or None.
+
+    ``paragraphs`` are a cleaned text's paragraphs in order (a table as any string with a tab,
+    which never matches). The notice starts at its title (…关于印发…的通知) or at its addressee
+    line (…：) followed by the issuing sentence (现将《X》印发给你们 / 特此通知); it ends at the
+    signature date (after the issuer's line), and a "（此件公开发布）" line goes with it.
+    """
+    head = [p if "\t" not in p else "\t" for p in paragraphs[:NOTICE_LIMIT]]
+    start = next(
+        (
+            i
+            for i, p in enumerate(head)
+            if _NOTICE_TITLE.match(p) or (_ADDRESSEE.match(p) and i + 1 < len(head) and _ISSUES.search(head[i + 1]))
+        ),
+        None,
+    )
+    if start is None:
+        return None
+    issued = next((i for i in range(start, min(start + 12, len(head))) if _ISSUES.search(head[i])), None)
+    if issued is None:
+        return None
+    for i in range(issued + 1, len(head)):
+        date = DATE_LINE.match(head[i])
+        if not date:
+            continue
+        signature = head[i - 1] if i - 1 > issued and _SIGNATURE.match(head[i - 1]) else None
+        if signature is None and i - 1 != issued and not head[i - 1].startswith("特此通知"):
+            continue  # a date line that closes no signature
+        end = i + 1
+        while end < len(head) and _PUBLIC.match(head[end]):
+            end += 1
+        quoted = _QUOTED.search(head[issued])
+        if _NOTICE_TITLE.match(head[start]):
+            plan: str | None = plan_name(head[start])
+        else:
+            plan = quoted.group(1) if quoted else None
+        return Notice(start, end, plan, signature, iso_date(date))
+    return None

@@ -19,7 +19,9 @@ from rag.models import Block, Chunk, Document, Section
 # Bump when parsing or chunking logic changes: indexes built before are then re-chunked.
 # 2: documents are converted from traditional to simplified characters when read.
 # 3: a table_row chunk carries its statement, read from the table model.
-CHUNKER_VERSION = 3
+# 4: the 印发通知 in front of a plan is a section of its own (path ["印发通知"]); web-page debris
+#    and wrappers (front matter, a CSV export) are dropped when read.
+CHUNKER_VERSION = 4
 
 
 @dataclass(frozen=True)

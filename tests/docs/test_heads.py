@@ -1,5 +1,5 @@
-"""A file's wrapper and web-page debris (rag/docs/heads.py), on small inputs and on the real
-external files."""
+"""A file's wrapper, web-page debris and 印发通知 (rag/docs/heads.py), on small inputs and on the
+real external files."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.docs.heads import strip_debris, unwrap
+from rag.docs.heads import find_notice, strip_debris, unwrap
 from rag.docs.ingest import clean_text, corpus_files, ingest_file, read_file
+from rag.docs.outline import parse_outline
 from rag.docs.textnorm import to_simplified
 from tests.conftest import CORPUS
 from tests.conftest import SAMPLE_BODY as BODY
@@ -146,6 +147,64 @@ def test_web_page_debris_is_dropped_and_other_lines_kept():
 def test_debris_removal_changes_nothing_in_the_bundled_corpus(path: Path):
     raw = to_simplified(read_file(path)).replace("\r\n", "\n").replace("\r", "\n")
     assert strip_debris(unwrap(raw).text) == raw
+
+
+def test_notice_in_a_synthetic_head():
+    paragraphs = [
+        "某县民政局关于印发《某县民政事业发展“十五五”规划》的通知",
+        "某民发〔2026〕3号",
+        "各乡（镇）人民政府：",
+        "现将《某县民政事业发展“十五五”规划》印发给你们，请认真贯彻落实。",
+        "一、提高认识",  # a numbered requirement inside the notice is no chapter of the plan
+        "特此通知。",
+        "某县民政局",
+        "2026年3月1日",
+        "（此件公开发布）",
+        "某县民政事业发展“十五五”规划",
+        "一、发展基础",
+    ]
+    notice = find_notice(paragraphs)
+    assert notice is not None
+    assert (notice.start, notice.end, notice.plan, notice.issuer, notice.date) == (
+        0,
+        9,
+        "某县民政事业发展“十五五”规划",
+        "某县民政局",
+        "2026-03-01",
+    )
+    assert find_notice(paragraphs[9:]) is None  # no notice: the plan's title and its first heading
+
+
+@pytest.mark.parametrize(
+    ("file", "first_chapter", "notice_blocks"),
+    [
+        ("shanghai_ecospace-cityscape_plan15_2026.txt", "一、发展目标", 6),
+        ("shanghai-changning_ecospace-cityscape_plan15_2026.txt", "一、发展基础", 6),
+        ("shanghai-huangpu_ecospace-cityscape_plan15_2026.txt", "一、总体目标", 6),
+        ("shanghai-huangpu_historic-heritage_plan14_2021.txt", "一、“十三五”发展回顾", 6),
+        ("shanghai-huangpu_old-district-renewal_plan14_2021.txt", "一、“十三五”规划总体完成情况", 6),
+        ("shanghai-putuo_territorial-space_plan15_2026.txt", "一、总体要求", 5),  # no 特此通知
+        ("shanghai_housing_plan14_2021.txt", "一、“十三五”期间发展成果", 5),
+        ("jilin_general_govreport_2026.txt", "一、工作回顾", 0),
+        ("jilin-jilinshi_general_govreport_2024.txt", "一、2023年工作回顾", 0),
+    ],
+)
+def test_the_notice_is_its_own_section_and_the_plan_begins_after_it(
+    external_docs, file, first_chapter, notice_blocks
+):
+    doc = external_docs[file]
+    root = parse_outline(doc)
+    chapters = [s for s in root.children if s.kind != "notice"]
+    assert chapters[0].heading == first_chapter
+    notices = [s for s in root.children if s.kind == "notice"]
+    assert [len(s.blocks) for s in notices] == ([notice_blocks] if notice_blocks else [])
+    if notices:
+        assert root.children[0] is notices[0] and notices[0].heading == "印发通知"
+        first = doc.text[notices[0].blocks[0].start : notices[0].blocks[0].end]
+        last = doc.text[notices[0].blocks[-1].start : notices[0].blocks[-1].end]
+        assert "关于印发" in first and re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", last)
+        # the plan's own title follows the notice, outside it
+        assert doc.text[root.blocks[0].start : root.blocks[0].end].startswith(doc.meta.title[:10])
 
 
 def test_no_debris_in_any_external_file(external_docs):
