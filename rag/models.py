@@ -30,7 +30,10 @@ class DocMeta(BaseModel):
     parent_jurisdiction: str | None = None
     kind: str | None = None
     period: str | None = None
-    implements: str | None = None
+    implements: str | None = None  # the file, in the same corpus, of the plan it implements
+    # that plan's title as the document quotes it (根据《…》): read from the text, resolved to
+    # ``implements`` when the corpus holds the plan
+    implements_title: str | None = None
     inferred: bool = False  # True when taken from the document head, not a manifest
 
     @property

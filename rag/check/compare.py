@@ -27,6 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from rag.docs.heads import NOTICE_HEADING
 from rag.docs.outline import iter_sections, split_sentences
 from rag.models import Document, Section
 
@@ -42,8 +43,9 @@ VERDICT_LABELS: dict[str, str] = {
 }
 
 
-# Headings of background sections (achievements, situation): no targets or tasks there.
-BACKGROUND = ("背景", "成就", "形势", "回顾", "总结", "十三五")
+# Headings of sections with no targets or tasks: background (achievements, situation) and the
+# 印发通知 in front of a plan.
+BACKGROUND = ("背景", "成就", "形势", "回顾", "总结", "十三五", NOTICE_HEADING)
 
 
 class Passage(BaseModel):
@@ -67,7 +69,9 @@ def section_path_at(root: Section, pos: int) -> list[str]:
     best: tuple[str, ...] = ()
     for section, path in iter_sections(root):
         if section.kind != "root" and section.start <= pos:
-            best = path
+            # the 印发通知 ends at its date: the plan's title and preamble after it are the root's
+            after_notice = section.kind == "notice" and pos >= max(b.end for b in section.blocks)
+            best = () if after_notice else path
     return list(best)
 
 

@@ -5,7 +5,9 @@ line breaks inside sentences, full-width indentation, ``**bold**`` markers,
 ``<p>`` fragments, a table of contents with page numbers, and tables written
 one cell per line. :func:`clean_text` turns that into one line per paragraph
 and one line per table row (cells separated by tabs), and records each
-paragraph and table as a :class:`~rag.models.Block` with its span.
+paragraph and table as a :class:`~rag.models.Block` with its span. Before that, a file's
+wrapper (front matter, CSV export) and web-page debris go (:mod:`rag.docs.heads`); a file
+without a manifest entry is described from its text (:mod:`rag.docs.meta`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rag.docs.heads import strip_debris, unwrap
+from rag.docs.meta import infer_meta, link_implements
 from rag.docs.tables import attach_tables, read_cell_table, shape_rows
 from rag.docs.textnorm import to_simplified
 from rag.errors import ConfigError, UnreadableFileError
@@ -244,6 +248,7 @@ def _split_line(line: str) -> list[str | list[str]]:
 def clean_text(raw: str) -> tuple[str, list[Block]]:
     """Clean extracted text into paragraphs and tables; see the module doc."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    raw = strip_debris(unwrap(raw).text)  # a front matter, a CSV export, web-page debris
     items: list[str | list[str]] = []
     soft: list[bool] = []  # items[i] follows the line above without a blank line between
     blank = True
@@ -406,59 +411,6 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
     return {d.file: d for d in manifest.documents} if manifest else {}
 
 
-_TITLE_WORDS = ("规划", "要点", "方案", "意见", "办法", "通知", "计划", "纲要", "报告")
-_QUOTED_TITLE = re.compile(r"(\S*?)关于印发《?(.+?)》?的通知")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
-_DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+\s*号")
-_JURISDICTION = re.compile(r"^(.{2,10}?(?:自治区|省|自治州|市|州|自治县|县|区|旗))")
-
-
-def infer_meta(file: str, text: str) -> DocMeta:
-    """Metadata from a document's head, for files without a manifest entry."""
-    head = text[:3000]
-    lines = [ln for ln in head.split("\n") if ln.strip()]
-    title = None
-    issuer = None
-    m = _QUOTED_TITLE.search(head)
-    if m:
-        issuer, title = m.group(1) or None, m.group(2)
-    else:
-        for ln in lines[:40]:
-            if len(ln) <= 40 and any(w in ln for w in _TITLE_WORDS) and not ends_sentence(ln):
-                title = ln.strip()
-                break
-    if not title:
-        title = Path(file).stem
-    date = None
-    dm = _DATE.search(head)
-    if dm:
-        y, mo, d = dm.group(1), int(dm.group(2)), dm.group(3)
-        date = f"{y}-{mo:02d}" + (f"-{int(d):02d}" if d else "")
-    number = _DOC_NO.search(head)
-    # the place is in the title ("舒兰市民政事业…") or in the issuer ("吉林省民政厅关于印发…")
-    jm = _JURISDICTION.match(title) if not title[:1].isdigit() else None
-    jm = jm or (_JURISDICTION.match(issuer) if issuer else None)
-    jurisdiction = jm.group(1) if jm else None
-    level = None
-    if jurisdiction:
-        if jurisdiction.endswith(("省", "自治区")):
-            level = "province"
-        elif jurisdiction.endswith(("县", "区", "旗")):
-            level = "county"
-        else:
-            level = "city"
-    return DocMeta(
-        file=file,
-        title=title,
-        issuer=issuer,
-        doc_number=re.sub(r"\s", "", number.group(0)) if number else None,
-        date=date,
-        jurisdiction=jurisdiction,
-        level=level,  # type: ignore[arg-type]
-        inferred=True,
-    )
-
-
 # ---------------------------------------------------------------------------
 # Entry points
 
@@ -466,11 +418,12 @@ def infer_meta(file: str, text: str) -> DocMeta:
 def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
     """Read, clean and describe one file."""
     raw_bytes, raw = read_document(path)
-    text, blocks = clean_text(to_simplified(raw))  # a draft in 繁体 is read as 简体
+    wrapped = unwrap(to_simplified(raw))  # a draft in 繁体 is read as 简体
+    text, blocks = clean_text(wrapped.text)
     if not text.strip():
         raise UnreadableFileError(f"文件中没有可读的文字：{path.name}", f"no text in {path}")
     if meta is None:
-        meta = infer_meta(path.name, text)
+        meta = infer_meta(path.name, text, wrapped.fields)
     return Document(
         file=path.name,
         meta=meta,
@@ -505,4 +458,6 @@ def ingest_corpus(corpus_dir: Path, only: Iterable[str] | None = None) -> list[D
             docs.append(ingest_file(path, manifest.get(path.name)))
         except UnreadableFileError as exc:
             log.warning("skipping %s: %s", path.name, exc.detail)
+    for doc, linked in zip(docs, link_implements([d.meta for d in docs]), strict=True):
+        doc.meta = linked  # 根据《…规划》 → that plan's file, when the corpus holds it
     return docs

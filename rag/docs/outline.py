@@ -12,12 +12,17 @@ and becomes a sibling; a new kind nests under the current heading.
 A heading is either a line of its own ("第一节 总体思路") or run-in, the
 first sentence of its paragraph ("（三）强化政治建设。把党的政治建设…"),
 whose section title is that first sentence.
+
+An 印发通知 in front of the plan ("关于印发《X》的通知 … 特此通知。 issuer date", see
+:func:`rag.docs.heads.find_notice`) is one section of its own, kind ``notice`` and heading
+"印发通知", before the plan's title: nothing in it is read as a heading of the plan.
 """
 
 from __future__ import annotations
 
 import re
 
+from rag.docs.heads import NOTICE_HEADING, NOTICE_LIMIT, find_notice
 from rag.models import Block, Document, Section
 
 _CN = "一二三四五六七八九十百零〇"
@@ -63,7 +68,17 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
     doc_text = text
     root = Section(kind="root", heading="", level=0, start=0, end=0)
     stack: list[Section] = [root]
-    for block in blocks:
+    notice = find_notice(
+        [doc_text[b.start : b.end] if b.kind == "para" else "\t" for b in blocks[:NOTICE_LIMIT]]
+    )
+    for i, block in enumerate(blocks):
+        if notice is not None and notice.start <= i < notice.end:
+            if i == notice.start:
+                root.children.append(
+                    Section(kind="notice", heading=NOTICE_HEADING, level=1, start=block.start, end=block.start)
+                )
+            root.children[-1].blocks.append(block)
+            continue
         text = doc_text[block.start : block.end]
         kind = heading_kind(text) if block.kind == "para" else None
         if kind == "item" and not any(s.kind == "zhuanlan" for s in stack):

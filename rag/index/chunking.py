@@ -21,7 +21,9 @@ from rag.models import Block, Chunk, Document, Section
 # 3: a table_row chunk carries its statement, read from the table model.
 # 4: tables of any layout are rebuilt (headers over two lines or rows, group cells written
 #    once, pipes); statements name values "2025年现状", drop footnote markers, add the group.
-CHUNKER_VERSION = 4
+# 5: the 印发通知 in front of a plan is a section of its own (path ["印发通知"]); web-page debris
+#    and wrappers (front matter, a CSV export) are dropped when read.
+CHUNKER_VERSION = 5
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,11 @@ import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from rag.docs.periods import PERIOD, PERIOD_RE, period_years
+from rag.docs.places import SUFFIX, find_place, gazetteer
 from rag.models import DocMeta
 
-PLACES_FILE = Path(__file__).parents[1] / "data" / "places.txt"
 _YEAR_LIST = re.compile(
     r"((?:20)?\d{2})((?:\s*(?:年)?\s*[、,，和与及至到]\s*(?:20)?\d{2})*)\s*年(底|末|前|以前|起|度)?"
 )
@@ -72,16 +71,13 @@ def corpus_provinces(metas: Mapping[str, DocMeta]) -> set[str]:
 
 def _stem(name: str) -> str:
     """A place name without its administrative suffix: 舒兰市 → 舒兰, 长宁区 → 长宁."""
-    return re.sub(r"(省|市|县|区|自治区|自治州|自治县|特别行政区)$", "", name)
+    return re.sub(rf"{SUFFIX}$", "", name)
 
 
 def place_province(name: str) -> str | None:
-    """The province of a place name or jurisdiction ("舒兰市" → "吉林"), if ``places.txt`` has it."""
-    table = places()
-    for candidate in (name, _stem(name)):
-        if candidate in table:
-            return table[candidate]
-    return None
+    """The province of a place name or jurisdiction ("舒兰市" → "吉林"), if the gazetteer has it."""
+    place = find_place(name)
+    return place.province if place else None
 
 
 def is_place(word: str) -> bool:
@@ -92,12 +88,7 @@ def is_place(word: str) -> bool:
 @lru_cache(maxsize=1)
 def places() -> dict[str, str]:
     """Place name → its province, from ``rag/data/places.txt``."""
-    out = {}
-    for line in PLACES_FILE.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, province = line.split("\t")
-            out[name.strip()] = province.strip()
-    return out
+    return {name: place.province for name, place in gazetteer().items()}
 
 
 def _years(q: str) -> list[tuple[int, bool, int]]:

@@ -210,7 +210,7 @@ def test_notice_head_gives_title_number_date_and_jurisdiction(tmp_path: Path) ->
     ("title", "jurisdiction", "level"),
     [
         ("吉林省民政事业发展“十四五”规划", "吉林省", "province"),
-        ("舒兰市民政事业发展“十四五”规划", "舒兰市", "city"),
+        ("舒兰市民政事业发展“十四五”规划", "舒兰市", "county"),  # a 县级市, by the gazetteer
         ("延边朝鲜族自治州民政事业发展“十四五”规划", "延边朝鲜族自治州", "city"),
         ("农安县民政事业发展“十四五”规划", "农安县", "county"),
     ],

@@ -46,7 +46,8 @@ def test_minmax_and_convex_fusion():
 def test_bm25_finds_the_indicator_row_first(fake_index_dir):
     index = Index.load(fake_index_dir)
     hits = BM25Retriever(index).search("社会工作专业人才总量 舒兰", k=3)
-    assert hits[0].chunk.chunk_id == "shulan_city_14th_fyp_2021:0024"
+    # chunk 0000 is the 印发通知, 0001 the plan's title line
+    assert hits[0].chunk.chunk_id == "shulan_city_14th_fyp_2021:0025"
     assert hits[0].chunk.kind == "table_row"
     assert "2025年目标值：120" in hits[0].chunk.text
 
