@@ -42,7 +42,7 @@ _MULTISPACE = re.compile(r"[ \t\u3000\xa0]+")
 # A leading heading marker whose following space is kept: "第一章 规划背景",
 # "专栏1 基层…", "01 提升…", "1. 有效衔接…"
 _LEAD_ENUM = re.compile(
-    r"^(第[一二三四五六七八九十百零〇\d]+[章节]|专栏\s*\d+|\d{1,2}[.．]?)[ \u3000]+(?=\S)"
+    r"^(第[一二三四五六七八九十百零〇\d]+(?:[章节篇]|部分)|专栏\s*\d+|\d{1,2}[.．]?)[ \u3000]+(?=\S)"
 )
 
 _CN_NUM = "一二三四五六七八九十百零〇"
@@ -60,7 +60,8 @@ _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?$")
 # Lines that always start a new paragraph (headings and list items of every kind).
 _BLOCK_START = re.compile(
     rf"^(第[{_CN_NUM}\d]+[章节]|[{_CN_NUM}]+、|（[{_CN_NUM}]+）|\([{_CN_NUM}]+\)"
-    rf"|\d{{1,2}}[.．、](?!\d)|专栏\s*\d+|0\d(?!\d)|——)"
+    rf"|\d{{1,2}}[.．、](?!\d)|专栏\s*\d+|0\d(?!\d)|——"
+    rf"|[（(]\d{{1,2}}[）)]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|第[{_CN_NUM}\d]+[部篇]|附\s*[件表录])"
 )
 
 

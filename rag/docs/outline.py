@@ -27,12 +27,16 @@ from rag.models import Block, Document, Section
 
 _CN = "一二三四五六七八九十百零〇"
 HEADING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("part", re.compile(rf"^第[{_CN}\d]+[部篇](?:分)?(?![分门])")),  # 第一部分, 第二篇
+    ("annex", re.compile(r"^附\s*[件表录](?:\s*[\d一二三四五六七八九十]+)?\s*[：:]?\s*$|^附\s*[件表录]\s*[\d一二三四五六七八九十]+")),
     ("chapter", re.compile(rf"^第[{_CN}\d]+章")),
     ("section", re.compile(rf"^第[{_CN}\d]+节")),
     ("cn", re.compile(rf"^[{_CN}]+、")),
     ("paren", re.compile(rf"^[（(][{_CN}]+[）)]")),
     ("item", re.compile(r"^0\d(?!\d)[.．]?")),  # numbered items inside a 专栏: 01, 02.
     ("arabic", re.compile(r"^\d{1,2}[.．、](?!\d)")),
+    ("paren_arabic", re.compile(r"^[（(]\d{1,2}[）)]")),  # （1）
+    ("circled", re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
     ("zhuanlan", re.compile(r"^专栏\s*\d+")),
 ]
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」）)])|(?<=[。！？][”’」])")
@@ -90,12 +94,14 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
         open_kinds = [s.kind for s in stack]
         if kind in open_kinds:
             del stack[open_kinds.index(kind) :]
+        elif kind in ("part", "annex"):
+            del stack[1:]  # a part (第一部分) or an annex (附件1) starts at the top
         elif kind in ("chapter", "section"):
             # a chapter or section also closes any list levels opened inside the previous one
-            while len(stack) > 1 and stack[-1].kind not in ("chapter", "section"):
+            while len(stack) > 1 and stack[-1].kind not in ("part", "chapter", "section"):
                 stack.pop()
             if kind == "chapter":
-                del stack[1:]
+                del stack[2 if stack[1:2] and stack[1].kind == "part" else 1 :]
         section = Section(
             kind=kind, heading=title, level=len(stack), start=block.start, end=block.end
         )
