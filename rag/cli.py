@@ -341,12 +341,27 @@ def _plan_files(args: argparse.Namespace) -> tuple[Path, Path]:
     county = Path(args.county)
     if args.against:
         return county, Path(args.against)
-    entry = load_manifest(Path(args.corpus)).get(county.name)
+    corpus = Path(args.corpus)
+    entry = load_manifest(corpus).get(county.name) if corpus.is_dir() else None
     if entry is not None and entry.implements:
-        return county, Path(args.corpus) / entry.implements
+        return county, corpus / entry.implements
+    # no manifest entry: the plan the draft itself says it implements ("根据《…规划》"), found in the corpus
+    from rag.docs.ingest import ingest_corpus, ingest_file
+    from rag.docs.meta import resolve_implements
+
+    title = entry.implements_title if entry is not None else ingest_file(county).meta.implements_title
+    if title and corpus.is_dir():
+        metas = [d.meta for d in ingest_corpus(corpus) if d.file != county.name]
+        found = resolve_implements(title, metas)
+        if found:
+            return county, corpus / found
+        raise ConfigError(
+            f"《{county.name}》要落实《{title}》，但语料库 {corpus} 中没有这份规划；请用 --against 指定它的文件。",
+            f"implements {title!r} not found in {corpus}",
+        )
     raise ConfigError(
-        f"请用 --against 指定《{county.name}》要落实的省级规划文件（语料清单中没有它的 implements 记录）。",
-        f"no --against and no manifest implements entry for {county.name}",
+        f"请用 --against 指定《{county.name}》要落实的上级规划文件（文中没有写明依据的规划，语料清单中也没有它的 implements 记录）。",
+        f"no --against, no implements entry and no cited plan for {county.name}",
     )
 
 

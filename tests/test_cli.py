@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 import rag.index.embed
 from rag.cli import main
-from tests.conftest import CORPUS, KeywordEmbedder, run_cli, write_questions
+from tests.conftest import CORPUS, ROOT, KeywordEmbedder, run_cli, write_questions
 
 
 def test_help_lists_commands():
@@ -107,3 +108,19 @@ def test_eval_on_staff_own_gold_file(tmp_path, capsys, fake_model, fake_index_di
     gold.write_text('{"id": "q1", "question": "低保"}\n', encoding="utf-8")
     assert main(args) == 1
     assert "第 1 行格式错误" in capsys.readouterr().err
+
+
+def test_check_finds_the_higher_plan_a_draft_cites_in_a_corpus_without_manifest(tmp_path: Path) -> None:
+    """No --against and no manifest: the district plan's own 根据《…》 names the city plan."""
+    external = ROOT / "tests" / "data" / "external"
+    district = external / "shanghai-changning_ecospace-cityscape_plan15_2026.txt"
+    out = run_cli("check", str(district), "--corpus", str(external), "--no-dense", "--json")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)["summary"]
+    assert summary["province"]["file"] == "shanghai_ecospace-cityscape_plan15_2026.txt"
+    assert summary["county"]["file"] == district.name
+    # a draft that cites no plan gets the message, not a traceback
+    lonely = tmp_path / "草稿.txt"
+    lonely.write_text("某区养老服务规划\n一、发展目标\n到2030年养老床位达到1000张。\n", encoding="utf-8")
+    out = run_cli("check", str(lonely), "--corpus", str(external), "--no-dense")
+    assert out.returncode != 0 and "请用 --against 指定" in out.stderr and "Traceback" not in out.stderr
