@@ -35,7 +35,8 @@ _YEAR_LIST = re.compile(
 )
 _DEADLINE_BEFORE = re.compile(r"(到|至|截至|截止|于|在)\s*$")
 _PLAN_NAME = re.compile(rf"{PERIOD}(?:时期|期间)?(?:的)?(?:[\u4e00-\u9fff]{{0,8}})?规划")
-_WORK_POINTS = re.compile(r"要点")
+_ANNUAL_KINDS = {"annual_work_points": re.compile(r"要点"), "work_report": re.compile(r"工作报告")}
+_ANNUAL_LABELS = {"annual_work_points": "工作要点", "work_report": "政府工作报告"}
 _PROVINCE_PLAN = re.compile(rf"省(?:民政)?(?:事业)?(?:发展)?(?:“?{PERIOD}”?)?规划|省里|省级规划|全省规划|省的规划")
 _GATHER = re.compile(
     r"分别|变化|变了|怎么变|这几年|历年|逐年|对比|比较|相比|比省|跟省|和省|一样吗|相同吗|不同|区别|差别|高还是低|早吗|晚吗|说法|推进|进展|进度"
@@ -118,13 +119,54 @@ def _years_of(meta: DocMeta) -> tuple[int, int] | None:
     return period_years(m.group(1)) if m else None
 
 
+def _annual_year(meta: DocMeta) -> int | None:
+    """The year an annual document speaks for: work points by their date, else a period of one year."""
+    if meta.kind == "annual_work_points" and meta.year:
+        return meta.year
+    period = (meta.period or "").strip()
+    return int(period) if re.fullmatch(r"20\d\d", period) else None
+
+
+def _overlaps(meta: DocMeta, start: int, end: int) -> bool:
+    years = _years_of(meta)
+    return bool(years) and years[0] <= end and start <= years[1]  # type: ignore[index]
+
+
 def holds_period(metas: Mapping[str, DocMeta], start: int, end: int) -> bool:
     """Whether some document of the corpus speaks for the years start–end (its period overlaps)."""
-    for meta in metas.values():
-        years = _years_of(meta)
-        if years and years[0] <= end and start <= years[1]:
-            return True
-    return False
+    return any(_overlaps(meta, start, end) for meta in metas.values())
+
+
+# Words of a title that say what kind of document it is or when, not what it is about.
+_GENERIC_TITLE_WORDS = frozenset(
+    "规划 发展 事业 工作 要点 民政 全省 全市 全区 全县 省 市 区 县 政府 人民政府 报告 方案 计划 纲要 意见 "
+    "通知 建设 优化 近期 年 时期 期间 关于 印发 实施 行动 专项 总体 国民经济 社会 第十 五个 五年".split()
+)
+
+
+def _title_topics(meta: DocMeta) -> set[str]:
+    from rag.index.tokenize import tokenize
+
+    words = set(tokenize(re.sub(r"\d+|[“”\"（）()—\-]", " ", meta.title)))
+    place = meta.jurisdiction or ""
+    return {
+        w for w in words
+        if len(w) >= 2 and w not in _GENERIC_TITLE_WORDS and not PERIOD_RE.search(w)
+        and not re.fullmatch(r"十[一二三四五六七八九]|[一二三四五六七八九]五", w)
+        and not (place and (w in place or _stem(place) in w)) and not is_place(w)
+    }
+
+
+def topic_docs(q: str, metas: Mapping[str, DocMeta]) -> list[str]:
+    """The documents whose subject the question names: a word of the title that few titles share
+    (历史风貌, 住房, 生态空间), not the kind of document, its place or its period."""
+    topics = {f: _title_topics(m) for f, m in metas.items()}
+    counts: dict[str, int] = {}
+    for words in topics.values():
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    limit = max(1, len(metas) // 2)
+    return [f for f, words in topics.items() if any(w in q and counts[w] <= limit for w in words)]
 
 
 def place_mentions(q: str) -> list[tuple[str, int]]:
@@ -178,6 +220,16 @@ def question_scope(
             return Scope(missing=f"文档库只收录了{held}的文件，没有{name}本地的规划或文件。")
         local.append(name)
 
+    # The corpus's own jurisdictions name their documents even when the gazetteer lacks them (长宁区).
+    for j in jurisdictions:
+        for n in (j, _stem(j)):
+            pos = q.find(n)
+            if len(n) < 2 or pos < 0 or any(n in other or other in n for other in named):
+                continue
+            if not _FEATURE_AFTER.match(q, pos + len(n)):
+                named.append(n)
+            break
+
     docs: list[str] = []
     place_docs = [
         f
@@ -185,27 +237,55 @@ def question_scope(
         if m.jurisdiction and m.level != "province" and any(m.jurisdiction.startswith(n) for n in named)
     ]
     province_plans = [f for f, m in metas.items() if m.level == "province" and m.kind == "five_year_plan"]
+    topical = topic_docs(q, metas)
+    if topical:
+        # the documents whose subject the question names (历史风貌规划, 生态空间规划), of the place it names
+        of_place = [f for f in topical if any((metas[f].jurisdiction or "").startswith(n) for n in named)]
+        if place_docs:
+            place_docs = [f for f in place_docs if f in topical] or place_docs
+        else:
+            place_docs = of_place or topical
+    periods = [period_years(m.group(1)) for m in PERIOD_RE.finditer(q)]
+    if periods and place_docs:
+        # 长宁和黄浦的十五五规划: each place's plan of that period, not its other plans
+        of_period = [f for f in place_docs if any(_overlaps(metas[f], s, e) for s, e in periods)]
+        place_docs = of_period or place_docs
     docs.extend(place_docs)
-    bare_plan = not named and re.search(r"(?<!十[一二三四五六七八九]五)规划", q) and not re.search(r"[市县区]", q)
+    bare_plan = not named and not topical and re.search(r"(?<!十[一二三四五六七八九]五)规划", q) and not re.search(r"[市县区]", q)
     if _PROVINCE_PLAN.search(q) or bare_plan or (place_docs and re.search(r"全省|省里|省级|省", q.replace("省民政厅", ""))):
         docs.extend(f for f in province_plans if f not in docs)
 
-    # Years: a year with 要点 (or, with no other document named, a bare year) names
-    # that year's work points; a deadline or a year asked about a named plan is a target.
-    asks_points = bool(_WORK_POINTS.search(q))
-    annual = {m.year: f for f, m in metas.items() if m.kind == "annual_work_points" and m.year}
+    # Years: a year with 要点 / 工作报告 (or, with no other document named, a bare year) names that
+    # year's annual document (work points, a government work report: a period of one year); a
+    # deadline or a year asked about a named plan is a target.
+    asked_kind = next((kind for kind, words in _ANNUAL_KINDS.items() if words.search(q)), None)
+    annual: dict[int, list[str]] = {}
+    for f, meta in metas.items():
+        year = _annual_year(meta)
+        if year is not None and (asked_kind is None or meta.kind == asked_kind):
+            annual.setdefault(year, []).append(f)
     targets: list[int] = []
     plan_named = bool(docs)
     for year, deadline, _pos in _years(q):
-        if deadline or (plan_named and not asks_points):
+        if deadline or (plan_named and asked_kind is None):
             targets.append(year)
             continue
-        if year in annual:
-            if annual[year] not in docs:
-                docs.append(annual[year])
-        elif asks_points:
-            have = "、".join(str(y) for y in sorted(annual))
-            return Scope(missing=f"文档库中没有{year}年的工作要点（现有：{have}年）。")
+        found = annual.get(year, [])
+        if named:
+            found = [f for f in found if any((metas[f].jurisdiction or "").startswith(n) for n in named)] or (
+                [] if asked_kind else found
+            )
+        if found:
+            docs.extend(f for f in found if f not in docs)
+        elif asked_kind:
+            what = _ANNUAL_LABELS[asked_kind]
+            where = named[0] if named else ""
+            years_held = {
+                y for y, files in annual.items()
+                if not where or any((metas[f].jurisdiction or "").startswith(where) for f in files)
+            }
+            have = "、".join(str(y) for y in sorted(years_held))
+            return Scope(missing=f"文档库中没有{where}{year}年的{what}（现有：{have or '无'}年）。")
         else:
             targets.append(year)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import pytest
 
 from rag.docs.ingest import load_manifest
@@ -107,3 +110,41 @@ def test_a_place_elsewhere_is_declined_unless_the_corpus_speaks_of_it() -> None:
     assert not scope.missing and scope.places == ("苏州",)
     # but its own plans are still not in the library
     assert question_scope("苏州的规划里生态廊道目标", SHANGHAI, mentioned={"苏州"}).missing
+
+
+@lru_cache(maxsize=1)
+def _external() -> dict[str, DocMeta]:
+    """The external development set read without a manifest, as a user's folder comes."""
+    from rag.docs.ingest import ingest_corpus
+
+    return {d.file: d.meta for d in ingest_corpus(Path(__file__).resolve().parents[1] / "data" / "external")}
+
+
+HP_ECO = "shanghai-huangpu_ecospace-cityscape_plan15_2026.txt"
+HP_HERITAGE = "shanghai-huangpu_historic-heritage_plan14_2021.txt"
+CN_ECO = "shanghai-changning_ecospace-cityscape_plan15_2026.txt"
+
+
+@pytest.mark.parametrize(
+    ("question", "docs"),
+    [
+        # a district the gazetteer lacks, with three plans: the subject the question names picks one
+        ("黄浦区生态空间规划里2025年人均公园绿地面积现状是多少", (HP_ECO,)),
+        ("历史风貌规划里十四五旧改征收要完成多少户", (HP_HERITAGE,)),  # no place, the subject alone
+        ("上海十五五生态空间规划的主要任务分哪几大块", ("shanghai_ecospace-cityscape_plan15_2026.txt",)),
+        ("普陀近期规划 养老床位数占老年人口比例 2030年多少", ("shanghai-putuo_territorial-space_plan15_2026.txt",)),
+        # two districts' plans of the period named, not 黄浦's 十四五 plans
+        ("长宁和黄浦的十五五规划，新能源环卫车占比目标一样吗", (CN_ECO, HP_ECO)),
+        # a year and a report: that year's report
+        ("吉林省2026年GDP预期增长目标", ("jilin_general_govreport_2026.txt",)),
+    ],
+)
+def test_documents_named_in_a_corpus_without_manifest(question: str, docs: tuple[str, ...]) -> None:
+    scope = question_scope(question, _external())
+    assert not scope.missing
+    assert scope.docs == docs
+
+
+def test_a_report_of_a_year_the_corpus_lacks_is_declined() -> None:
+    scope = question_scope("吉林市2025年政府工作报告的GDP增长目标", _external())
+    assert scope.missing == "文档库中没有吉林市2025年的政府工作报告（现有：2024年）。"
