@@ -23,7 +23,8 @@ from rag.models import Block, Chunk, Document, Section
 #    once, pipes); statements name values "2025年现状", drop footnote markers, add the group.
 # 5: the 印发通知 in front of a plan is a section of its own (path ["印发通知"]); web-page debris
 #    and wrappers (front matter, a CSV export) are dropped when read.
-CHUNKER_VERSION = 5
+# 6: outlines of other styles (第一部分, 附件 / 附表, （1）, ①).
+CHUNKER_VERSION = 6
 
 
 @dataclass(frozen=True)
