@@ -45,6 +45,7 @@ _GATHER = re.compile(
 _FEATURE_AFTER = re.compile(
     r"(?:河|江|湖|溪|浜|港|湾|海峡|路|街|大道|大街|桥|隧道|站|山|岛|公园|广场|新城|大学|学院|医院|机场|码头|水库)"
 )
+_UPPER_WORDS = re.compile(r"全市|市里|市级|市的|跟市|和市|比市|上级")
 _DOC_WORDS = re.compile(rf"^[省市县州区]?(?:的)?(?:民政|{PERIOD}|规划|要点|工作|计划|方案|标准|低保|养老)")
 
 
@@ -166,7 +167,22 @@ def topic_docs(q: str, metas: Mapping[str, DocMeta]) -> list[str]:
         for w in words:
             counts[w] = counts.get(w, 0) + 1
     limit = max(1, len(metas) // 2)
-    return [f for f, words in topics.items() if any(w in q and counts[w] <= limit for w in words)]
+    out = []
+    for f, words in topics.items():
+        found = [w for w in words if w in q and counts[w] <= limit]
+        # two subject words (历史风貌), or one next to what names a plan (住房十四五规划, 市住房)
+        if len(found) >= 2 or any(_NAMES_A_PLAN.search(_around(q, w)) for w in found):
+            out.append(f)
+    return out
+
+
+def _around(q: str, word: str, width: int = 6) -> str:
+    i = q.find(word)
+    return q[max(0, i - 1) : i] + "|" + q[i + len(word) : i + len(word) + width]
+
+
+# a subject word names a plan when a plan word or a period follows it, or a level precedes it
+_NAMES_A_PLAN = re.compile(rf"\|.*(?:规划|计划|方案|纲要|{PERIOD})|^[省市区县]\|")
 
 
 def place_mentions(q: str) -> list[tuple[str, int]]:
@@ -231,10 +247,13 @@ def question_scope(
             break
 
     docs: list[str] = []
+    # a bare name the corpus has as a province (吉林 beside 吉林省 and 吉林市) means the province
+    provinces = {_stem(m.jurisdiction) for m in metas.values() if m.jurisdiction and m.level == "province"}
+    lower_names = [n for n in named if n not in provinces or not re.search(rf"{re.escape(n)}(?!{SUFFIX})", q)]
     place_docs = [
         f
         for f, m in metas.items()
-        if m.jurisdiction and m.level != "province" and any(m.jurisdiction.startswith(n) for n in named)
+        if m.jurisdiction and m.level != "province" and any(m.jurisdiction.startswith(n) for n in lower_names)
     ]
     province_plans = [f for f, m in metas.items() if m.level == "province" and m.kind == "five_year_plan"]
     topical = topic_docs(q, metas)
@@ -254,6 +273,10 @@ def question_scope(
     bare_plan = not named and not topical and re.search(r"(?<!十[一二三四五六七八九]五)规划", q) and not re.search(r"[市县区]", q)
     if _PROVINCE_PLAN.search(q) or bare_plan or (place_docs and re.search(r"全省|省里|省级|省", q.replace("省民政厅", ""))):
         docs.extend(f for f in province_plans if f not in docs)
+    elif place_docs and _UPPER_WORDS.search(q):
+        # 长宁的…和全市比: the plan the named document implements
+        higher = [metas[f].implements for f in place_docs if metas[f].implements in metas]
+        docs.extend(f for f in (higher or province_plans) if f and f not in docs)
 
     # Years: a year with 要点 / 工作报告 (or, with no other document named, a bare year) names that
     # year's annual document (work points, a government work report: a period of one year); a
