@@ -294,10 +294,8 @@ def question_scope(
             targets.append(year)
             continue
         found = annual.get(year, [])
-        if named:
-            found = [f for f in found if any((metas[f].jurisdiction or "").startswith(n) for n in named)] or (
-                [] if asked_kind else found
-            )
+        if named:  # the named place's own, when it has one (吉林市2024年 → the city's report)
+            found = [f for f in found if any((metas[f].jurisdiction or "").startswith(n) for n in named)] or found
         if found:
             docs.extend(f for f in found if f not in docs)
         elif asked_kind:

@@ -148,3 +148,8 @@ def test_documents_named_in_a_corpus_without_manifest(question: str, docs: tuple
 def test_a_report_of_a_year_the_corpus_lacks_is_declined() -> None:
     scope = question_scope("吉林市2025年政府工作报告的GDP增长目标", _external())
     assert scope.missing == "文档库中没有吉林市2025年的政府工作报告（现有：2024年）。"
+
+
+def test_a_named_place_does_not_hide_the_work_points_of_its_province() -> None:
+    scope = question_scope("社会救助服务热线依托哪条热线建？21年要点、省规划和舒兰规划怎么说的", METAS)
+    assert scope.docs == (PROV, WP21, SHULAN) and not scope.missing
