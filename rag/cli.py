@@ -349,7 +349,9 @@ def _plan_files(args: argparse.Namespace) -> tuple[Path, Path]:
     from rag.docs.ingest import ingest_corpus, ingest_file
     from rag.docs.meta import resolve_implements
 
-    title = entry.implements_title if entry is not None else ingest_file(county).meta.implements_title
+    title = entry.implements_title if entry is not None else None
+    if title is None and county.is_file():
+        title = ingest_file(county).meta.implements_title
     if title and corpus.is_dir():
         metas = [d.meta for d in ingest_corpus(corpus) if d.file != county.name]
         found = resolve_implements(title, metas)
