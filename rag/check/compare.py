@@ -236,6 +236,8 @@ def compare_bounds(
     if province.op == "text" or county.op == "text":
         if fold(province.raw) == fold(county.raw) and fold(p_unit) == fold(c_unit):
             return "same", f"文字目标，按原文比较：表述一致（{province.raw}）"
+        if province.op != county.op:
+            return "not_comparable", f"一方是文字目标、一方是数值，不能直接比较，需人工核对（{values}）"
         return "not_comparable", f"文字目标，按原文比较：表述不同，需人工核对（{values}）"
     (p_base, p_scale), (c_base, c_scale) = unit_base(p_unit), unit_base(c_unit)
     if province.percent != county.percent or (p_base != c_base and p_unit and c_unit):
