@@ -36,7 +36,7 @@ from rag.check.compare import (
 from rag.check.coverage import SectionFinding, check_tasks
 from rag.check.names import meaning, name_similarity, strip_name
 from rag.check.targets import TextTargetFinding, compare_text_targets
-from rag.check.zhuanlan import ZhuanlanFinding, compare_zhuanlan, numbering_gaps
+from rag.check.zhuanlan import ZhuanlanFinding, box_notes, compare_zhuanlan, numbering_gaps
 from rag.docs.outline import parse_outline
 from rag.docs.periods import PERIOD_RE, period_years
 from rag.index.embed import Embedder
@@ -387,6 +387,7 @@ def check_plans(
         for who, root in (("province", province_root), ("county", county_root))
         if (gaps := numbering_gaps(root))
     ]
+    notes.extend(box_notes(county_root, province_root))
     if not indicator_rows(province):
         notes.append("省级规划中没有找到“主要发展指标”表")
     if not indicator_rows(county):
