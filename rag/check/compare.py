@@ -42,8 +42,10 @@ VERDICT_LABELS: dict[str, str] = {
 }
 
 
-# Headings of background sections (achievements, situation): no targets or tasks there.
-BACKGROUND = ("背景", "成就", "形势", "回顾", "总结", "十三五")
+# Headings of background sections (achievements, situation, problems): no targets or tasks there.
+BACKGROUND = (
+    "背景", "成就", "形势", "回顾", "总结", "十三五", "发展基础", "成效", "完成情况", "存在的问题", "问题与不足",
+)  # fmt: skip
 
 
 class Passage(BaseModel):

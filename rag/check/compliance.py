@@ -379,7 +379,8 @@ def check_plans(
     seconds["zhuanlan"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    tasks = check_tasks(county, province, county_root, province_root, embedder, llm)
+    task_notes: list[str] = []
+    tasks = check_tasks(county, province, county_root, province_root, embedder, llm, task_notes)
     seconds["tasks"] = time.perf_counter() - t
 
     notes = [
@@ -388,6 +389,7 @@ def check_plans(
         if (gaps := numbering_gaps(root))
     ]
     notes.extend(box_notes(county_root, province_root))
+    notes.extend(task_notes)
     if not indicator_rows(province):
         notes.append("省级规划中没有找到“主要发展指标”表")
     if not indicator_rows(county):
