@@ -111,7 +111,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", action="store_true", help="use the default embedding model")
     parser.add_argument("--grid", action="store_true", help="search the thresholds on the dev pair")
+    parser.add_argument("--dense-chars", type=int, help="cut texts to this many characters for the model")
     args = parser.parse_args()
+    if args.dense_chars:
+        reworded.DENSE_CHARS = args.dense_chars
     embedder = None
     if args.model:
         from rag.index.embed import get_embedder
