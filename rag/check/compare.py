@@ -43,9 +43,12 @@ VERDICT_LABELS: dict[str, str] = {
 }
 
 
-# Headings of sections with no targets or tasks: background (achievements, situation) and the
-# 印发通知 in front of a plan.
-BACKGROUND = ("背景", "成就", "形势", "回顾", "总结", "十三五", NOTICE_HEADING)
+# Headings of sections with no targets or tasks: background (achievements, situation, problems) and
+# the 印发通知 in front of a plan.
+BACKGROUND = (
+    "背景", "成就", "形势", "回顾", "总结", "十三五", "发展基础", "成效", "完成情况", "存在的问题", "问题与不足",
+    NOTICE_HEADING,
+)  # fmt: skip
 
 
 class Passage(BaseModel):
@@ -240,6 +243,8 @@ def compare_bounds(
     if province.op == "text" or county.op == "text":
         if fold(province.raw) == fold(county.raw) and fold(p_unit) == fold(c_unit):
             return "same", f"文字目标，按原文比较：表述一致（{province.raw}）"
+        if province.op != county.op:
+            return "not_comparable", f"一方是文字目标、一方是数值，不能直接比较，需人工核对（{values}）"
         return "not_comparable", f"文字目标，按原文比较：表述不同，需人工核对（{values}）"
     (p_base, p_scale), (c_base, c_scale) = unit_base(p_unit), unit_base(c_unit)
     if province.percent != county.percent or (p_base != c_base and p_unit and c_unit):

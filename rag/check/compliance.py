@@ -28,21 +28,24 @@ from rag.check.compare import (
     Passage,
     Verdict,
     compare_bounds,
-    dice,
     fold,
     parse_bound,
     section_path_at,
+    show,
 )
 from rag.check.coverage import SectionFinding, check_tasks
+from rag.check.names import meaning, name_similarity
 from rag.check.targets import TextTargetFinding, compare_text_targets
-from rag.check.zhuanlan import ZhuanlanFinding, compare_zhuanlan, numbering_gaps
+from rag.check.zhuanlan import ZhuanlanFinding, box_notes, compare_zhuanlan, numbering_gaps
 from rag.docs.outline import parse_outline
+from rag.docs.periods import PERIOD_RE, period_years
 from rag.docs.tables import cell_value, row_name, row_unit
 from rag.index.embed import Embedder
-from rag.models import Document, Section
+from rag.models import Column, Document, Section
 from rag.qa.llm import ChatModel
 
-NAME_MATCH = 0.8  # Dice of two indicator names (after NFKC, no punctuation) to align them
+NAME_MATCH = 0.8  # name similarity (rag.check.names) that aligns two indicator rows outright …
+NAME_CONFIRM = 0.6  # … and the least that aligns them when they are each other's closest
 
 
 class TableValue(BaseModel):
@@ -117,9 +120,10 @@ def indicator_rows(doc: Document) -> list[IndicatorRow]:
     table model built at ingestion.
 
     The value compared is the last target column (a 目标 header; else the column after 单位);
-    a table with a 2020 base and a 2025 target compares the targets. Names and values are read
-    without fused footnote markers ("森林覆盖率*"), the unit from the name when its column has
-    none ("森林覆盖率（%）").
+    a table with a 2020 base and a 2025 target compares the targets. The target's year is the
+    column's (2030年目标 → 2030), else the last year of the plan period it names (“十五五”目标 →
+    2030). Names and values are read without fused footnote markers ("森林覆盖率*"), the unit
+    from the name when its column has none ("养老床位数（张）").
     """
     rows: list[IndicatorRow] = []
     for table in doc.tables:
@@ -132,7 +136,7 @@ def indicator_rows(doc: Document) -> list[IndicatorRow]:
         value_col = targets[-1] if targets else (unit_col + 1 if unit_col is not None else None)
         if name_col is None or value_col is None:
             continue
-        year = table.columns[value_col].year if value_col < len(table.columns) else None
+        year = column_year(table.columns[value_col]) if value_col < len(table.columns) else None
         for cells, (start, end) in zip(table.rows, table.row_spans, strict=True):
             name = row_name(table, cells)
             if not name:
@@ -151,16 +155,35 @@ def indicator_rows(doc: Document) -> list[IndicatorRow]:
     return rows
 
 
+def column_year(column: Column) -> int | None:
+    """The year a value column speaks of: its own (2030年目标), else the end of the period it names."""
+    if column.year is not None:
+        return column.year
+    m = PERIOD_RE.search(column.label)
+    return period_years(m.group(1))[1] if m else None
+
+
 def name_key(name: str) -> str:
     """乡镇（街道） and 乡镇(街道), ＞ and >, “” and "" read alike; punctuation and spaces dropped."""
     return re.sub(r"[\W_]+", "", fold(name))
 
 
 def align_rows(
-    province: list[IndicatorRow], county: list[IndicatorRow], threshold: float = NAME_MATCH
+    province: list[IndicatorRow],
+    county: list[IndicatorRow],
+    threshold: float = NAME_MATCH,
+    embedder: Embedder | None = None,
 ) -> list[tuple[IndicatorRow | None, IndicatorRow | None]]:
-    """Pairs of rows by indicator name: exact (normalised) names first, then the most similar
-    remaining names with Dice ≥ ``threshold``. Province order, then county rows left over."""
+    """Pairs of rows by what the indicator names mean (:mod:`rag.check.names`), one to one:
+
+    1. equal names after normalisation;
+    2. the most similar remaining names with :func:`name_similarity` ≥ ``threshold``, best first;
+    3. names with similarity ≥ ``NAME_CONFIRM`` that are each other's closest among the rows left,
+       closeness being the cosine of their embeddings when an ``embedder`` is given, else the
+       similarity itself.
+
+    Province order, then county rows left over.
+    """
     pairs: dict[int, int] = {}
     used: set[int] = set()
     keys = [name_key(r.name) for r in county]
@@ -170,20 +193,41 @@ def align_rows(
         if j is not None:
             pairs[i] = j
             used.add(j)
-    candidates = sorted(
-        (
-            (dice(p.name, c.name), i, j)
-            for i, p in enumerate(province)
-            if i not in pairs
-            for j, c in enumerate(county)
-            if j not in used
-        ),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
-    for score, i, j in candidates:
+    scores = {
+        (i, j): name_similarity(p.name, c.name)
+        for i, p in enumerate(province)
+        if i not in pairs
+        for j, c in enumerate(county)
+        if j not in used
+    }
+    for (i, j), score in sorted(scores.items(), key=lambda t: (-t[1], t[0])):
         if score >= threshold and i not in pairs and j not in used:
             pairs[i] = j
             used.add(j)
+    open_ = {
+        k: v
+        for k, v in scores.items()
+        if NAME_CONFIRM <= v < threshold and k[0] not in pairs and k[1] not in used
+    }
+    if open_:
+        closeness = dict(open_)
+        if embedder is not None:
+            rows_i = sorted({i for i, _ in open_})
+            rows_j = sorted({j for _, j in open_})
+            vectors = embedder.embed_documents(
+                [province[i].name for i in rows_i] + [county[j].name for j in rows_j]
+            )
+            at_i = dict(zip(rows_i, vectors[: len(rows_i)], strict=True))
+            at_j = dict(zip(rows_j, vectors[len(rows_i) :], strict=True))
+            closeness = {(i, j): float(at_i[i] @ at_j[j]) for i, j in open_}
+        for (i, j), _ in sorted(closeness.items(), key=lambda t: (-t[1], t[0])):
+            if i in pairs or j in used:
+                continue
+            best_j = max((v, -jj) for (ii, jj), v in closeness.items() if ii == i and jj not in used)
+            best_i = max((v, -ii) for (ii, jj), v in closeness.items() if jj == j and ii not in pairs)
+            if -best_j[1] == j and -best_i[1] == i:
+                pairs[i] = j
+                used.add(j)
     out: list[tuple[IndicatorRow | None, IndicatorRow | None]] = [
         (p, county[pairs[i]] if i in pairs else None) for i, p in enumerate(province)
     ]
@@ -192,16 +236,40 @@ def align_rows(
 
 
 def compare_rows(p: IndicatorRow, c: IndicatorRow, cross_level: bool = True) -> tuple[Verdict, str]:
-    """The verdict for one aligned pair of rows (value first, then 预期性/约束性)."""
-    verdict, rule = compare_bounds(
-        p.name, parse_bound(p.value, p.unit), p.unit, parse_bound(c.value, c.unit), c.unit, cross_level
+    """The verdict for one aligned pair of rows: the target years, stock against increment, the value
+    (:func:`compare_bounds`), then 预期性/约束性."""
+    values = (
+        f"省 {show(parse_bound(p.value, p.unit), p.unit)}，县 {show(parse_bound(c.value, c.unit), c.unit)}"
     )
+    if p.year and c.year and p.year != c.year:
+        return (
+            "not_comparable",
+            f"目标年份不同（省 {p.year}年，县 {c.year}年）：不同时期的目标不能直接比较（{values}）",
+        )
+    p_name, c_name = meaning(p.name), meaning(c.name)
+    if p_name.increment != c_name.increment:
+        added, level = (c, p) if c_name.increment else (p, c)
+        return (
+            "not_comparable",
+            f"一方是规划期内的新增量（{added.name}），一方是期末的存量或总量（{level.name}），不能直接比较（{values}）",
+        )
+    p_unit, c_unit = _unit(p.unit, p_name.per_capita), _unit(c.unit, c_name.per_capita)
+    verdict, rule = compare_bounds(
+        p.name, parse_bound(p.value, p_unit), p_unit, parse_bound(c.value, c_unit), c_unit, cross_level
+    )
+    if verdict == "weaker" and cross_level and p_name.per_capita:
+        rule += "；省级数值是全省平均，县级数值是本地水平，低于全省平均不一定未落实，需结合本地条件核对"
     if fold(p.attribute) != fold(c.attribute) and p.attribute and c.attribute:
         change = f"属性由{p.attribute}改为{c.attribute}"
         if verdict == "same":
             return "attribute_changed", f"数值相同，{change}（{rule}）"
         return verdict, f"{rule}；另：{change}"
     return verdict, rule
+
+
+def _unit(unit: str, per_capita: bool) -> str:
+    """平方米/人 reads as 平方米 when the name already says 人均."""
+    return re.sub(r"/(人|户)$", "", fold(unit)) if per_capita else unit
 
 
 def _row_passage(doc: Document, root: Section, row: IndicatorRow) -> Passage:
@@ -218,11 +286,15 @@ def _value(row: IndicatorRow) -> TableValue:
 
 
 def compare_indicators(
-    county: Document, province: Document, county_root: Section, province_root: Section
+    county: Document,
+    province: Document,
+    county_root: Section,
+    province_root: Section,
+    embedder: Embedder | None = None,
 ) -> list[IndicatorFinding]:
     cross = cross_level(county, province)
     out = []
-    for p, c in align_rows(indicator_rows(province), indicator_rows(county)):
+    for p, c in align_rows(indicator_rows(province), indicator_rows(county), embedder=embedder):
         evidence = Evidence(
             province=_row_passage(province, province_root, p) if p else None,
             county=_row_passage(county, county_root, c) if c else None,
@@ -289,7 +361,7 @@ def check_plans(
     seconds["outline"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    indicators = compare_indicators(county, province, county_root, province_root)
+    indicators = compare_indicators(county, province, county_root, province_root, embedder)
     seconds["indicators"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -309,7 +381,8 @@ def check_plans(
     seconds["zhuanlan"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    tasks = check_tasks(county, province, county_root, province_root, embedder, llm)
+    task_notes: list[str] = []
+    tasks = check_tasks(county, province, county_root, province_root, embedder, llm, task_notes)
     seconds["tasks"] = time.perf_counter() - t
 
     notes = [
@@ -317,6 +390,8 @@ def check_plans(
         for who, root in (("province", province_root), ("county", county_root))
         if (gaps := numbering_gaps(root))
     ]
+    notes.extend(box_notes(county_root, province_root))
+    notes.extend(task_notes)
     if not indicator_rows(province):
         notes.append("省级规划中没有找到“主要发展指标”表")
     if not indicator_rows(county):

@@ -1,7 +1,8 @@
 """Task coverage: does the county plan take up each task of the provincial plan?
 
-A provincial task is a paragraph of a 第X节 (of a 第X章 when the plan has no 节; 专栏 and
-background sections left out); its title is its run-in first sentence ("完善救助标准确定方式").
+A provincial task is a paragraph of a 第X节 (of a 第X章 when the plan has no 节; of a （一） under
+a 一、 when the plan is headed 一、/（一）; 专栏 and background sections left out); its title is its
+run-in first sentence ("完善救助标准确定方式").
 A county plan implements a task mostly by repeating, trimming or localising its sentences, so
 the score is lexical: the share of the task's characters in sentences that reappear in the
 county plan (a sentence reappears when one county sentence holds ≥ ``SENTENCE_MATCH`` of its
@@ -32,6 +33,12 @@ the passage shown for 6 of the 49 such tasks (7 with 256 characters), none clear
 reading; it embeds 38 passages and 25 titles, 2.6 s on 2 cores. ``embedder=None`` ranks by
 BM25 alone.
 
+A county plan that rewrites everything (fewer than ``REWORDED_BELOW`` of the provincial tasks with
+a reappearing sentence: 长宁 and 黄浦 against the city's 生态空间 plan) has its tasks also read by
+their words, and by meaning with the default model (:mod:`rag.check.reworded`); a task keeps the
+better verdict, its evidence is the county sentence holding most of its words, and the summary says
+the reading is a rough one.
+
 With an LLM, ``partial`` verdicts (at most ``MAX_REFINE``) are re-read: the model sees the task
 and the county passages as JSON data and answers 覆盖 / 部分覆盖 / 未覆盖; a failure keeps the
 rule-based verdict.
@@ -57,13 +64,14 @@ from rag.check.compare import (
     sentence_spans,
     text_key,
 )
+from rag.check.reworded import REWORDED_BELOW, RewordedReader, Thresholds, WordMatch
 from rag.docs.outline import iter_sections
 from rag.errors import LLMError
 from rag.index.chunking import chunk_document
 from rag.index.directory import import_bm25s
 from rag.index.embed import Embedder
 from rag.index.tokenize import tokenize
-from rag.models import Chunk, Document, Section
+from rag.models import Block, Chunk, Document, Section
 from rag.qa.llm import ChatModel, repeats_instructions
 from rag.qa.retrieve import convex_fusion, minmax, top_k
 
@@ -122,7 +130,7 @@ def task_title(text: str) -> str:
     return text[:30] + "…"
 
 
-def _blocks(section: Section) -> list:  # type: ignore[type-arg]
+def _blocks(section: Section) -> list[Block]:
     """A section's paragraphs and those of its sub-headings, 专栏 left out."""
     out = [b for b in section.blocks if b.kind == "para"]
     for child in section.children:
@@ -132,22 +140,35 @@ def _blocks(section: Section) -> list:  # type: ignore[type-arg]
 
 
 def provincial_tasks(doc: Document, root: Section) -> list[tuple[str, list[Task]]]:
-    """(section label, its tasks) for every 第X节 (else 第X章, else top heading) outside background."""
+    """(section label, its tasks) for every 第X节 (else 第X章) outside background.
+
+    A plan headed 一、 / （一） (no 章 or 节) has its 一、 as chapters and their （一） as sections:
+    each sub-heading of a top heading is a section, and a top heading's own paragraphs (or a top
+    heading without sub-headings) one more.
+    """
     sections = list(iter_sections(root))
     kinds = {s.kind for s, _ in sections}
     level = "section" if "section" in kinds else "chapter" if "chapter" in kinds else None
-    out = []
+    groups: list[tuple[tuple[str, ...], list[Block]]] = []
     for section, path in sections:
-        if level is None:
-            if section.level != 1:
-                continue
-        elif section.kind != level:
+        if level is not None:
+            if section.kind == level:
+                groups.append((path, _blocks(section)))
             continue
+        if section.level != 1:
+            continue
+        subs = [c for c in section.children if c.kind not in ("zhuanlan", "item")]
+        own = [b for b in section.blocks if b.kind == "para"]
+        if not subs or own:
+            groups.append((path, own if subs else _blocks(section)))
+        groups.extend(((*path, c.heading), _blocks(c)) for c in subs)
+    out = []
+    for path, blocks in groups:
         if any(w in h for h in path for w in BACKGROUND):
             continue
         tasks = [
             Task(task_title(doc.text[b.start : b.end]), b.start, b.end)
-            for b in _blocks(section)
+            for b in blocks
             if len(text_key(doc.text[b.start : b.end])) >= MIN_TASK_CHARS
         ]
         if tasks:
@@ -289,6 +310,21 @@ def refine(llm: ChatModel, task_text: str, county_texts: list[str]) -> tuple[Cov
     return None
 
 
+RANK = {"missing": 0, "partial": 1, "covered": 2}
+
+
+def reworded_rule(verdict: Coverage, m: WordMatch, t: Thresholds) -> str:
+    parts = f"任务用词的 {m.words:.0%} 见于最接近的县级句子（按词的稀有程度加权）"
+    if m.dense is not None:
+        parts += f"，与最接近的县级段落语义相似度 {m.dense:.3f}，综合 {m.score:.2f}"
+    bound = {
+        "covered": f"≥{t.covered:.2f} 为已覆盖",
+        "partial": f"{t.partial:.2f}–{t.covered:.2f} 为部分覆盖",
+        "missing": f"<{t.partial:.2f} 为未覆盖",
+    }[verdict]
+    return f"县级规划用自己的话写（没有重现的句子）：{parts}（{bound}）"
+
+
 def check_tasks(
     county: Document,
     province: Document,
@@ -296,8 +332,13 @@ def check_tasks(
     province_root: Section,
     embedder: Embedder | None,
     llm: ChatModel | None = None,
+    notes: list[str] | None = None,
 ) -> list[SectionFinding]:
-    index = SentenceIndex(county, county_spans(county_root))
+    """Every provincial task's coverage, by section (see the module doc). When the county plan
+    reuses almost no provincial sentence, tasks are also read by their words
+    (:mod:`rag.check.reworded`) and a line saying so is appended to ``notes``."""
+    spans = county_spans(county_root)
+    index = SentenceIndex(county, spans)
     sections = provincial_tasks(province, province_root)
     scored = [[score_task(province, t, index) for t in tasks] for _, tasks in sections]
     unmatched = [s for group in scored for s in group if not s.matched]
@@ -306,8 +347,19 @@ def check_tasks(
         for c in chunk_document(county, root=county_root)
         if c.kind == "text" and not any(w in h for h in c.section_path for w in BACKGROUND)
     ]
+    total = sum(len(group) for group in scored)
+    reader = None
+    if total and total - len(unmatched) < REWORDED_BELOW * total:
+        texts = [province.text[s.task.start : s.task.end] for group in scored for s in group]
+        reader = RewordedReader(texts, county, spans, chunks, embedder)
+        if notes is not None:
+            how = "用词和语义" if reader.embedder is not None else "用词"
+            notes.append(
+                f"县级规划基本没有沿用省级原文（{total} 项任务中 {total - len(unmatched)} 项有重现的句子），"
+                f"重点任务另按{how}判断：这一判断较粗，“部分覆盖”与“已覆盖”的界线尤其需要人工复核"
+            )
     closest: dict[int, Chunk | None] = {}
-    if unmatched and chunks:
+    if unmatched and chunks and reader is None:  # read by words, a task's evidence is its best sentence
         search = ClosestPassage(chunks, embedder)
         found = search.best([(province.text[s.task.start : s.task.end], s.task.title) for s in unmatched])
         closest = {id(s): c for s, c in zip(unmatched, found, strict=True)}
@@ -315,10 +367,19 @@ def check_tasks(
     refined = 0
     for (label, _tasks), group in zip(sections, scored, strict=True):
         findings = []
+        scores = []
         for s in group:
             verdict, rule = verdict_for(s)
+            score = s.score
             county_ev = _matched_passage(county, county_root, index, s)
             chunk = closest.get(id(s))
+            if reader is not None:
+                m = reader.score(province, s.task.start, s.task.end)
+                by_words: Coverage = reader.verdict(m)  # type: ignore[assignment]
+                if RANK[by_words] > RANK[verdict] or (verdict == "missing" and not s.matched):
+                    verdict, rule, score = by_words, reworded_rule(by_words, m, reader.thresholds), m.score
+                    if county_ev is None and m.end > m.start:
+                        county_ev = passage(county, county_root, m.start, m.end)
             if county_ev is None and chunk is not None:
                 county_ev = passage(county, county_root, chunk.start, chunk.end)
             if llm is not None and verdict == "partial" and refined < MAX_REFINE and county_ev is not None:
@@ -327,11 +388,12 @@ def check_tasks(
                 if answer is not None:
                     rule = f"大模型复核：{answer[1]}（规则判断：{rule}）"
                     verdict = answer[0]
+            scores.append(score)
             findings.append(
                 TaskFinding(
                     task=s.task.title,
                     verdict=verdict,
-                    score=round(s.score, 3),
+                    score=round(score, 3),
                     rule=rule,
                     evidence=Evidence(
                         province=passage(province, province_root, s.task.start, s.task.end), county=county_ev
@@ -341,8 +403,10 @@ def check_tasks(
         verdicts = {f.verdict for f in findings}
         section_verdict: Coverage = verdicts.pop() if len(verdicts) == 1 else "partial"
         weights = [s.task.end - s.task.start for s in group]
-        score = sum(w * s.score for w, s in zip(weights, group, strict=True)) / max(1, sum(weights))
+        section_score = sum(w * x for w, x in zip(weights, scores, strict=True)) / max(1, sum(weights))
         out.append(
-            SectionFinding(section=label, verdict=section_verdict, score=round(score, 3), tasks=findings)
+            SectionFinding(
+                section=label, verdict=section_verdict, score=round(section_score, 3), tasks=findings
+            )
         )
     return out

@@ -73,6 +73,7 @@ class Box:
     start: int  # the text after the heading
     end: int
     items: list[BoxItem]
+    table: bool = False  # the box holds an indicator table (专栏1 …主要指标): compared as indicators
 
     @property
     def title(self) -> str:
@@ -91,16 +92,42 @@ def boxes(root: Section) -> list[Box]:
         if section.kind != "zhuanlan":
             continue
         m = re.match(r"专栏\s*(\d+)", section.heading)
+        # 01/02 items; a box numbering its projects 1. 2. has those as items
+        kind = "item" if any(c.kind == "item" for c in section.children) else "arabic"
         items = [
             BoxItem(c.heading, c.start if any(b.start == c.start for b in c.blocks) else c.end, _end(c))
             for c in section.children
-            if c.kind == "item"
+            if c.kind == kind
         ]
         if not items and section.blocks:
             body = [b for b in section.blocks if b.start >= section.end] or section.blocks
             items = [BoxItem(BODY, body[0].start, body[-1].end)]
-        out.append(Box(section.heading, int(m.group(1)) if m else None, section.end, _end(section), items))
+        table = any(b.table is not None and b.table.is_indicator for b in section.blocks)
+        number = int(m.group(1)) if m else None
+        out.append(Box(section.heading, number, section.end, _end(section), items, table))
     return out
+
+
+def box_notes(county_root: Section, province_root: Section) -> list[str]:
+    """What the summary says when a side has no 专栏 to compare, and which boxes are indicator tables."""
+    p_all, c_all = boxes(province_root), boxes(county_root)
+    notes = [
+        f"{who}的{b.name.split()[0]}是指标表，在“主要发展指标”中对照，不作专栏比较"
+        for who, found in (("省级规划", p_all), ("县级规划", c_all))
+        for b in found
+        if b.table
+    ]
+    p_boxes, c_boxes = [b for b in p_all if not b.table], [b for b in c_all if not b.table]
+    if p_boxes and not c_boxes:
+        notes.append(
+            f"县级规划没有专栏：省级规划的 {len(p_boxes)} 个专栏都列为缺失；"
+            "县级规划可能把这些项目写在正文里，请看“重点任务”的对照"
+        )
+    elif c_boxes and not p_boxes:
+        notes.append(f"省级规划没有专栏：县级规划的 {len(c_boxes)} 个专栏都列为新增")
+    elif not p_boxes and not c_boxes:
+        notes.append("两份规划都没有专栏，未做专栏对照")
+    return notes
 
 
 def numbering_gaps(root: Section) -> list[int]:
@@ -255,7 +282,8 @@ def compare_zhuanlan(
     county: Document, province: Document, county_root: Section, province_root: Section
 ) -> list[ZhuanlanFinding]:
     """Provincial boxes in order (matched or ``missing``), then county boxes left over (``added``)."""
-    p_boxes, c_boxes = boxes(province_root), boxes(county_root)
+    p_boxes = [b for b in boxes(province_root) if not b.table]
+    c_boxes = [b for b in boxes(county_root) if not b.table]
     rare = rare_words(province)
     scored = sorted(
         (

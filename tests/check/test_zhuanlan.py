@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from rag.check.zhuanlan import boxes, compare_zhuanlan, numbering_gaps
-from rag.docs.ingest import clean_text
+from pathlib import Path
+
+from rag.check.zhuanlan import box_notes, boxes, compare_zhuanlan, numbering_gaps
+from rag.docs.ingest import clean_text, ingest_file
 from rag.docs.outline import parse_outline
 from rag.models import DocMeta, Document
 
@@ -105,3 +107,43 @@ def test_boxes_pair_by_content_when_titles_differ():
     assert [(i.status, i.changes) for i in found[0].items] == [
         ("changed", ["标题：省「01 居家社区养老服务网络建设」 → 县「01 社区养老网络」"])
     ]
+
+
+EXTERNAL = Path(__file__).parents[1] / "data" / "external"
+
+
+def test_no_box_on_the_district_side_is_a_note_not_a_crash():
+    """The city 生态空间 plan has 专栏1–9 (专栏1 holds its indicator table); 长宁 has none."""
+    city = ingest_file(EXTERNAL / "shanghai_ecospace-cityscape_plan15_2026.txt")
+    district = ingest_file(EXTERNAL / "shanghai-changning_ecospace-cityscape_plan15_2026.txt")
+    c_root, d_root = parse_outline(city), parse_outline(district)
+    found = compare_zhuanlan(district, city, d_root, c_root)
+    assert [(z.province.split()[0] if z.province else None, z.verdict) for z in found] == [
+        (f"专栏{n}", "missing") for n in range(2, 10)
+    ]
+    # 专栏2 numbers its three projects 1. 2. 3.: they are its items
+    assert [i.province for i in found[0].items] == [
+        "1. 新建及改造公园建设工程",
+        "2. 环城生态公园带建设工程",
+        "3. 上海辰山国家植物园建设工程",
+    ]
+    assert box_notes(d_root, c_root) == [
+        "省级规划的专栏1是指标表，在“主要发展指标”中对照，不作专栏比较",
+        "县级规划没有专栏：省级规划的 8 个专栏都列为缺失；县级规划可能把这些项目写在正文里，请看“重点任务”的对照",
+    ]
+    # the other way round, and neither side
+    assert box_notes(c_root, d_root)[-1] == "省级规划没有专栏：县级规划的 8 个专栏都列为新增"
+    assert box_notes(d_root, d_root) == ["两份规划都没有专栏，未做专栏对照"]
+    assert compare_zhuanlan(district, district, d_root, d_root) == []
+
+
+def test_a_check_without_boxes_renders(tmp_path):
+    from rag.check.compliance import check_plans
+    from rag.check.report import render_html, render_markdown, render_text
+
+    city = ingest_file(EXTERNAL / "shanghai_housing_plan14_2021.txt")  # neither plan has a 专栏
+    district = ingest_file(EXTERNAL / "shanghai-huangpu_old-district-renewal_plan14_2021.txt")
+    check = check_plans(district, city, None)
+    assert check.zhuanlan == [] and "两份规划都没有专栏，未做专栏对照" in check.summary.notes
+    for render in (render_text, render_markdown, render_html):
+        assert "两份规划都没有专栏" in render(check)
