@@ -19,11 +19,3 @@ def period_years(ordinal: str) -> tuple[int, int]:
     start = 2006 + 5 * (_CN_ORDINAL[ordinal] - 1)
     return start, start + 4
 
-
-def period_name(year: int) -> str | None:
-    """The plan period a year falls in: 2026 → "十五五"; None outside 2006–2050."""
-    n = (year - 2006) // 5 + 11
-    if not 11 <= n <= 19 or year < 2006:
-        return None
-    ordinal = next(k for k, v in _CN_ORDINAL.items() if v == n - 10)
-    return f"十{ordinal}五"

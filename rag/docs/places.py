@@ -50,6 +50,11 @@ SUFFIX = r"(?:特别行政区|自治区|自治州|自治县|地区|省|市|州|�
 _STEM = re.compile(rf"{SUFFIX}$")
 
 
+def stem(name: str) -> str:
+    """A place name without its administrative suffix: 舒兰市 → 舒兰, 长宁区 → 长宁."""
+    return _STEM.sub("", name)
+
+
 class Place(NamedTuple):
     province: str  # the province-level division it lies in, as the gazetteer names it ("吉林")
     kind: str  # 省 / 直辖市 / 地级市 / 县级市 / 县 / 区 …
@@ -69,7 +74,7 @@ def gazetteer() -> dict[str, Place]:
 def find_place(name: str) -> Place | None:
     """The gazetteer entry of a place written with or without its suffix (舒兰市, 舒兰)."""
     table = gazetteer()
-    for candidate in (name, _STEM.sub("", name)):
+    for candidate in (name, stem(name)):
         if candidate in table:
             return table[candidate]
     return None

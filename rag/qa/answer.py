@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,7 +31,7 @@ from rag.qa.extractive import Selection, idf_weights, select
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
-from rag.qa.scope import Scope, places, question_scope
+from rag.qa.scope import Scope, annual_year, places, question_scope
 
 log = logging.getLogger(__name__)
 
@@ -159,15 +158,9 @@ class Answerer:
 
     @cached_property
     def _doc_years(self) -> dict[str, int]:
-        """The year of each annual document: a period of one year ("2024": work points, a
-        government work report), or work points by their date."""
-        out = {}
-        for f, m in self.index.metas.items():
-            if m.period and re.fullmatch(r"20\d\d", m.period.strip()):
-                out[f] = int(m.period.strip())
-            elif m.kind == "annual_work_points" and m.year:
-                out[f] = m.year
-        return out
+        """The year of each annual document (:func:`rag.qa.scope.annual_year`)."""
+        years = {f: annual_year(m) for f, m in self.index.metas.items()}
+        return {f: y for f, y in years.items() if y is not None}
 
     @cached_property
     def _mentioned(self) -> frozenset[str]:

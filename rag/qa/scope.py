@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.docs.periods import PERIOD, PERIOD_RE, period_years
-from rag.docs.places import SUFFIX, find_place, gazetteer
+from rag.docs.places import SUFFIX, find_place, gazetteer, stem
 from rag.models import DocMeta
 
 _YEAR_LIST = re.compile(
@@ -60,6 +60,12 @@ class Scope:
     notes: tuple[str, ...] = field(default=())
 
 
+def _of_places(meta: DocMeta, names: Collection[str]) -> bool:
+    """Whether a document's jurisdiction is one of the places named (长宁 → 长宁区)."""
+    place = meta.jurisdiction or ""
+    return bool(place) and any(place.startswith(n) for n in names)
+
+
 def corpus_provinces(metas: Mapping[str, DocMeta]) -> set[str]:
     """The provinces (as in ``places.txt``) of the corpus's jurisdictions and their parents."""
     out = set()
@@ -69,11 +75,6 @@ def corpus_provinces(metas: Mapping[str, DocMeta]) -> set[str]:
             if province:
                 out.add(province)
     return out
-
-
-def _stem(name: str) -> str:
-    """A place name without its administrative suffix: 舒兰市 → 舒兰, 长宁区 → 长宁."""
-    return re.sub(rf"{SUFFIX}$", "", name)
 
 
 def place_province(name: str) -> str | None:
@@ -120,12 +121,13 @@ def _years_of(meta: DocMeta) -> tuple[int, int] | None:
     return period_years(m.group(1)) if m else None
 
 
-def _annual_year(meta: DocMeta) -> int | None:
-    """The year an annual document speaks for: work points by their date, else a period of one year."""
-    if meta.kind == "annual_work_points" and meta.year:
-        return meta.year
+def annual_year(meta: DocMeta) -> int | None:
+    """The year an annual document speaks for: a period of one year ("2024": work points, a
+    government work report), else work points by their date; None for other documents."""
     period = (meta.period or "").strip()
-    return int(period) if re.fullmatch(r"20\d\d", period) else None
+    if re.fullmatch(r"20\d\d", period):
+        return int(period)
+    return meta.year if meta.kind == "annual_work_points" else None
 
 
 def _overlaps(meta: DocMeta, start: int, end: int) -> bool:
@@ -145,23 +147,24 @@ _GENERIC_TITLE_WORDS = frozenset(
 )
 
 
-def _title_topics(meta: DocMeta) -> set[str]:
+@lru_cache(maxsize=4096)
+def _title_topics(title: str, place: str) -> frozenset[str]:
+    """A title's subject words (tokenized once per title, not once per question)."""
     from rag.index.tokenize import tokenize
 
-    words = set(tokenize(re.sub(r"\d+|[“”\"（）()—\-]", " ", meta.title)))
-    place = meta.jurisdiction or ""
-    return {
+    words = set(tokenize(re.sub(r"\d+|[“”\"（）()—\-]", " ", title)))
+    return frozenset({
         w for w in words
         if len(w) >= 2 and w not in _GENERIC_TITLE_WORDS and not PERIOD_RE.search(w)
         and not re.fullmatch(r"十[一二三四五六七八九]|[一二三四五六七八九]五", w)
-        and not (place and (w in place or _stem(place) in w)) and not is_place(w)
-    }
+        and not (place and (w in place or stem(place) in w)) and not is_place(w)
+    })
 
 
 def topic_docs(q: str, metas: Mapping[str, DocMeta]) -> list[str]:
     """The documents whose subject the question names: a word of the title that few titles share
     (历史风貌, 住房, 生态空间), not the kind of document, its place or its period."""
-    topics = {f: _title_topics(m) for f, m in metas.items()}
+    topics = {f: _title_topics(m.title, m.jurisdiction or "") for f, m in metas.items()}
     counts: dict[str, int] = {}
     for words in topics.values():
         for w in words:
@@ -225,11 +228,10 @@ def question_scope(
         if any(name in other for other in named):
             continue
         named.append(name)
-        in_corpus = [f for f, m in metas.items() if m.jurisdiction and m.jurisdiction.startswith(name)]
-        if in_corpus:
+        if any(_of_places(m, (name,)) for m in metas.values()):
             continue
         outside = places()[name] not in home or name.endswith(("省", "自治区"))
-        if outside and name not in mentioned and _stem(name) not in mentioned:
+        if outside and name not in mentioned and stem(name) not in mentioned:
             # neither in the corpus's province(s) nor named in its documents' text
             return Scope(missing=f"文档库只收录了{held}的文件，没有{name}的相关文件。")
         if _DOC_WORDS.search(q[pos + len(name) :]):
@@ -238,7 +240,7 @@ def question_scope(
 
     # The corpus's own jurisdictions name their documents even when the gazetteer lacks them (长宁区).
     for j in jurisdictions:
-        for n in (j, _stem(j)):
+        for n in (j, stem(j)):
             pos = q.find(n)
             if len(n) < 2 or pos < 0 or any(n in other or other in n for other in named):
                 continue
@@ -248,18 +250,18 @@ def question_scope(
 
     docs: list[str] = []
     # a bare name the corpus has as a province (吉林 beside 吉林省 and 吉林市) means the province
-    provinces = {_stem(m.jurisdiction) for m in metas.values() if m.jurisdiction and m.level == "province"}
+    provinces = {stem(m.jurisdiction) for m in metas.values() if m.jurisdiction and m.level == "province"}
     lower_names = [n for n in named if n not in provinces or not re.search(rf"{re.escape(n)}(?!{SUFFIX})", q)]
     place_docs = [
         f
         for f, m in metas.items()
-        if m.jurisdiction and m.level != "province" and any(m.jurisdiction.startswith(n) for n in lower_names)
+        if m.level != "province" and _of_places(m, lower_names)
     ]
     province_plans = [f for f, m in metas.items() if m.level == "province" and m.kind == "five_year_plan"]
     topical = topic_docs(q, metas)
     if topical:
         # the documents whose subject the question names (历史风貌规划, 生态空间规划), of the place it names
-        of_place = [f for f in topical if any((metas[f].jurisdiction or "").startswith(n) for n in named)]
+        of_place = [f for f in topical if _of_places(metas[f], named)]
         if place_docs:
             place_docs = [f for f in place_docs if f in topical] or place_docs
         else:
@@ -284,7 +286,7 @@ def question_scope(
     asked_kind = next((kind for kind, words in _ANNUAL_KINDS.items() if words.search(q)), None)
     annual: dict[int, list[str]] = {}
     for f, meta in metas.items():
-        year = _annual_year(meta)
+        year = annual_year(meta)
         if year is not None and (asked_kind is None or meta.kind == asked_kind):
             annual.setdefault(year, []).append(f)
     targets: list[int] = []
@@ -295,7 +297,7 @@ def question_scope(
             continue
         found = annual.get(year, [])
         if named:  # the named place's own, when it has one (吉林市2024年 → the city's report)
-            found = [f for f in found if any((metas[f].jurisdiction or "").startswith(n) for n in named)] or found
+            found = [f for f in found if _of_places(metas[f], named)] or found
         if found:
             docs.extend(f for f in found if f not in docs)
         elif asked_kind:
@@ -303,7 +305,7 @@ def question_scope(
             where = named[0] if named else ""
             years_held = {
                 y for y, files in annual.items()
-                if not where or any((metas[f].jurisdiction or "").startswith(where) for f in files)
+                if not where or any(_of_places(metas[f], (where,)) for f in files)
             }
             have = "、".join(str(y) for y in sorted(years_held))
             return Scope(missing=f"文档库中没有{where}{year}年的{what}（现有：{have or '无'}年）。")
@@ -314,7 +316,7 @@ def question_scope(
     order = list(metas)
     docs.sort(key=order.index)
     doc_places = sorted(
-        {n for j in jurisdictions for n in (j, _stem(j)) if len(n) >= 2 and n in q}, key=len, reverse=True
+        {n for j in jurisdictions for n in (j, stem(j)) if len(n) >= 2 and n in q}, key=lambda n: (-len(n), n)
     )
     return Scope(
         docs=tuple(docs),
