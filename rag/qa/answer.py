@@ -32,6 +32,7 @@ from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
 from rag.qa.scope import Scope, annual_year, places, question_scope
+from rag.qa.structure import Node, outlines
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class Answerer:
             following=self.following,
             box_of=self.box_of,
             doc_years=self._doc_years,
+            outlines=self._outlines,
         )
         return verify(selection_answer(question, got.hits, sel, got.scope))
 
@@ -161,6 +163,11 @@ class Answerer:
         """The year of each annual document (:func:`rag.qa.scope.annual_year`)."""
         years = {f: annual_year(m) for f, m in self.index.metas.items()}
         return {f: y for f, y in years.items() if y is not None}
+
+    @cached_property
+    def _outlines(self) -> dict[str, Node]:
+        """Each document's section tree, read back from the index's chunks."""
+        return outlines(self.index.chunks)
 
     @cached_property
     def _mentioned(self) -> frozenset[str]:
@@ -237,7 +244,7 @@ def selection_answer(question: str, hits: Sequence[Hit], sel: Selection, scope: 
             numbers[chunk.chunk_id] = len(numbers) + 1
             citations.append(Citation(numbers[chunk.chunk_id], chunk))
         text = s.text.rstrip("；;")
-        if not text.endswith(("。", "！", "？")):
+        if not text.endswith(("。", "！", "？", "：")):
             text += "。"
         if labelled and chunk.doc != last_doc:
             text = f"《{chunk.title}》：{text}"

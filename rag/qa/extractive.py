@@ -19,6 +19,7 @@ retrieved passage, so its wording and its figures are the document's own.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -27,11 +28,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.docs.outline import split_sentences
-from rag.docs.periods import PERIOD_RE
+from rag.docs.periods import PERIOD, PERIOD_RE
 from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
 from rag.qa.numbers import normalize
 from rag.qa.scope import Scope, is_place
+from rag.qa.structure import Listing, Node, find_listing
 
 # Words that say what kind of answer is wanted, or which document to look in:
 # they steer retrieval (rag.qa.scope) but are not content to be matched.
@@ -41,7 +43,7 @@ NON_CONTENT = frozenset(
     "变化 有变化 有啥 一样 不同 区别 对比 比较 相比 吗 呢 还是 高 低 早 晚 又 各 各是 "
     "全省 省里 省级 省 市 规划 要点 工作 工作要点 民政 "
     "年 年度 之 那 这 里 里面 中 后 前 哪 几 几条 有没有 没有 有 到 给 设 出 啥 "
-    "元 张 个 人 户 所 家 名 次 项 条 内容 项目 哪几项 几项 列了 列 包括 包含".split()
+    "一共 共 总共 合计 共有 分 分为 分成 元 张 个 人 户 所 家 名 次 项 条 内容 项目 哪几项 几项 列了 列 包括 包含".split()
 )
 # Short forms staff use for terms the documents write out in full.
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
@@ -74,6 +76,13 @@ _YEAR = re.compile(r"(?<!\d)(20\d{2})年")
 _ASKS_TIME = re.compile(r"哪天|哪一天|什么时候|什么时间|何时|哪年|哪一年|几月|时间节点|时间表")
 _HAS_TIME = re.compile(r"\d{4}年|\d+月|\d+·\d+|年底|年内|月底|期末|末期|以前|之前|前完成|底前|年起")
 _ASKS_LIST = re.compile(r"哪些|哪几|包括|包含|有什么|有哪|列了|内容|具体是|是哪|几条|几项|几类|几个方面")
+# A token that asks rather than names (哪几个, 多少项, 几大块, 什么样): jieba keeps some whole.
+# A count the question gives for its list (五项, 三大, 两个) is not content either: "两项补贴" is.
+_QUESTION_WORD = re.compile(
+    r"^(?:哪|多少|什么|怎么|如何|几(?:[个项类条大种方块点批处家所名]|$))|^[一二三四五六七八九十两]+[项个大条类]$"
+)
+# "五项主要任务是什么", "一带一心一城分别指什么": a counted list, asked without 哪些.
+_COUNTED_LIST = re.compile(r"[一二三四五六七八九十两\d]+[项个大条类方面部分]+[^？?]{0,12}(?:是什么|分别|指什么|是哪)|分哪|分为哪")
 _ITEM = re.compile(r"^(——|0\d(?!\d)[.．]?|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]+、)")
 
 
@@ -98,9 +107,11 @@ def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
     """The question's words worth matching: no question words, years, place names (``places``
     and the gazetteer's), or plan-period names (十五五 and its pieces 十五, 五五, 五)."""
     periods = [m.group(0) for m in PERIOD_RE.finditer(question)]
+    quoted = " ".join(re.findall(r"[“\"「『]([^”\"」』]+)", question))  # “四个优先” is a name
     out = []
     for t in tokenize(question):
-        if t in NON_CONTENT or t.isdigit() or re.fullmatch(r"\d+年?", t) or is_place(t):
+        asks = t in NON_CONTENT or bool(_QUESTION_WORD.match(t)) and t not in quoted
+        if asks or t.isdigit() or re.fullmatch(r"\d+年?", t) or is_place(t):
             continue
         if any(t in p for p in periods):
             continue
@@ -109,6 +120,13 @@ def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
         if t not in out:
             out.append(t)
     return out
+
+
+def _quoted_name_found(question: str, term: str, hits: Sequence[Hit]) -> bool:
+    """Whether a count kept as part of a quoted name (“四个优先”) is the passages' name too; a
+    question's own summary (“七个明显”, written nowhere) makes it a count again."""
+    names = [q for q in re.findall(r"[“\"「『]([^”\"」』]+)", question) if term in q]
+    return any(name in hit.chunk.text for name in names for hit in hits)
 
 
 def passage_sentences(chunk: Chunk) -> list[tuple[int, str]]:
@@ -127,8 +145,11 @@ def passage_sentences(chunk: Chunk) -> list[tuple[int, str]]:
     return out
 
 
-def coverage(terms: Sequence[str], weight: Callable[[str], float], text: str, context: str) -> float:
-    """Weighted share of ``terms`` found in ``text`` (a term only in ``context`` counts half)."""
+def coverage(
+    terms: Sequence[str], weight: Callable[[str], float], text: str, context: str, context_weight: float = 0.5
+) -> float:
+    """Weighted share of ``terms`` found in ``text`` (a term only in ``context`` counts half, or
+    ``context_weight``)."""
     total = sum(weight(t) for t in terms)
     if total <= 0:
         return 0.0
@@ -139,7 +160,7 @@ def coverage(terms: Sequence[str], weight: Callable[[str], float], text: str, co
         if any(f in text for f in forms):
             got += weight(t)
         elif any(f in context for f in forms):
-            got += 0.5 * weight(t)
+            got += context_weight * weight(t)
     return got / total
 
 
@@ -179,6 +200,19 @@ def matched_spans(question: str, text: str) -> list[tuple[int, int]]:
     return merged
 
 
+# A section the question points at by its number: 专栏3, 第五章, 第二节, 附件2.
+_SECTION_REF = re.compile(r"专栏\s*\d+|第[一二三四五六七八九十\d]+[章节]|附[件表]\s*\d+")
+
+
+def in_named_section(question: str, section_path: Sequence[str]) -> bool:
+    """Whether a passage lies in a section the question names by number ("专栏3…里" and a passage
+    under "专栏3 公园提质增效及开放共享工程"): its headings' words are then the question's own
+    pointer to the place, and count in full."""
+    refs = [re.sub(r"\s+", "", r) for r in _SECTION_REF.findall(question)]
+    heads = [re.sub(r"\s+", "", h) for h in section_path]
+    return any(re.match(rf"{re.escape(r)}(?!\d)", h) for r in refs for h in heads)
+
+
 def stated_years(sentence: str, implicit: int | None = None) -> set[int]:
     """The years a sentence speaks for: those it names, else its work points' year."""
     years = {int(y) for y in _YEAR.findall(normalize(sentence))}
@@ -195,6 +229,21 @@ def heading_year(section_path: Sequence[str]) -> int | None:
         if years:
             return None
     return None
+
+
+_REVIEW_HEADING = re.compile(r"回顾|过去一年|上一年|去年|上年")
+
+
+def implicit_year(section_path: Sequence[str], doc_year: int | None) -> int | None:
+    """The year a sentence that names none speaks for: its heading's (:func:`heading_year`); else,
+    in an annual document of ``doc_year``, the year before under a review heading ("一、工作回顾"
+    of a 2026 government work report reports on 2025), and ``doc_year`` elsewhere."""
+    year = heading_year(section_path)
+    if year is not None or doc_year is None:
+        return year
+    if any(_REVIEW_HEADING.search(h) for h in section_path):
+        return doc_year - 1
+    return doc_year
 
 
 def answers_when(sentence: str) -> bool:
@@ -232,11 +281,46 @@ def answers_number(
     return not (target_years and years and not years & set(target_years))
 
 
+_TIME_MARK = re.compile(rf"(?:20)?\d{{2}}\s*年|{PERIOD}")
+_ASKS_ONLY = frozenset("目标 计划 安排 情况 完成 预期 增长 提高 实现 达到 多少 末 期末 年底 年末 底".split())
+
+
 def sub_questions(question: str) -> list[str]:
-    """"火化率十四五末要达到多少？十三五末是多少？" → two questions, answered one by one."""
-    parts = [p.strip() for p in re.split(r"[？?！!；;]", question)]
+    """"火化率十四五末要达到多少？十三五末是多少？" → two questions, answered one by one; so is
+    "吉林粮食产量2025年多少，2026年目标" (each side of the comma names its own time). A part that
+    names no subject of its own is asked about the first part's: "火化率十三五末是多少"."""
+    parts: list[str] = []
+    for part in re.split(r"[？?！!；;]", question):
+        parts.extend(_time_halves(part.strip()))
     parts = [p for p in parts if len(p) >= 4]
-    return parts or [question]
+    if not parts:
+        return [question]
+    first = _TIME_MARK.search(parts[0])
+    topic = parts[0][: first.start()].strip() if first else ""
+    out = [parts[0]]
+    for part in parts[1:]:
+        own = [t for t in content_terms(part) if t not in _ASKS_ONLY]
+        out.append(topic + part if topic and not own else part)
+    return out
+
+
+def _time_halves(part: str) -> list[str]:
+    """The sides of a comma when each names a time of its own, else the part whole."""
+    halves = [h.strip() for h in re.split(r"[，,]", part) if h.strip()]
+    if len(halves) < 2 or not all(_TIME_MARK.search(h) for h in halves):
+        return [part]
+    return halves
+
+
+def named_years(question: str) -> tuple[int, ...]:
+    """The years a question (or a part of one) names: 2025年, 25年."""
+    out = []
+    for m in re.finditer(r"(?<!\d)(20\d{2}|\d{2})\s*年", normalize(question)):
+        n = m.group(1)
+        year = int(n) if len(n) == 4 else 2000 + int(n)
+        if 2000 <= year <= 2099 and (len(n) == 4 or 15 <= int(n) <= 39):
+            out.append(year)
+    return tuple(sorted(set(out)))
 
 
 def list_items(text: str) -> list[tuple[int, str]]:
@@ -262,6 +346,7 @@ def select(
     following: Callable[[Chunk], list[Chunk]] = lambda c: [],
     box_of: Callable[[Chunk], Chunk | None] = lambda c: None,
     doc_years: Mapping[str, int] | None = None,
+    outlines: Mapping[str, Node] | None = None,
 ) -> Selection:
     """The sentences that answer ``question`` from ``hits``, or none and a reason.
 
@@ -269,14 +354,19 @@ def select(
     section, where a list introduced at a passage's end ("坚持以下原则：")
     continues; ``box_of(chunk)`` the whole 专栏 a passage belongs to;
     ``doc_years`` the year of each annual document (work points), which its
-    sentences speak for when they name none.
+    sentences speak for when they name none; ``outlines`` each document's
+    section tree (:func:`rag.qa.structure.outlines`), which answers questions
+    about a plan's structure.
     """
     chosen: list[Sentence] = []
     reason = ""
-    for part in sub_questions(question):
+    parts = sub_questions(question)
+    for part in parts:
+        years = named_years(part) if len(parts) > 1 else ()
+        part_scope = dataclasses.replace(scope, target_years=years) if years else scope
         sel = _select_one(
-            part, hits, scope, weight, min_coverage, keep_ratio, max_sentences, following, box_of,
-            doc_years or {},
+            part, hits, part_scope, weight, min_coverage, keep_ratio, max_sentences, following, box_of,
+            doc_years or {}, outlines or {},
         )
         reason = reason or sel.reason
         have = {(c.chunk.chunk_id, c.start) for c in chosen}
@@ -295,8 +385,10 @@ def _select_one(
     following: Callable[[Chunk], list[Chunk]],
     box_of: Callable[[Chunk], Chunk | None],
     doc_years: Mapping[str, int],
+    outlines: Mapping[str, Node],
 ) -> Selection:
     terms = content_terms(question, scope.places + scope.doc_places)
+    terms = [t for t in terms if not _QUESTION_WORD.match(t) or _quoted_name_found(question, t, hits)]
     if not terms or sum(weight(t) for t in terms) <= 0:
         return Selection((), "问题中没有可以检索的内容词。")
     wants_number = bool(_ASKS_NUMBER.search(question))
@@ -306,6 +398,7 @@ def _select_one(
     cands: list[Sentence] = []
     for i, hit in enumerate(hits):
         context = hit.chunk.title + " " + " ".join(hit.chunk.section_path)
+        named_here = in_named_section(question, hit.chunk.section_path)
         for start, text in passage_sentences(hit.chunk):
             key = hit.chunk.doc + re.sub(r"\s+", "", text)  # the same sentence in two plans is two facts
             if key in seen:
@@ -313,18 +406,24 @@ def _select_one(
             seen.add(key)
             if scope.places and not any(p in text for p in scope.places):
                 continue  # a question about 延吉 is answered by sentences about 延吉
-            implicit = heading_year(hit.chunk.section_path) or doc_years.get(hit.chunk.doc)
+            implicit = implicit_year(hit.chunk.section_path, doc_years.get(hit.chunk.doc))
             if wants_number and not answers_number(question, text, scope.target_years, implicit):
                 continue
             if wants_time and not answers_when(text):
                 continue
-            cov = coverage(terms, weight, text, context)
+            cov = coverage(terms, weight, text, context, 1.0 if named_here else 0.5)
             rank_bonus = 0.1 * (1.0 - i / max(len(hits), 1))
             number_bonus = 0.05 if wants_target and re.search(r"\d", text) else 0.0
             cands.append(Sentence(hit.chunk, start, text, cov, cov + rank_bonus + number_bonus))
     # Passages from a document the question names need a little less evidence.
     floor = min_coverage * (0.8 if scope.gather and len(scope.docs) > 1 else 1.0)
-    if _ASKS_LIST.search(question) and not wants_number and not scope.gather:
+    asks_list = bool(_ASKS_LIST.search(question) or _COUNTED_LIST.search(question))
+    if asks_list and not wants_number and not scope.gather and outlines:
+        docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
+        listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
+        if listing:
+            return Selection(listing_sentences(listing))
+    if asks_list and not wants_number and not scope.gather:
         listed = _list_answer(hits, terms, weight, floor, following, box_of)
         if listed:
             return Selection(tuple(listed))
@@ -342,6 +441,19 @@ def _select_one(
     best = good[0]
     chosen = [c for c in good if c.score >= keep_ratio * best.score][:max_sentences]
     return Selection(tuple(chosen))
+
+
+def listing_sentences(listing: Listing) -> tuple[Sentence, ...]:
+    """A listing of headings as sentences: the section they belong to ("“四、主要任务”包括："),
+    then each heading, cited to the first passage of its section."""
+    out = []
+    if listing.parent is not None and listing.parent.first is not None:
+        intro = f"“{listing.parent.heading}”包括："
+        out.append(Sentence(listing.parent.first, -1, intro, listing.coverage, listing.coverage))
+    for node in listing.items:
+        if node.first is not None:
+            out.append(Sentence(node.first, 0, node.heading, listing.coverage, listing.coverage))
+    return tuple(out)
 
 
 def _list_answer(
@@ -375,6 +487,12 @@ def _list_answer(
         if intro and len(items) < 2:
             for nxt in following(chunk)[:4]:
                 items.extend((nxt, o, t) for o, t in list_items(nxt.text))
+        elif items and lines and _ITEM.match(lines[-1].strip()):  # the list runs on past the passage's end
+            for nxt in following(chunk)[:4]:
+                more = list_items(nxt.text)
+                if not more or more[0][0] > len(nxt.text) - len(nxt.text.lstrip()):
+                    break
+                items.extend((nxt, o, t) for o, t in more)
         if len(items) < 2:
             continue
         cov = max(coverage(terms, weight, heading, ""), coverage(terms, weight, intro, heading) if intro else 0.0)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -204,6 +204,27 @@ def place_mentions(q: str) -> list[tuple[str, int]]:
     return out
 
 
+_PROVINCE_WORDS = re.compile(r"(?:全省|省里|省级|省)(?:的)?$")
+
+
+def _annual_of_owner(
+    before: str, found: Sequence[str], metas: Mapping[str, DocMeta], named: Sequence[str], provinces: Collection[str]
+) -> list[str]:
+    """The annual documents of a year whose owner the words just before it name: a place
+    ("吉林市2024年") or the province ("省里2026年", the province of the places named)."""
+    if not found:
+        return []
+    for name in named:
+        if re.search(rf"{re.escape(name)}(?:{SUFFIX})?(?:的)?$", before):
+            return [f for f in found if _of_places(metas[f], (name,))]
+    if _PROVINCE_WORDS.search(before):
+        return [
+            f for f in found
+            if metas[f].level == "province" and (not provinces or place_province(metas[f].jurisdiction or "") in provinces)
+        ]
+    return []
+
+
 def question_scope(
     question: str, metas: Mapping[str, DocMeta], mentioned: Collection[str] = ()
 ) -> Scope:
@@ -257,7 +278,13 @@ def question_scope(
         for f, m in metas.items()
         if m.level != "province" and _of_places(m, lower_names)
     ]
-    province_plans = [f for f, m in metas.items() if m.level == "province" and m.kind == "five_year_plan"]
+    # the province a named place lies in (吉林市 → 吉林): "省里" beside it means that province, not another
+    named_provinces = {p for p in (place_province(n) for n in lower_names) if p}
+    province_plans = [
+        f for f, m in metas.items()
+        if m.level == "province" and m.kind == "five_year_plan"
+        and (not named_provinces or place_province(m.jurisdiction or "") in named_provinces)
+    ]
     topical = topic_docs(q, metas)
     if topical:
         # the documents whose subject the question names (历史风貌规划, 生态空间规划), of the place it names
@@ -291,7 +318,12 @@ def question_scope(
             annual.setdefault(year, []).append(f)
     targets: list[int] = []
     plan_named = bool(docs)
-    for year, deadline, _pos in _years(q):
+    for year, deadline, pos in _years(q):
+        owned = _annual_of_owner(q[:pos], annual.get(year, []), metas, named, named_provinces)
+        if owned and not deadline:  # 省里2026年 / 吉林市2024年: that place's document of that year
+            docs.extend(f for f in owned if f not in docs)
+            targets.append(year)  # and its sentences about another year (its review of the last) do not answer
+            continue
         if deadline or (plan_named and asked_kind is None):
             targets.append(year)
             continue

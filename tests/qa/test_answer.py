@@ -136,3 +136,51 @@ def test_a_heading_year_is_the_year_its_sentences_speak_for() -> None:
     sentence = "新建社区长者食堂84个。"
     assert answers_number("2023年社区长者食堂建了多少个", sentence, (2023,), heading_year(["一、2023年工作回顾"]))
     assert not answers_number("2024年社区长者食堂建多少个", sentence, (2024,), heading_year(["一、2023年工作回顾"]))
+
+
+def test_a_review_section_of_an_annual_report_speaks_for_the_year_before() -> None:
+    from rag.qa.extractive import answers_number, implicit_year
+
+    # a 2026 government work report: "一、工作回顾" reports on 2025, "二、2026年工作安排" plans 2026
+    assert implicit_year(["一、工作回顾"], 2026) == 2025
+    assert implicit_year(["二、2026年工作安排", "（一）扩大内需"], 2026) == 2026
+    assert implicit_year(["三、重点任务"], 2026) == 2026
+    assert implicit_year(["一、2023年工作回顾"], 2024) == 2023  # the heading's own year wins
+    assert implicit_year(["一、发展回顾"], None) is None  # not an annual document: no year assumed
+    sentence = "建成助老餐厅413个。"
+    assert answers_number("2025年建了多少助老餐厅", sentence, (2025,), implicit_year(["一、工作回顾"], 2026))
+    assert not answers_number("2026年建多少助老餐厅", sentence, (2026,), implicit_year(["一、工作回顾"], 2026))
+
+
+def test_question_words_jieba_keeps_whole_are_not_content() -> None:
+    from rag.qa.extractive import content_terms
+
+    terms = content_terms("黄浦有哪几个历史文化风貌区")
+    assert "哪几个" not in terms and "风貌" in terms
+    assert "几大块" not in content_terms("主要任务分哪几大块")
+    assert content_terms("多少项指标") == ["指标"]
+
+
+def test_a_section_the_question_names_by_number_counts_its_heading_in_full() -> None:
+    from rag.qa.extractive import coverage, in_named_section
+
+    path = ["二、深化公园城市建设", "（四）推进公园开放共享", "专栏3 公园提质增效及开放共享工程"]
+    assert in_named_section("专栏3公园提质增效及开放共享工程里要建哪些运动设施", path)
+    assert not in_named_section("专栏31里有什么", path)  # 专栏3 is not 专栏31
+    assert not in_named_section("公园提质增效有哪些运动设施", path)  # named by words only: no
+    terms, one = ["公园", "提质", "运动"], lambda t: 1.0
+    sentence, context = "新增篮球场100个以上，宠物友好公园15座", " ".join(path)
+    assert coverage(terms, one, sentence, context) == (1 + 0.5) / 3
+    assert coverage(terms, one, sentence, context, 1.0) == 2 / 3
+
+
+def test_a_question_in_parts_asks_each_part_about_its_own_time_and_the_first_parts_subject() -> None:
+    from rag.qa.extractive import content_terms, named_years, sub_questions
+
+    assert sub_questions("吉林粮食产量2025年多少，2026年目标") == ["吉林粮食产量2025年多少", "吉林粮食产量2026年目标"]
+    assert sub_questions("火化率十四五末要达到多少？十三五末是多少？") == ["火化率十四五末要达到多少", "火化率十三五末是多少"]
+    # a part with a subject of its own keeps it; a comma without a time on each side splits nothing
+    assert sub_questions("低保标准是多少？特困供养标准呢？") == ["低保标准是多少", "特困供养标准呢"]
+    assert sub_questions("护理型床位占比，到2025年要达到多少") == ["护理型床位占比，到2025年要达到多少"]
+    assert named_years("吉林粮食产量2026年目标") == (2026,) and named_years("十四五目标") == ()
+    assert content_terms("旧改“四个优先”是哪四个") == ["旧改", "四个", "优先"]  # a count inside quotes is a name

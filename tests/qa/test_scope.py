@@ -153,3 +153,11 @@ def test_a_report_of_a_year_the_corpus_lacks_is_declined() -> None:
 def test_a_named_place_does_not_hide_the_work_points_of_its_province() -> None:
     scope = question_scope("社会救助服务热线依托哪条热线建？21年要点、省规划和舒兰规划怎么说的", METAS)
     assert scope.docs == (PROV, WP21, SHULAN) and not scope.missing
+
+
+def test_the_province_beside_a_named_place_is_that_places_province() -> None:
+    # "省里" next to 吉林市 is 吉林省, not the province-level plans of 上海 the corpus also holds;
+    # "省里2026年" / "吉林市2024年" name each owner's report of that year, and the year stays a target
+    scope = question_scope("省里2026年和吉林市2024年各计划城镇新增就业多少", _external())
+    assert scope.docs == ("jilin-jilinshi_general_govreport_2024.txt", "jilin_general_govreport_2026.txt")
+    assert scope.gather and scope.target_years == (2024, 2026)

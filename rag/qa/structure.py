@@ -1,0 +1,178 @@
+"""Answers from a document's outline: what a plan's 专栏 are, what a section is made of.
+
+"上海十五五生态空间规划的主要任务分哪几大块", "长宁规划的五项主要任务是什么", "有哪几个专栏":
+the answer is a list of headings, and a retrieval guess (the passage that happens to
+score best) gets it wrong; the outline has it exactly. The outline is read back from the
+index itself: every chunk carries its section path, in reading order, so each document's
+section tree (and the first passage of each section, which its heading is cited to) is
+there without re-reading any file.
+
+- A question whose focal words (its content words less those of the document's title)
+  are covered by a section heading with sub-sections is answered with those
+  sub-sections' headings, in order: "（二）基本原则" → its items, "四、主要任务" → （一）…（五）.
+- A question about the 专栏 of a plan, naming none of them, lists every 专栏.
+- A question about the main tasks of a plan with no heading of that name lists the
+  plan's task chapters: its top-level sections less the framing ones (基础, 形势, 目标,
+  指导思想, 保障措施, 附件 …), which is how Chinese plans are laid out.
+- A question about the plan's chapters or structure lists its top-level sections.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rag.docs.outline import heading_kind
+from rag.index.tokenize import tokenize
+from rag.models import Chunk
+from rag.qa.numbers import cn_to_int
+
+# Focal words that ask for the plan's tasks as a whole, or for its structure.
+_TASK_WORDS = frozenset("任务 主要任务 重点任务 大块 板块 块 方面 几大块 几大".split())
+_STRUCTURE_WORDS = frozenset("章 章节 部分 结构 框架 目录 篇章 内容 几章 篇".split())
+# Top-level sections that frame a plan rather than set its tasks.
+_FRAMING = re.compile(
+    r"基础|形势|环境|回顾|成效|现状|背景|总体要求|指导思想|基本原则|原则|目标|愿景|保障|实施|组织领导|"
+    r"附[件表录]|名词解释|说明"
+)
+_ASKS_BOXES = re.compile(r"专栏")
+_NAMES_BOX = re.compile(r"专栏\s*[\d一二三四五六七八九十]+")
+
+
+@dataclass
+class Node:
+    """A section of one document as the index sees it."""
+
+    heading: str
+    path: tuple[str, ...]
+    first: Chunk | None = None  # the first passage in the section or under it
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str | None:
+        return heading_kind(self.heading)
+
+    def walk(self) -> Iterable[Node]:
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+
+def outlines(chunks: Iterable[Chunk]) -> dict[str, Node]:
+    """Each document's section tree, rebuilt from its chunks' section paths (in index order)."""
+    roots: dict[str, Node] = {}
+    nodes: dict[tuple[str, tuple[str, ...]], Node] = {}
+    for chunk in chunks:
+        root = roots.get(chunk.doc)
+        if root is None:
+            root = roots[chunk.doc] = Node(chunk.title, ())
+        if root.first is None:
+            root.first = chunk
+        parent = root
+        for depth in range(1, len(chunk.section_path) + 1):
+            path = tuple(chunk.section_path[:depth])
+            node = nodes.get((chunk.doc, path))
+            if node is None:
+                node = nodes[(chunk.doc, path)] = Node(path[-1], path, chunk)
+                parent.children.append(node)
+            parent = node
+    return roots
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Headings that answer a question: the section they belong to (None: the whole plan)."""
+
+    doc: str
+    parent: Node | None
+    items: tuple[Node, ...]
+    coverage: float
+
+
+def find_listing(
+    question: str,
+    terms: Sequence[str],
+    weight: Callable[[str], float],
+    docs: Sequence[str],
+    trees: dict[str, Node],
+    floor: float,
+) -> Listing | None:
+    """The headings that answer a list question about the outline of one of ``docs`` (in order of
+    preference), or None when the outline does not answer it."""
+    best: Listing | None = None
+    for doc in docs:
+        root = trees.get(doc)
+        if root is None:
+            continue
+        listing = _listing_in(question, terms, weight, doc, root, floor)
+        if listing and (best is None or listing.coverage > best.coverage):
+            best = listing
+    return best
+
+
+def _listing_in(
+    question: str, terms: Sequence[str], weight: Callable[[str], float], doc: str, root: Node, floor: float
+) -> Listing | None:
+    title_words = set(tokenize(root.heading))
+    focal = [t for t in terms if not _in_title(t, root.heading, title_words)]
+    top = [n for n in root.children if n.heading != "印发通知"]
+    if len(top) == 1 and len(top[0].children) >= 2 and top[0].kind is None:
+        top = top[0].children  # everything under one heading (the plan's title repeated)
+    if _ASKS_BOXES.search(question) and not _NAMES_BOX.search(question):
+        rest = [t for t in focal if "专栏" not in t and t not in _TASK_WORDS and t not in ("工程", "项目")]
+        boxes = tuple(n for n in root.walk() if n.kind == "zhuanlan")
+        if len(boxes) >= 2 and not rest:
+            return Listing(doc, None, boxes, 1.0)
+        focal = [t for t in focal if "专栏" not in t]  # 专栏 alone names no section
+    # a section the question names by its heading: its sub-sections
+    total = sum(weight(t) for t in focal)
+    if total > 0:
+        count = stated_count(question)
+        scored = []
+        for node in root.walk():
+            heading = _norm(node.heading)
+            got = sum(weight(t) for t in focal if t in heading)
+            if got and count and len(node.children) == count:
+                got = max(got, 0.75 * total)  # "五项主要任务" and a 主要任务 of five: the count confirms it
+            if got:  # ties go to the heading with fewest other words: （二）基本原则 over 三、指导思想、基本原则和…
+                scored.append((got / total, -len(_HEAD_NUMBER.sub("", heading)), node))
+        if scored:
+            cov, _, node = max(scored, key=lambda s: (s[0], s[1]))
+            if cov >= floor:
+                # a heading with no sub-sections: its items are lines of text, not headings (rag.qa.extractive)
+                return Listing(doc, node, tuple(node.children), cov) if len(node.children) >= 2 else None
+    if focal and all(t in _TASK_WORDS for t in focal):
+        tasks = tuple(n for n in top if not _FRAMING.search(n.heading) and n.kind not in ("annex", "zhuanlan"))
+        if len(tasks) >= 2:
+            return Listing(doc, None, tasks, 1.0)
+    if all(t in _STRUCTURE_WORDS for t in focal) and len(top) >= 2:
+        return Listing(doc, None, tuple(top), 1.0)
+    return None
+
+
+_HEAD_NUMBER = re.compile(r"^(?:第[\d一二三四五六七八九十百]+[章节部篇]分?|[一二三四五六七八九十]+、|[（(][\d一二三四五六七八九十]+[）)]|\d+[.．、]|专栏\s*\d+)\s*")
+_GENERIC_END = re.compile(r"(?:规划|计划|方案|纲要|要点)$")
+
+
+_COUNT = re.compile(r"([一二三四五六七八九十两]+|\d+)\s*[项个大条类]")
+
+
+def stated_count(question: str) -> int | None:
+    """How many items the question says the list has ("五项主要任务" → 5), if it says."""
+    m = _COUNT.search(question)
+    if not m:
+        return None
+    return int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+
+
+def _in_title(term: str, title: str, title_words: set[str]) -> bool:
+    """Whether ``term`` names the document rather than a part of it (空间规划 of 《…生态空间建设…规划》)."""
+    if term in title_words or term in title:
+        return True
+    stem = _GENERIC_END.sub("", term)
+    return bool(stem) and stem != term and stem in title
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text)

@@ -1,0 +1,102 @@
+"""Answers from a document's outline: its 专栏, a section's sub-sections, its task chapters."""
+
+from __future__ import annotations
+
+from rag.models import Chunk
+from rag.qa.extractive import content_terms
+from rag.qa.structure import find_listing, outlines, stated_count
+
+TITLE = "某市生态环境保护“十五五”规划"
+PATHS = [
+    [],
+    ["一、发展基础"],
+    ["二、总体要求", "（一）指导思想"],
+    ["二、总体要求", "（二）基本原则"],
+    ["二、总体要求", "（三）发展目标", "专栏1 主要指标"],
+    ["三、深化污染防治", "（一）大气治理"],
+    ["三、深化污染防治", "（一）大气治理", "专栏2 大气治理工程"],
+    ["三、深化污染防治", "（二）水环境治理"],
+    ["四、守护生态安全", "（三）生物多样性保护"],
+    ["四、守护生态安全", "（四）湿地保护", "专栏4 湿地保护工程"],
+    ["五、推进绿色转型"],
+    ["六、保障措施"],
+    ["附件"],
+]
+
+
+def chunks(paths: list[list[str]] = PATHS, doc: str = "a.txt", title: str = TITLE) -> list[Chunk]:
+    return [
+        Chunk(f"{doc}:{i}", doc, title, path, i * 100, i * 100 + 50, f"正文{i}。") for i, path in enumerate(paths)
+    ]
+
+
+def weight(term: str) -> float:
+    return 1.0
+
+
+def listing(question: str, trees=None):  # type: ignore[no-untyped-def]
+    trees = trees or outlines(chunks())
+    return find_listing(question, content_terms(question), weight, ["a.txt"], trees, 0.6)
+
+
+def test_the_outline_is_read_back_from_the_chunks_in_order() -> None:
+    root = outlines(chunks())["a.txt"]
+    assert [n.heading for n in root.children][:3] == ["一、发展基础", "二、总体要求", "三、深化污染防治"]
+    (goals,) = [n for n in root.walk() if n.heading == "（三）发展目标"]
+    assert goals.path == ("二、总体要求", "（三）发展目标")
+    assert goals.first is not None and goals.first.chunk_id == "a.txt:4"  # cited to its first passage
+
+
+def test_a_named_section_is_answered_with_its_sub_sections() -> None:
+    got = listing("污染防治有哪些方面")
+    assert got is not None and got.parent is not None and got.parent.heading == "三、深化污染防治"
+    assert [n.heading for n in got.items] == ["（一）大气治理", "（二）水环境治理"]
+
+
+def test_a_section_whose_items_are_text_lines_is_left_to_the_passages() -> None:
+    # （二）基本原则 has no sub-sections: its items are lines of its text, which the passage answer reads
+    assert listing("基本原则有哪些") is None
+
+
+def test_the_boxes_of_a_plan_in_order_gaps_included() -> None:
+    got = listing("这个规划设了哪些专栏")
+    assert got is not None and got.parent is None
+    assert [n.heading for n in got.items] == ["专栏1 主要指标", "专栏2 大气治理工程", "专栏4 湿地保护工程"]
+    assert listing("专栏2有哪些工程") is None  # one 专栏 named: its content, not the list of 专栏
+
+
+def test_the_main_tasks_are_the_chapters_between_the_goals_and_the_safeguards() -> None:
+    got = listing("规划的主要任务分哪几大块")
+    assert got is not None
+    assert [n.heading for n in got.items] == ["三、深化污染防治", "四、守护生态安全", "五、推进绿色转型"]
+
+
+def test_the_chapters_of_a_plan() -> None:
+    got = listing("规划分哪几章")
+    assert got is not None
+    assert [n.heading for n in got.items][0] == "一、发展基础" and len(got.items) == 7
+
+
+def test_a_count_the_question_gives_confirms_the_section() -> None:
+    paths = [["一、现状"], ["二、主要任务", "（一）“百姓园林”"], ["二、主要任务", "（二）“百业兴绿”"], ["二、主要任务", "（三）“百花齐放”"]]
+    trees = outlines(chunks(paths))
+    assert stated_count("“百”字系列的三项主要任务是什么") == 3
+    got = find_listing("“百”字系列的三项主要任务是什么", ["系列", "任务"], lambda t: 3.0 if t == "系列" else 1.0,
+                       ["a.txt"], trees, 0.6)
+    assert got is not None and got.parent is not None and got.parent.heading == "二、主要任务"
+    # without the count (or with another), the heading covers too little of the question
+    assert find_listing("“百”字系列的主要任务是什么", ["系列", "任务"], lambda t: 3.0 if t == "系列" else 1.0,
+                        ["a.txt"], trees, 0.6) is None
+
+
+def test_the_answerer_lists_the_boxes_of_the_provincial_plan(fake_answerer) -> None:  # type: ignore[no-untyped-def]
+    a = fake_answerer.answer("吉林省民政事业发展十四五规划一共设了哪些专栏？")
+    assert not a.abstained
+    boxes = [c.text for c in a.claims]
+    assert boxes[0].startswith("专栏1 基层社会救助服务能力提升工程")
+    assert [b.split(" ")[0] for b in boxes] == ["专栏1", "专栏2", "专栏3", "专栏4", "专栏5", "专栏7", "专栏9", "专栏10"]
+    # each 专栏 is cited to a passage inside it
+    for claim in a.claims:
+        (n,) = claim.cites
+        chunk = next(c.chunk for c in a.citations if c.n == n)
+        assert any(p.startswith(claim.text.split(" ")[0] + " ") for p in chunk.section_path)
