@@ -136,6 +136,8 @@ class Document:
     text: str
     blocks: list[Block]
     sha256: str  # of the raw file bytes
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR (rag.docs.readers)
+    warnings: list[str] = field(default_factory=list)  # what the reader doubted, in Chinese
 
     @property
     def title(self) -> str:

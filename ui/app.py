@@ -33,7 +33,7 @@ log = logging.getLogger("planqa.ui")
 
 INTERNAL_ERROR = "系统内部错误，本次操作未完成（详细信息已写入服务器日志）。请稍后重试或联系管理员。"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.docs.ingest.MAX_FILE_BYTES)
+MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.docs.readers.MAX_FILE_BYTES)
 # Gradio keeps per-session state (a copy of the page's configuration, about 40 kB) for 10,000
 # sessions and a record of the last 10,000 requests by default: up to ~400 MB that a long-running
 # server fills slowly. This page keeps nothing in a session (the chat history is in the browser),

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.docs.ingest import MAX_FILE_BYTES
+from rag.docs.readers import MAX_FILE_BYTES
 from rag.errors import PlanqaError, UnreadableFileError
 from rag.models import Answer, DocMeta, Filters
 from rag.qa.answer import Answerer, Event

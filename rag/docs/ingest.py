@@ -1,4 +1,4 @@
-"""Read documents (txt/md/docx/pdf, any common Chinese encoding) and clean them.
+"""Clean documents and describe them; the files themselves are read by :mod:`rag.docs.readers`.
 
 The corpus is real extracted text: page-break splits in mid-sentence, hard
 line breaks inside sentences, full-width indentation, ``**bold**`` markers,
@@ -13,7 +13,6 @@ without a manifest entry is described from its text (:mod:`rag.docs.meta`).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import re
@@ -25,6 +24,7 @@ from pydantic import ValidationError
 
 from rag.docs.heads import strip_debris, unwrap
 from rag.docs.meta import infer_meta, link_implements
+from rag.docs.readers import SUPPORTED_SUFFIXES, read_document
 from rag.docs.tables import attach_tables, read_cell_table, shape_rows
 from rag.docs.textnorm import to_simplified
 from rag.errors import ConfigError, UnreadableFileError
@@ -32,8 +32,6 @@ from rag.models import Block, DocMeta, Document, Manifest
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 # Chinese characters, full-width forms and CJK punctuation, quotes and dashes.
 CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’—…·《》〔〕"
@@ -63,132 +61,6 @@ _BLOCK_START = re.compile(
     rf"|\d{{1,2}}[.．、](?!\d)|专栏\s*\d+|0\d(?!\d)|——"
     rf"|[（(]\d{{1,2}}[）)]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|第[{_CN_NUM}\d]+[部篇]|附\s*[件表录])"
 )
-
-
-def decode_bytes(data: bytes, name: str = "") -> str:
-    """Decode a text file in whatever encoding Chinese files use.
-
-    Strict UTF-8 is tried first (it is unambiguous); otherwise
-    charset-normalizer picks the encoding (GB18030/GBK, UTF-16, Big5 ...).
-    """
-    if not data.strip():
-        raise UnreadableFileError(f"文件为空：{name}", f"empty file: {name}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None:
-            raise UnreadableFileError(
-                f"无法识别文件编码，可能不是文本文件：{name}", f"no encoding detected for {name}"
-            ) from None
-        encoding = best.encoding
-        if encoding.lower() in {"gb2312", "gbk", "cp936", "hz"}:
-            encoding = "gb18030"  # the superset: never lose a rare character
-        text = data.decode(encoding, errors="replace")
-        log.info("decoded %s as %s", name, encoding)
-    text = text.lstrip("\ufeff")
-    bad = sum(1 for c in text if (ord(c) < 32 and c not in "\n\r\t\f") or c == "\ufffd")
-    if bad > max(3, len(text) // 100):
-        raise UnreadableFileError(
-            f"文件内容无法作为文本读取（可能是二进制或损坏的文件）：{name}",
-            f"{bad} control/replacement characters in {name}",
-        )
-    return text
-
-
-def read_docx(data: bytes, name: str) -> str:
-    """Paragraphs and tables of a .docx in document order; table rows as tab-separated cells."""
-    import zipfile
-
-    from docx import Document as DocxDocument
-    from docx.opc.exceptions import OpcError
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    try:
-        doc = DocxDocument(io.BytesIO(data))
-    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as exc:
-        raise UnreadableFileError(
-            f"无法读取 Word 文件（文件损坏或不是 .docx 格式）：{name}", repr(exc)
-        ) from exc
-    lines: list[str] = []
-    for item in doc.iter_inner_content():
-        if isinstance(item, Paragraph):
-            lines.append(item.text)
-        elif isinstance(item, Table):
-            for row in item.rows:
-                # a cell merged across columns repeats in each (a two-row header's 指标值 over
-                # 现状 / 规划), one merged down repeats in each row (a group cell); a row that is
-                # one cell across the table (a title, a note) is one cell
-                cells = list(row.cells)
-                if all(c._tc is cells[0]._tc for c in cells):
-                    cells = cells[:1]
-                lines.append("\t".join(c.text.replace("\n", " ").strip() for c in cells))
-    return "\n".join(lines)
-
-
-def read_pdf(data: bytes, name: str) -> str:
-    """Text of a text PDF, page after page (page-break splits are repaired by cleaning)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = bool(reader.decrypt(""))
-            except Exception:  # noqa: BLE001 - pypdf raises several types here
-                ok = False
-            if not ok:
-                raise UnreadableFileError(
-                    f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}"
-                )
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UnreadableFileError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
-    text = "\n".join(pages)
-    if not text.strip():
-        raise UnreadableFileError(
-            f"PDF 没有文字层（可能是扫描件），需要先做 OCR 文字识别：{name}",
-            f"no text layer in {name}",
-        )
-    return text
-
-
-def read_file(path: Path) -> str:
-    """The raw text of a supported file, decoded."""
-    return read_document(path)[1]
-
-
-def read_document(path: Path) -> tuple[bytes, str]:
-    """(the file's bytes, its raw text): the file is read once."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UnreadableFileError(
-            f"不支持的文件类型 {suffix or '（无扩展名）'}：{path.name}；支持 .txt .md .docx .pdf",
-            f"unsupported suffix {suffix}",
-        )
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise UnreadableFileError(f"无法打开文件：{path.name}", repr(exc)) from exc
-    if size > MAX_FILE_BYTES:
-        raise UnreadableFileError(
-            f"文件过大（{size // (1024 * 1024)} MB），上限为 {MAX_FILE_BYTES // (1024 * 1024)} MB：{path.name}",
-            f"file too large: {size} bytes",
-        )
-    if size == 0:
-        raise UnreadableFileError(f"文件为空：{path.name}", f"empty file: {path}")
-    data = path.read_bytes()
-    if suffix == ".docx":
-        return data, read_docx(data, path.name)
-    if suffix == ".pdf":
-        return data, read_pdf(data, path.name)
-    return data, decode_bytes(data, path.name)
 
 
 # ---------------------------------------------------------------------------
@@ -419,7 +291,7 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
 def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
     """Read, clean and describe one file."""
     raw_bytes, raw = read_document(path)
-    wrapped = unwrap(to_simplified(raw))  # a draft in 繁体 is read as 简体
+    wrapped = unwrap(to_simplified(raw.text))  # a draft in 繁体 is read as 简体
     text, blocks = clean_text(wrapped.text)
     if not text.strip():
         raise UnreadableFileError(f"文件中没有可读的文字：{path.name}", f"no text in {path}")
@@ -431,6 +303,8 @@ def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
         text=text,
         blocks=blocks,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        ocr_pages=list(raw.ocr_pages),
+        warnings=list(raw.warnings),
     )
 
 

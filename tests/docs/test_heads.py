@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from rag.docs.heads import find_notice, strip_debris, unwrap
-from rag.docs.ingest import clean_text, corpus_files, ingest_file, read_file
+from rag.docs.ingest import clean_text, corpus_files, ingest_file
 from rag.docs.outline import parse_outline
+from rag.docs.readers import read_file
 from rag.docs.textnorm import to_simplified
 from tests.conftest import CORPUS
 from tests.conftest import SAMPLE_BODY as BODY

@@ -18,8 +18,8 @@ from rag.docs.ingest import (
     ingest_file,
     load_manifest,
     normalize_inline,
-    read_file,
 )
+from rag.docs.readers import read_file
 from tests.conftest import CORPUS
 from tests.conftest import SAMPLE_BODY as BODY
 from tests.conftest import SAMPLE_HEADING as HEADING

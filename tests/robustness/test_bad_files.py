@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-import rag.docs.ingest
-from rag.docs.ingest import ingest_corpus, ingest_file, read_file
+import rag.docs.readers
+from rag.docs.ingest import ingest_corpus, ingest_file
+from rag.docs.readers import read_file
 from rag.errors import UnreadableFileError
 from rag.models import Block
 from tests.conftest import SAMPLE_BODY as BODY
@@ -95,7 +96,7 @@ def test_unsupported_suffix_lists_supported_types(tmp_path: Path) -> None:
 
 
 def test_file_over_size_limit_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rag.docs.ingest, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(rag.docs.readers, "MAX_FILE_BYTES", 100)
     small = tmp_path / "small.txt"
     small.write_text("到2025年底护理型床位占比不低于60%。", encoding="utf-8")  # 50 bytes
     assert read_file(small) == "到2025年底护理型床位占比不低于60%。"
@@ -112,7 +113,7 @@ def test_enormous_file_is_refused_before_it_is_read(tmp_path: Path, service, nam
     from its size alone, in the library and in the plan-check tab."""
     path = tmp_path / name
     with path.open("wb") as fh:
-        fh.truncate(rag.docs.ingest.MAX_FILE_BYTES + 1)
+        fh.truncate(rag.docs.readers.MAX_FILE_BYTES + 1)
     assert "文件过大（50 MB），上限为 50 MB" in _unreadable(path).message
     html, files = run_check(service, str(path), None, "jilin_province_14th_fyp_2021.txt")
     assert "文件过大" in html and 'class="pq-error"' in html and files == []
