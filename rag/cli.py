@@ -108,8 +108,11 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
     return index, embedder
 
 
-def _read_questions(path: str) -> list[dict[str, str]]:
+def _read_questions(path: str) -> list[dict[str, Any]]:
+    """{"id", "question", "history"} per line; "history" (optional) is the conversation so far as
+    OpenAI-style messages, oldest first."""
     from rag.errors import ConfigError
+    from rag.qa.followup import history_messages
 
     source = sys.stdin if path == "-" else open(path, encoding="utf-8-sig")  # noqa: SIM115
     out = []
@@ -119,10 +122,13 @@ def _read_questions(path: str) -> list[dict[str, str]]:
                 continue
             try:
                 obj = json.loads(line)
-                out.append({"id": str(obj["id"]), "question": str(obj["question"])})
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                history = obj.get("history", [])
+                if not isinstance(history, list):
+                    raise TypeError("history is not a list")
+                out.append({"id": str(obj["id"]), "question": str(obj["question"]), "history": history_messages(history)})
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 raise ConfigError(
-                    f"问题文件第 {n} 行格式错误：需要 {{\"id\", \"question\"}} 形式的 JSON",
+                    f"问题文件第 {n} 行格式错误：需要 {{\"id\", \"question\", \"history\"（可选，消息列表）}} 形式的 JSON",
                     f"{path}:{n}: {exc!r}",
                 ) from exc
     return out
@@ -136,7 +142,7 @@ def _run_batch(path: str, handle: Any, on_error: dict[str, Any]) -> int:
     for q in _read_questions(path):
         record: dict[str, Any] = {"id": q["id"]}
         try:
-            record.update(handle(q["question"]))
+            record.update(handle(q["question"], q["history"]))
         except BadQuestionError as exc:
             record.update(on_error, error=exc.message)
             failed += 1
@@ -153,6 +159,7 @@ def _unknown_docs(filters: Any, index: Any) -> bool:
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
+    from rag.qa.followup import standalone
     from rag.qa.retrieve import load_cross_encoder, make_retriever
 
     if args.question is None and not args.questions:  # an empty question gets the empty-question message
@@ -168,7 +175,9 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     if args.questions:
         return _run_batch(
             args.questions,
-            lambda q: {"hits": [h.to_json() for h in retriever.search(q, args.k, filters)]},
+            lambda q, history: {
+                "hits": [h.to_json() for h in retriever.search(standalone(q, history).question, args.k, filters)]
+            },
             {"hits": []},
         )
     hits = retriever.search(args.question, args.k, filters)
@@ -226,10 +235,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 2
     if args.questions:
 
-        def answer_one(question: str) -> dict[str, Any]:
-            a = answerer.answer(question, filters)
+        def answer_one(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
+            a = answerer.answer(question, filters, history)
             citations = [c.to_json() for c in a.citations]
-            return {"answer": a.text, "abstained": a.abstained, "citations": citations, "notices": a.notices}
+            return {
+                "answer": a.text, "abstained": a.abstained, "citations": citations, "notices": a.notices,
+                "standalone_question": a.standalone or a.question,
+            }
 
         return _run_batch(args.questions, answer_one, {"answer": "", "abstained": True, "citations": []})
     answer = answerer.answer(args.question, filters)
@@ -463,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("retrieve", help="检索相关段落")
     common(p)
     p.add_argument("question", nargs="?", help="问题")
-    p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\"} 的 JSONL 文件（- 为标准输入）")
+    p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\", \"history\"（可选）} 的 JSONL 文件（- 为标准输入）")
     p.add_argument("--k", type=int, default=10, help="返回段落数（默认 10）")
     filter_args(p)
     p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
@@ -474,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="提问，得到带引用的回答")
     common(p)
     p.add_argument("question", nargs="?", help="问题")
-    p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\"} 的 JSONL 文件（- 为标准输入）；输出 JSONL")
+    p.add_argument("--questions", help="批量：每行一个 {\"id\", \"question\", \"history\"（可选，之前的对话）} 的 JSONL 文件（- 为标准输入）；输出 JSONL")
     p.add_argument("--backend", choices=["extractive", "openai", "gguf"], help="回答方式（默认读 PLANQA_BACKEND，否则 extractive）")
     filter_args(p)
     p.add_argument("--no-build", action="store_true", help="索引缺失或过期时报错，不自动建立")

@@ -305,6 +305,7 @@ class Answer:
     abstained: bool = False
     backend: str = "extractive"
     notices: list[str] = field(default_factory=list)  # fallbacks, removed sentences …
+    standalone: str = ""  # the question answered, when a follow-up was rewritten from the conversation
 
     @property
     def text(self) -> str:
@@ -315,6 +316,7 @@ class Answer:
     def to_json(self) -> dict[str, object]:
         return {
             "question": self.question,
+            "standalone_question": self.standalone or self.question,
             "answer": self.text,
             "abstained": self.abstained,
             "backend": self.backend,

@@ -24,9 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError, PlanqaError
+from rag.qa.followup import history_messages
 from rag.qa.retrieve import EMPTY_QUESTION
 from rag.settings import DEFAULT_CORPUS, DEFAULT_INDEX, Settings
-from ui.render import CSS, preview, render_answer, render_error, render_pending, render_streaming
+from ui.render import (
+    CSS,
+    conversation,
+    preview,
+    render_answer,
+    render_error,
+    render_pending,
+    render_streaming,
+)
 from ui.service import LEVELS, UPLOAD_SUFFIXES, Service, backend_choices, latest_report
 
 log = logging.getLogger("planqa.ui")
@@ -72,6 +81,7 @@ def respond(
     """
     history = list(history or [])
     question = question or ""
+    earlier = conversation(history)  # what a follow-up leans on (rag.qa.followup)
     if not question.strip():
         yield question, [*history, {"role": "assistant", "content": render_error(EMPTY_QUESTION)}]
         return
@@ -82,7 +92,7 @@ def respond(
     notices: list[str] = []
     try:
         filters = service.filters(docs, levels, years)
-        for event in service.stream(question, filters, backend or "extractive"):
+        for event in service.stream(question, filters, backend or "extractive", earlier):
             if event.kind == "delta":
                 streamed.append(event.text)
                 history[-1] = {"role": "assistant", "content": render_streaming("".join(streamed), notices)}
@@ -109,10 +119,12 @@ def answer_json(
     levels: Sequence[str] = (),
     years: Sequence[Any] = (),
     backend: str = "extractive",
+    history: Sequence[Message] = (),
 ) -> dict[str, Any]:
     """The API's answer: ``Answer.to_json()``, or ``{"error": message}``."""
     try:
-        return service.answer(question, service.filters(docs, levels, years), backend).to_json()
+        messages = history_messages(list(history))
+        return service.answer(question, service.filters(docs, levels, years), backend, messages).to_json()
     except PlanqaError as exc:
         return {"error": exc.message}
     except Exception:  # noqa: BLE001
@@ -256,9 +268,11 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
             demo.load(lambda: report_view(reports_dir), outputs=[report_md, plots], api_visibility="private")
 
         def ask(question: str, docs: list[str] | None = None, levels: list[str] | None = None,
-                years: list[int] | None = None, backend: str = "extractive") -> dict[str, Any]:
-            """Answer a question as JSON: {"answer", "abstained", "citations", "notices", ...} or {"error"}."""
-            return answer_json(service, question, docs or (), levels or (), years or (), backend)
+                years: list[int] | None = None, backend: str = "extractive",
+                history: list[dict[str, str]] | None = None) -> dict[str, Any]:
+            """Answer a question as JSON: {"answer", "abstained", "citations", "notices", ...} or {"error"};
+            ``history`` is the conversation so far ([{"role", "content"}, …], oldest first)."""
+            return answer_json(service, question, docs or (), levels or (), years or (), backend, history or ())
 
         gr.api(ask, api_name="ask", concurrency_limit=8, concurrency_id="chat")  # for scripts (gradio_client)
     return demo

@@ -9,7 +9,9 @@ HTML block would hand the rest back to the Markdown parser).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rag.models import Answer, Citation
 from rag.qa.extractive import matched_spans
@@ -101,6 +103,38 @@ def render_pending(message: str = "正在检索文档……") -> str:
 
 def render_error(message: str) -> str:
     return f'<div class="pq-error" role="alert">⚠ {esc(message)}</div>'
+
+
+_CLAIM = re.compile(r'<p class="pq-claim">(.*?)</p>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def conversation(history: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The chat's messages as plain text for the answerer (:mod:`rag.qa.followup`): the user's
+    questions, and of each answer its sentences, one per line, without [n] markers or sources."""
+    out = []
+    for message in history:
+        role, content = message.get("role"), _text_of(message.get("content"))
+        if role not in ("user", "assistant"):
+            continue
+        if role == "assistant":
+            lines = [html.unescape(_TAG.sub("", m.replace("<br>", "\n"))) for m in _CLAIM.findall(content)]
+            content = "\n".join(re.sub(r"\[\d+\]", "", ln).strip() for ln in lines)
+        if content:
+            out.append({"role": str(role), "content": content})
+    return out
+
+
+def _text_of(content: Any) -> str:
+    """A chat message's content as text: Gradio hands it back as a string or as a list of parts
+    ({"type": "text", "text": …})."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Mapping):
+        return str(content.get("text") or "")
+    if isinstance(content, list):
+        return "".join(_text_of(part) for part in content)
+    return ""
 
 
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:

@@ -25,6 +25,7 @@ from rag.docs.readers import MAX_FILE_BYTES
 from rag.errors import PlanqaError, UnreadableFileError
 from rag.models import Answer, DocMeta, Filters
 from rag.qa.answer import Answerer, Event
+from rag.qa.followup import Message
 from rag.qa.llm import make_llm
 from rag.settings import Backend, Settings
 
@@ -159,18 +160,22 @@ class Service:
 
     # -- answers -----------------------------------------------------------
 
-    def stream(self, question: str, filters: Filters, backend: str = "extractive") -> Iterator[Event]:
+    def stream(
+        self, question: str, filters: Filters, backend: str = "extractive", history: Sequence[Message] = ()
+    ) -> Iterator[Event]:
         if not self.ready:
             raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
         answerer = self.answerers.get(backend)
         if answerer is None:
             reason = self.backend_errors.get(backend, "该回答方式未配置。")
             raise PlanqaError(f"无法使用所选回答方式：{reason}", f"backend {backend} not available")
-        yield from answerer.stream(question, filters)
+        yield from answerer.stream(question, filters, history)
 
-    def answer(self, question: str, filters: Filters, backend: str = "extractive") -> Answer:
+    def answer(
+        self, question: str, filters: Filters, backend: str = "extractive", history: Sequence[Message] = ()
+    ) -> Answer:
         final = None
-        for event in self.stream(question, filters, backend):
+        for event in self.stream(question, filters, backend, history):
             if event.kind == "final":
                 final = event.answer
         if final is None:  # pragma: no cover - every stream ends with a final event

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rag.errors import ConfigError
 from rag.models import Answer, Chunk, Document
+from rag.qa.followup import standalone
 
 
 class _HasKind(Protocol):
@@ -31,7 +32,7 @@ class _HasKind(Protocol):
 R = TypeVar("R", bound=_HasKind)
 
 Kind = Literal[
-    "fact", "indicator", "list", "cross_document", "compare", "change", "unanswerable"
+    "fact", "indicator", "list", "cross_document", "compare", "change", "followup", "structure", "unanswerable"
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 KIND_LABELS = {
@@ -41,6 +42,8 @@ KIND_LABELS = {
     "cross_document": "跨文档",
     "compare": "县省对照",
     "change": "历年变化",
+    "followup": "追问",
+    "structure": "结构",
     "unanswerable": "无答案",
 }
 
@@ -51,8 +54,15 @@ class Evidence(BaseModel):
     text: str
 
 
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str
+
+
 class GoldQuestion(BaseModel):
-    """One line of a gold file."""
+    """One line of a gold file. ``history`` (optional): the conversation before ``question``, as
+    OpenAI-style messages, oldest first; a follow-up ("舒兰呢？") is asked with it."""
 
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -62,6 +72,10 @@ class GoldQuestion(BaseModel):
     evidence: list[Evidence]
     answer: str
     key_facts: list[str]
+    history: list[Message] = []
+
+    def messages(self) -> list[dict[str, str]]:
+        return [m.model_dump() for m in self.history]
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
@@ -202,7 +216,8 @@ def run_retrieval(
     results = []
     for q in answerable(gold):
         t0 = time.perf_counter()
-        hits = retriever.search(q.question, k)  # type: ignore[attr-defined]
+        question = standalone(q.question, q.messages()).question  # a follow-up, made standalone
+        hits = retriever.search(question, k)  # type: ignore[attr-defined]
         dt = time.perf_counter() - t0
         results.append(judge(q, [h.chunk for h in hits], docs, dt))
         if on_question is not None:
@@ -279,7 +294,7 @@ def run_answers(
     results = []
     for q in gold:
         t0 = time.perf_counter()
-        answer = answerer.answer(q.question)  # type: ignore[attr-defined]
+        answer = answerer.answer(q.question, None, q.messages())  # type: ignore[attr-defined]
         results.append(judge_answer(q, answer, docs, time.perf_counter() - t0))
         if on_question is not None:
             on_question()

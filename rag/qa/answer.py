@@ -28,6 +28,7 @@ from rag.errors import LLMError, PlanqaError
 from rag.index.directory import Index
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
 from rag.qa.extractive import Selection, idf_weights, select
+from rag.qa.followup import Message, rewritten_notice, standalone
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
@@ -96,16 +97,34 @@ class Answerer:
 
     # -- answering ---------------------------------------------------------
 
-    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+    def answer(
+        self, question: str, filters: Filters | None = None, history: Sequence[Message] | None = None
+    ) -> Answer:
         final = None
-        for event in self.stream(question, filters):
+        for event in self.stream(question, filters, history):
             if event.kind == "final":
                 final = event.answer
         assert final is not None
         return final
 
-    def stream(self, question: str, filters: Filters | None = None) -> Iterator[Event]:
-        question = check_question(question)
+    def stream(
+        self, question: str, filters: Filters | None = None, history: Sequence[Message] | None = None
+    ) -> Iterator[Event]:
+        """The answer to ``question`` as events; ``history`` is the conversation so far (OpenAI-style
+        messages, oldest first), against which a follow-up is made standalone first
+        (:mod:`rag.qa.followup`)."""
+        asked = check_question(question)
+        alone = standalone(asked, history)
+        if alone.rewritten:
+            yield Event("notice", rewritten_notice(alone.question))
+        for event in self._stream(alone.question, filters):
+            if event.answer is not None and alone.rewritten:
+                event.answer.question = asked
+                event.answer.standalone = alone.question
+                event.answer.notices.insert(0, rewritten_notice(alone.question))
+            yield event
+
+    def _stream(self, question: str, filters: Filters | None) -> Iterator[Event]:
         got = self.retrieve(question, filters)
         if got.scope.missing or not got.hits:
             answer = declined_answer(question, got.hits, got.scope.missing or "没有检索到相关段落。")

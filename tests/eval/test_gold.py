@@ -13,7 +13,10 @@ def test_gold_format_and_coverage(corpus_docs):
     assert len(gold) >= 40
     assert len({q.id for q in gold}) == len(gold)
     kinds = Counter(q.kind for q in gold)
-    assert set(kinds) == {"fact", "indicator", "list", "cross_document", "compare", "change", "unanswerable"}
+    assert set(kinds) == {
+        "fact", "indicator", "list", "cross_document", "compare", "change", "followup", "structure", "unanswerable"
+    }
+    assert kinds["followup"] >= 24 and kinds["structure"] >= 12
     cited = {ev.doc for q in gold for ev in q.evidence}
     assert cited == set(corpus_docs)
     for q in gold:
@@ -22,10 +25,18 @@ def test_gold_format_and_coverage(corpus_docs):
         else:
             assert q.evidence and q.key_facts
             assert {ev.doc for ev in q.evidence} <= set(q.docs)
+        # a follow-up comes with the conversation it leans on; nothing else does
+        assert bool(q.history) == (q.kind == "followup")
+        if q.history:
+            roles = [m.role for m in q.history]
+            assert roles == ["user", "assistant"] * (len(roles) // 2) and roles
 
 
 def test_every_evidence_string_is_in_the_cleaned_text(corpus_docs):
     assert missing_evidence(load_gold(GOLD), corpus_docs) == []
+    held_out = load_gold(GOLD.with_name("gold_heldout.jsonl"))  # conversations and structure, not tuned on
+    assert {q.kind for q in held_out} == {"followup", "structure"} and len(held_out) >= 18
+    assert missing_evidence(held_out, corpus_docs) == []
 
 
 def test_evidence_not_in_the_text_is_named(corpus_docs):

@@ -71,6 +71,32 @@ def test_question_gets_a_cited_answer_and_the_box_is_cleared(service):
     assert '<sup class="pq-cite">[1]</sup>' in html
 
 
+def test_a_follow_up_in_the_chat_is_answered_from_the_conversation(service):
+    """The chat's own history (the rendered answers) is what the follow-up leans on."""
+    _, first = final(list(respond(service, "省规划里农村互助养老站点数量目标是多少？", [])))
+    history = [{"role": "user", "content": "省规划里农村互助养老站点数量目标是多少？"}, {"role": "assistant", "content": first}]
+    box, html = final(list(respond(service, "舒兰呢？", history)))
+    assert box == ""
+    assert "按“舒兰规划里农村互助养老站点数量目标是多少？”回答" in html
+    assert "超过10个" in html
+
+
+def test_the_conversation_handed_to_the_answerer_is_plain_text(service):
+    from ui.render import conversation
+
+    _, first = final(list(respond(service, QUESTION, [])))
+    got = conversation([{"role": "user", "content": QUESTION}, {"role": "assistant", "content": first},
+                        {"role": "assistant", "content": None}])
+    assert got[0] == {"role": "user", "content": QUESTION}
+    assert got[1]["role"] == "assistant" and "60%以上" in got[1]["content"]
+    assert "<" not in got[1]["content"] and "[1]" not in got[1]["content"]  # no markup, markers or sources
+    assert "引用出处" not in got[1]["content"] and len(got) == 2
+    # Gradio hands messages back with their content as a list of parts
+    parts = conversation([{"role": "user", "content": [{"type": "text", "text": QUESTION}]},
+                          {"role": "assistant", "content": [{"type": "text", "text": first}]}])
+    assert parts == got
+
+
 def test_filters_from_the_page_restrict_the_sources(service):
     _, html = final(list(respond(service, "护理型床位占比", [], docs=["shulan_city_14th_fyp_2021.txt"])))
     assert "文件：shulan_city_14th_fyp_2021.txt" in html

@@ -168,6 +168,14 @@ def test_question_gets_a_cited_answer_with_document_and_section(page, server):
     assert page.input_value("#question textarea") == ""
 
 
+def test_a_follow_up_is_answered_in_the_page(page):
+    ask(page, "省规划里农村互助养老站点数量目标是多少？")
+    answer = ask(page, "舒兰呢？")
+    assert "按“舒兰规划里农村互助养老站点数量目标是多少？”回答" in answer.locator(".pq-notice").first.inner_text()
+    assert "超过10个" in answer.locator(".pq-claim").first.inner_text()
+    assert doc_of(answer.locator(".pq-source").first) == "shulan_city_14th_fyp_2021.txt"
+
+
 def test_chinese_renders_with_a_real_font(page):
     """Without fonts-noto-cjk, Chinese is drawn as identical empty boxes: compare glyph pixels."""
     glyphs = page.evaluate(
@@ -297,6 +305,9 @@ def test_api_answers_like_the_page(server):
     assert out["citations"][0]["doc"] == "jilin_work_points_2023.txt"
     assert out["citations"][0]["label"].startswith("《2023年全省民政工作要点》")
     assert client.predict("", api_name="/ask") == {"error": "问题不能为空，请输入要查询的内容。"}
+    history = [{"role": "user", "content": "省规划里农村互助养老站点数量目标是多少？"}, {"role": "assistant", "content": "超过300个。"}]
+    follow = client.predict("舒兰呢？", history=history, api_name="/ask")
+    assert follow["standalone_question"] == "舒兰规划里农村互助养老站点数量目标是多少？" and "超过10个" in follow["answer"]
 
 
 def test_several_users_at_once(server):

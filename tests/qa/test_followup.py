@@ -1,0 +1,77 @@
+"""Follow-up questions made standalone from the conversation (rag.qa.followup)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.qa.followup import elliptical, history_messages, standalone
+
+
+def talk(*turns: str) -> list[dict[str, str]]:
+    return [{"role": "user" if i % 2 == 0 else "assistant", "content": t} for i, t in enumerate(turns)]
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "expected"),
+    [
+        # another place
+        ("舒兰呢？", talk("省规划里公办养老机构护理型床位占比的目标是多少？", "到2025年不低于55%。"),
+         "舒兰规划里公办养老机构护理型床位占比的目标是多少？"),
+        ("省里呢", talk("舒兰孤儿基本生活保障标准是多少", "每月1100元。"), "省里孤儿基本生活保障标准是多少"),
+        # another year
+        ("那2025年呢？", talk("2021年要点里养老机构等级评定怎么安排的", "开展等级评定。"),
+         "2025年要点里养老机构等级评定怎么安排的"),
+        # a topic of its own: the place, year and document stay, and so does the question
+        ("护理型床位呢", talk("舒兰规划里养老机构床位数到2025年要达到多少", "1800张。"),
+         "舒兰规划里2025年护理型床位达到多少"),
+        # a property of the previous topic
+        ("单位是什么？", talk("省规划里社会工作专业人才总量目标是多少", "2.0。"),
+         "省规划里社会工作专业人才总量的单位是什么"),
+        ("这个指标是约束性的吗", talk("省规划里县级公益性安葬设施覆盖率目标", "100%。"),
+         "省规划里县级公益性安葬设施覆盖率目标是约束性的吗"),
+    ],
+)
+def test_a_follow_up_is_made_standalone(question: str, history: list[dict[str, str]], expected: str) -> None:
+    got = standalone(question, history)
+    assert got.question == expected and got.rewritten
+
+
+def test_the_nth_item_of_the_previous_answer() -> None:
+    answer = "01 特困人员供养服务设施改造提升工程。\n02 养老服务综合体建设。\n06 农村互助养老服务设施建设。"
+    got = standalone("第6项具体要做什么？", talk("专栏3有哪些工程", answer))
+    assert got.question == "农村互助养老服务设施建设具体要做什么"  # the item numbered 6, not the third line
+    # an unnumbered list: the n-th line, or the n-th 、-separated item of a one-line answer
+    assert standalone("第2项呢", talk("有哪几个原则", "坚持党的领导\n坚持以人民为中心")).question.startswith("坚持以人民为中心")
+    assert standalone("第三个具体指什么", talk("三大任务是什么", "兜底保障、社会治理、基本服务")).question.startswith("基本服务")
+
+
+def test_a_chain_of_follow_ups_builds_on_each_standalone_question() -> None:
+    history = talk("2021年要点提出城市低保标准要提高多少", "…", "那2025年呢？", "…")
+    assert standalone("那2023年呢？", history).question == "2023年要点提出城市低保标准要提高多少"
+
+
+def test_a_question_that_stands_alone_is_left_as_it_is() -> None:
+    history = talk("省规划里护理型床位占比是多少", "55%。")
+    got = standalone("2023年要点里低保标准提到多少", history)
+    assert got.question == "2023年要点里低保标准提到多少" and not got.rewritten
+    assert standalone("舒兰呢？", []).question == "舒兰呢？"  # nothing to lean on
+    assert not elliptical("吉林省民政事业发展十四五规划一共设了哪些专栏？")
+    assert elliptical("那2025年呢？") and elliptical("单位是什么") and elliptical("第6项具体要做什么？")
+
+
+def test_history_from_json_keeps_only_well_formed_turns() -> None:
+    raw = [{"role": "user", "content": "问"}, {"role": "system", "content": "x"}, {"role": "assistant"}, "junk",
+           {"role": "assistant", "content": "答"}]
+    assert history_messages(raw) == [{"role": "user", "content": "问"}, {"role": "assistant", "content": "答"}]
+    assert history_messages("not a list") == []
+
+
+def test_the_answerer_answers_a_follow_up_and_says_what_it_answered(fake_answerer) -> None:  # type: ignore[no-untyped-def]
+    history = talk("省规划里农村互助养老站点数量目标是多少？", "超过300个。")
+    a = fake_answerer.answer("舒兰呢？", None, history)
+    assert a.question == "舒兰呢？" and a.standalone == "舒兰规划里农村互助养老站点数量目标是多少？"
+    assert a.notices[0] == "按“舒兰规划里农村互助养老站点数量目标是多少？”回答。"
+    assert not a.abstained and "超过10个" in a.text
+    assert a.to_json()["standalone_question"] == a.standalone
+    plain = fake_answerer.answer("舒兰规划里农村互助养老站点数量目标是多少？")
+    assert plain.standalone == "" and plain.to_json()["standalone_question"] == plain.question
