@@ -129,6 +129,12 @@ def covers(chunk: Chunk, doc: str, spans: Sequence[tuple[int, int]]) -> bool:
     return False
 
 
+def under_heading(chunk: Chunk, ev: Evidence) -> bool:
+    """Whether the evidence is a heading of the chunk's section: an answer from the outline cites each
+    heading to the first passage under it, which carries the heading in its path, not its text."""
+    return chunk.doc == ev.doc and any(ev.text in heading for heading in chunk.section_path)
+
+
 @dataclass
 class QuestionResult:
     qid: str
@@ -268,8 +274,9 @@ def judge_answer(gold: GoldQuestion, answer: Answer, docs: dict[str, Document], 
     text = fact_key(answer.text)
     found = sum(1 for f in gold.key_facts if fact_key(f) in text)
     spans = [(ev.doc, evidence_spans(ev, docs)) for ev in gold.evidence]
-    supported = not answer.abstained and any(
-        covers(c.chunk, doc, sp) for c in answer.citations for doc, sp in spans
+    supported = not answer.abstained and (
+        any(covers(c.chunk, doc, sp) for c in answer.citations for doc, sp in spans)
+        or any(under_heading(c.chunk, ev) for c in answer.citations for ev in gold.evidence)
     )
     failures = sum(1 for n in answer.notices if "数字" in n)
     return AnswerResult(

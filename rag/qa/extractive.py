@@ -83,6 +83,10 @@ _QUESTION_WORD = re.compile(
 )
 # "五项主要任务是什么", "一带一心一城分别指什么": a counted list, asked without 哪些.
 _COUNTED_LIST = re.compile(r"[一二三四五六七八九十两\d]+[项个大条类方面部分]+[^？?]{0,12}(?:是什么|分别|指什么|是哪)|分哪|分为哪")
+_ASKS_PARTS = re.compile(
+    r"(?:分|有|共|包括)?(?:几|多少)(?:个)?(?:节|章|条|项|部分|大部分|个专栏|专栏|项工程|个子项目|子项目)|"
+    r"第[一二三四五六七八九十\d]+(?:章|节|部分|篇)(?:讲|是|说|包括|有)|讲(?:了)?什么|都是啥|都有啥"
+)
 _ITEM = re.compile(r"^(——|0\d(?!\d)[.．]?|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]+、)")
 
 
@@ -418,7 +422,8 @@ def _select_one(
     # Passages from a document the question names need a little less evidence.
     floor = min_coverage * (0.8 if scope.gather and len(scope.docs) > 1 else 1.0)
     asks_list = bool(_ASKS_LIST.search(question) or _COUNTED_LIST.search(question))
-    if asks_list and not wants_number and not scope.gather and outlines:
+    asks_parts = bool(_ASKS_PARTS.search(question))  # "分几节，都是啥", "第五章讲什么": the outline answers
+    if (asks_list and not wants_number or asks_parts) and not scope.gather and outlines:
         docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
         listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
         if listing:

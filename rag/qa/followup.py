@@ -31,21 +31,35 @@ Message = Mapping[str, str]
 _PROVINCE = r"全省|省里|省级|省"
 _PLACE_WORDS = re.compile(rf"{_PROVINCE}|全市|市里|全县|县里")
 _YEAR = re.compile(r"(?<!\d)(?:20)?\d{2}\s*年(?!代)")
-_LEAD = re.compile(
-    r"^(?:那么|那|再问一下|再问|请问|还有|另外)?\s*(?:这个指标|该指标|这项指标|这一项|这个|这项|这|该|它的|它|其)?\s*"
-)
+_LEAD = re.compile(r"^(?:那么|那|再问一下|再问|请问|还有|另外)\s*")
 _TRAIL = re.compile(r"(?:呢|呀|啊|吧)?\s*[？?。！!]*\s*$")
 _ELLIPTICAL = re.compile(r"呢\s*[？?]?\s*$|^(?:那|这|该|它|其)|第\s*[一二三四五六七八九十\d]+\s*[项个条节章]")
+# words that point back at the previous topic: "这个是针对哪些人", "舒兰这个也是预期性的吗"
+_REFER = re.compile(r"这个指标|该指标|这项指标|这一项|这个|这项|该项|这些|那个|它的|它|其")
+_FILLER = re.compile(r"这块|这方面|方面|这一块")  # "那失智老人这块呢": a topic of its own all the same
 # what a question asks, at its end: "的目标是多少？", "有哪些", "是约束性的吗"
 _TAIL = re.compile(
     r"(?:的)?(?:目标值?|标准|要求|指标|比例|占比)?(?:是|要|要求|达到|提到|提高到|定的|定了|为|有)?"
     r"(?:多少|几[个项条张所家名人]?|哪些|哪几|什么|如何|怎么|怎样|吗|有没有)[^，,。；;]*$"
 )
-_ASKS = re.compile(r"多少|几[个项条张所家名人]?|哪些|哪几|什么|如何|怎么|怎样|吗|有没有|是否")
-# words that ask about a property of the previous topic, not a topic of their own
-_PROPERTY = re.compile(r"(?:单位|属性|约束性|预期性|还是|目标年份|哪一年|哪年|基期|现状值|目标值|具体|详细|内容|指标|要做|做|落实)+")
-_ITEM_REF = re.compile(r"第\s*([一二三四五六七八九十\d]+)\s*([项个条])(专栏)?")
-_NUMBERED = re.compile(r"^\s*(?:专栏\s*(\d+)|0?(\d{1,2})(?![\d年%])[.．、\s]|[（(]([一二三四五六七八九十]+)[）)]|([一二三四五六七八九十]+)、)")
+_ASKS = re.compile(r"多少|几[个项条张所家名人]?|哪些|哪几|什么|如何|怎么|怎样|吗|有没有|是否|啥")
+# what is left of a question that only asks again, of the previous topic: "那省里的目标呢", "25年提高到什么要求了"
+_ASPECT = re.compile(
+    r"(?:目标值?|要求|标准|规定|安排|打算|计划|情况|说法|提法|说|讲|定的|定了|定|提高到|提高|达到|到|新增|增加|"
+    r"要|是|了|的|也|还|都|有|对|里|中|年|呢|做)+"
+)
+# words that ask a property of the previous topic: "单位是什么", "是约束性的吗", "现在是多少"
+_PROPERTY = re.compile(
+    r"(?:单位|属性|约束性|预期性|还是|目标年份|年份|哪一年|哪年|基期|现状值?|现在|目前|目标值|具体|详细|内容|指标|"
+    r"针对|对象|人|谁|负责|牵头|时间|时候|时限|落实|要做|做|分|阶段|分阶段|量化|正文)+"
+)
+_DOC_NAMED = re.compile(r"要点|规划|报告|方案|计划")
+_NUM = r"[一二三四五六七八九十\d]+"
+_ITEM_REF = re.compile(rf"第\s*({_NUM})\s*([项个条])(专栏)?")
+_NUMBERED = re.compile(
+    rf"^\s*(?:第\s*({_NUM})\s*[项条个]|专栏\s*(\d+)|0?(\d{{1,2}})(?![\d年%万亿]|\s*[个项条张户名人])[.．、\s]?|"
+    rf"[（(]({_NUM})[）)]|([一二三四五六七八九十]+)、)"
+)
 
 
 @dataclass(frozen=True)
@@ -86,11 +100,22 @@ def standalone(question: str, history: Sequence[Message] | None) -> Standalone:
 def elliptical(question: str) -> bool:
     """Whether a question leans on the one before it."""
     q = question.strip()
-    if _ELLIPTICAL.search(q):
+    if _ELLIPTICAL.search(q) or _REFER.search(q):
         return True
-    bare = _TRAIL.sub("", _LEAD.sub("", q))
-    topic = _topic(bare)
-    return not topic or bool(_PROPERTY.fullmatch(topic))
+    rest = _rest(_bare(q))
+    return not rest or bool(_PROPERTY.fullmatch(rest))
+
+
+def _bare(question: str) -> str:
+    """The question without its lead (那…), trail (…呢？) and words pointing back (这个)."""
+    return _FILLER.sub("", _REFER.sub("", _TRAIL.sub("", _LEAD.sub("", question.strip())))).strip()
+
+
+def _rest(bare: str) -> str:
+    """What names a topic in a question: no places, years, question words or words that only ask again."""
+    t = re.sub(r"规划|工作要点|要点|报告|文件", "", _strip_places_years(bare))
+    t = _ASKS.sub("", t)
+    return _ASPECT.sub("", t).strip()
 
 
 def _rewrite(question: str, previous: str, answer: str) -> str:
@@ -99,27 +124,40 @@ def _rewrite(question: str, previous: str, answer: str) -> str:
     q = question.strip()
     item = _item(q, answer)
     if item:
-        rest = _ITEM_REF.sub("", q)
-        rest = _TRAIL.sub("", _LEAD.sub("", rest)).strip("的 ")
-        context = _context(previous)
-        return f"{context}{item}{rest or '具体内容是什么'}"
-    bare = _TRAIL.sub("", _LEAD.sub("", q)).strip()
+        rest = _bare(_ITEM_REF.sub("", q)).strip("的 ")
+        return f"{_context(previous)}{item}{rest or '具体内容是什么'}"
+    bare = _bare(q)
     new_places = _places(bare)
     new_years = _YEAR.findall(bare)
-    topic = _topic(bare)
-    if topic and not _PROPERTY.fullmatch(topic):
-        # a topic of its own: the previous question's place, year and document, the new topic
-        context = _context(previous)
-        context += "".join(y for y in _YEAR.findall(previous) if y not in context)  # its year too
-        base = _substitute(context, new_places, new_years)
-        body = _strip_places_years(bare)
-        tail = "" if _ASKS.search(body) else _tail(previous)
-        return f"{base}{body}{tail}"
     base = _substitute(previous, new_places, new_years)
-    if topic:  # a property of the previous topic: "单位是什么", "是约束性的吗"
-        body = _strip_places_years(bare)
+    rest = _rest(bare)
+    body = _strip_places_years(bare)
+    body = re.sub(r"^(?:规划|工作要点|要点|报告)(?:里|中)?(?:的)?", "", body).strip("的 ")
+    if not rest:  # only asks again, of another place or year: the previous question there
+        return base
+    if _REFER.search(q) or _PROPERTY.fullmatch(rest):  # a property of the previous topic
         return f"{_strip_tail(base)}{'' if body.startswith('是') else '的'}{body}"
-    return base
+    if _DOC_NAMED.search(bare):  # a topic and a document of its own ("那2023年要点对社工站怎么要求的")
+        return bare
+    # a topic of its own: the previous question's place, year and document, the new topic
+    context = _context(previous)
+    context += "".join(y for y in _YEAR.findall(previous) if y not in context)  # its year too
+    tail = "" if _ASKS.search(body) else _generic_tail(previous)
+    return f"{_substitute(context, new_places, new_years)}{body}{tail}"
+
+
+def _generic_tail(previous: str) -> str:
+    """What the previous question asked, without its unit or object ("要建多少个助老餐厅" → "是多少")."""
+    tail = _tail(previous)
+    if re.search(r"多少|几", tail):
+        return "是多少"
+    if re.search(r"哪些|哪几", tail):
+        return "有哪些"
+    if "什么" in tail:
+        return "是什么"
+    if re.search(r"怎么|如何|怎样", tail):
+        return "有什么要求"
+    return ""
 
 
 def _places(text: str) -> list[str]:
@@ -157,15 +195,6 @@ def _strip_places_years(text: str) -> str:
     return out.strip("的 ，,")
 
 
-def _topic(bare: str) -> str:
-    """What is left of a question without its places, years and question words."""
-    t = _strip_places_years(bare)
-    t = _ASKS.sub("", t)
-    t = re.sub(r"^(?:的|里|中|是|要|和|与|跟|在)+|(?:的|里|中|是|要|呢)+$", "", t)
-    t = re.sub(r"规划|要点|工作要点|文件|方面|情况|里面|里|的|是|呢", "", t)
-    return t.strip()
-
-
 def _tail(previous: str) -> str:
     m = _TAIL.search(_TRAIL.sub("", previous))
     return m.group(0) if m else ""
@@ -174,7 +203,8 @@ def _tail(previous: str) -> str:
 def _strip_tail(previous: str) -> str:
     p = _TRAIL.sub("", previous)
     m = _TAIL.search(p)
-    return p[: m.start()] if m else p
+    p = p[: m.start()] if m else p
+    return re.sub(r"(?:要|要求|达到|提高到|到|是|的)+$", "", p)
 
 
 def _context(previous: str) -> str:
@@ -193,26 +223,38 @@ def _item(question: str, answer: str) -> str:
     m = _ITEM_REF.search(question)
     if not m or not answer:
         return ""
-    n = int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+    n = _number(m.group(1))
     if not n:
         return ""
     text = re.sub(r"\[\d+\]", "", answer)
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    for line in lines:  # an item numbered n
-        num = _NUMBERED.match(line)
-        if num:
-            got = next(g for g in num.groups() if g)
-            if (int(got) if got.isdigit() else cn_to_int(got)) == n:
-                return _clean_item(line)
-    items = [ln for ln in lines if not ln.endswith(("：", ":"))]
-    if len(items) < 2:  # one line: its 、 / ； separated parts
-        items = [p for p in re.split(r"[；;、]", " ".join(items)) if p.strip()]
+    pieces = []
+    for line in text.split("\n"):
+        for piece in re.split(r"[；;]|、(?=第\s*\d|\d+[.．、])", line):
+            piece = piece.strip()
+            head, sep, after = piece.rpartition("：")
+            if sep and _NUMBERED.match(after):  # "…包括5项：01 …": the item after the colon
+                piece = after.strip()
+            if piece:
+                pieces.append(piece)
+    for piece in pieces:  # an item numbered n
+        num = _NUMBERED.match(piece)
+        if num and _number(next(g for g in num.groups() if g)) == n:
+            return _clean_item(piece)
+    items = [p for p in pieces if not p.endswith(("：", ":"))]
+    if len(items) < 2:  # one sentence: its 、-separated parts
+        items = [p for p in re.split(r"[、，,]", " ".join(items)) if p.strip()]
     return _clean_item(items[n - 1]) if 0 < n <= len(items) else ""
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() else cn_to_int(text)
 
 
 def _clean_item(line: str) -> str:
     line = re.sub(r"^《[^》]*》[:：]", "", line.strip())
-    line = _NUMBERED.sub("", line, count=1) if not line.startswith("专栏") else line
+    if not line.startswith("专栏"):
+        line = _NUMBERED.sub("", line, count=1)
+    line = re.sub(r"[（(][^（）()]*[）)]$", "", line.strip(" 。；;：:"))  # "（≥55%）" after an indicator
     return line.strip(" 。；;：:")
 
 

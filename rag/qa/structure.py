@@ -30,12 +30,16 @@ from rag.qa.numbers import cn_to_int
 
 # Focal words that ask for the plan's tasks as a whole, or for its structure.
 _TASK_WORDS = frozenset("任务 主要任务 重点任务 大块 板块 块 方面 几大块 几大".split())
-_STRUCTURE_WORDS = frozenset("章 章节 部分 结构 框架 目录 篇章 内容 几章 篇".split())
+_STRUCTURE_WORDS = frozenset("章 章节 部分 大部分 几部分 几大部分 结构 框架 目录 篇章 内容 几章 篇".split())
 # Top-level sections that frame a plan rather than set its tasks.
 _FRAMING = re.compile(
-    r"基础|形势|环境|回顾|成效|现状|背景|总体要求|指导思想|基本原则|原则|目标|愿景|保障|实施|组织领导|"
+    r"基础|形势|环境|回顾|总结|成效|现状|背景|前言|序言|概述|总体思路|总体要求|指导思想|基本原则|原则|目标|愿景|保障|实施|组织领导|"
     r"附[件表录]|名词解释|说明"
 )
+# Words that say a question is about structure (parts, items), not what the part is about.
+_ITEM_WORDS = frozenset("部分 大部分 几部分 条 几条 项 几项 节 几节 章 子项目 子项 分项 项目 工程 内容 都是 是啥 讲 讲什么".split())
+# A section the question names by number: 第五章, 第二节, 第一部分 (the work points' 一、), 专栏3, 附件2.
+_SECTION_REF = re.compile(r"第([一二三四五六七八九十\d]+)(章|节|部分|篇)|专栏\s*(\d+)|附件\s*(\d+)")
 _ASKS_BOXES = re.compile(r"专栏")
 _NAMES_BOX = re.compile(r"专栏\s*[\d一二三四五六七八九十]+")
 
@@ -116,6 +120,9 @@ def _listing_in(
 ) -> Listing | None:
     title_words = set(tokenize(root.heading))
     focal = [t for t in terms if not _in_title(t, root.heading, title_words)]
+    named = _named_section(question, root)
+    if named is not None:  # "第五章讲什么", "专栏3里有哪几项工程": that section's parts
+        return Listing(doc, named, tuple(named.children), 1.0) if len(named.children) >= 2 else None
     top = [n for n in root.children if n.heading != "印发通知"]
     if len(top) == 1 and len(top[0].children) >= 2 and top[0].kind is None:
         top = top[0].children  # everything under one heading (the plan's title repeated)
@@ -126,11 +133,15 @@ def _listing_in(
             return Listing(doc, None, boxes, 1.0)
         focal = [t for t in focal if "专栏" not in t]  # 专栏 alone names no section
     # a section the question names by its heading: its sub-sections
+    asks_parts = any(t in _ITEM_WORDS for t in focal)  # "养老那部分有哪几条": a section with parts
+    focal = [t for t in focal if t not in _ITEM_WORDS] or focal
     total = sum(weight(t) for t in focal)
     if total > 0:
         count = stated_count(question)
         scored = []
         for node in root.walk():
+            if asks_parts and len(node.children) < 2:
+                continue
             heading = _norm(node.heading)
             got = sum(weight(t) for t in focal if t in heading)
             if got and count and len(node.children) == count:
@@ -146,7 +157,12 @@ def _listing_in(
         tasks = tuple(n for n in top if not _FRAMING.search(n.heading) and n.kind not in ("annex", "zhuanlan"))
         if len(tasks) >= 2:
             return Listing(doc, None, tasks, 1.0)
-    if all(t in _STRUCTURE_WORDS for t in focal) and len(top) >= 2:
+        # every chapter frames (前言, 形势, 目标, 保障): the tasks are the plan's largest set of sub-sections
+        groups = [n for n in root.walk() if n.heading != "印发通知" and n.kind != "zhuanlan" and len(n.children) >= 3]
+        if groups:
+            biggest = max(groups, key=lambda n: (len(n.children), -len(n.path)))
+            return Listing(doc, biggest, tuple(biggest.children), 1.0)
+    if all(t in _STRUCTURE_WORDS or t in _ITEM_WORDS or not weight(t) for t in focal) and len(top) >= 2:
         return Listing(doc, None, tuple(top), 1.0)
     return None
 
@@ -164,6 +180,38 @@ def stated_count(question: str) -> int | None:
     if not m:
         return None
     return int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+
+
+def _named_section(question: str, root: Node) -> Node | None:
+    """The section a question names by its number, if the document has it."""
+    m = _SECTION_REF.search(question)
+    if not m:
+        return None
+    number, unit, box, annex = m.groups()
+    if box:
+        prefixes = [f"专栏{box}"]
+    elif annex:
+        prefixes = [f"附件{annex}"]
+    else:
+        n = int(number) if number.isdigit() else cn_to_int(number)
+        cn = _to_cn(n) if n else number
+        prefixes = [f"第{number}{unit}", f"第{cn}{unit}"]
+        if unit in ("部分", "篇"):  # the work points number their parts 一、二、
+            prefixes.append(f"{cn}、")
+    for node in root.walk():
+        heading = _norm(node.heading)
+        if any(re.match(rf"{re.escape(p)}(?![\d一二三四五六七八九十])", heading) for p in prefixes):
+            return node
+    return None
+
+
+def _to_cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
 
 
 def _in_title(term: str, title: str, title_words: set[str]) -> bool:

@@ -133,3 +133,13 @@ def test_gold_format_errors_name_the_line(tmp_path):
     assert "第 3 行" in err.value.message
     with pytest.raises(ConfigError, match="找不到"):
         load_gold(tmp_path / "none.jsonl")
+
+
+def test_an_answer_from_the_outline_is_supported_by_the_passage_under_its_heading() -> None:
+    from rag.eval.metrics import Evidence, under_heading
+    from rag.models import Chunk
+
+    chunk = Chunk("p:1", "p.txt", "省规划", ["第三章 不断夯实基本民生保障基础", "第二节 夯实基本生活救助"], 100, 200, "完善救助标准确定方式。")
+    assert under_heading(chunk, Evidence(doc="p.txt", text="第二节 夯实基本生活救助"))
+    assert not under_heading(chunk, Evidence(doc="q.txt", text="第二节 夯实基本生活救助"))  # another document
+    assert not under_heading(chunk, Evidence(doc="p.txt", text="第三节 强化急难社会救助"))

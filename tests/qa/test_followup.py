@@ -23,7 +23,7 @@ def talk(*turns: str) -> list[dict[str, str]]:
          "2025年要点里养老机构等级评定怎么安排的"),
         # a topic of its own: the place, year and document stay, and so does the question
         ("护理型床位呢", talk("舒兰规划里养老机构床位数到2025年要达到多少", "1800张。"),
-         "舒兰规划里2025年护理型床位达到多少"),
+         "舒兰规划里2025年护理型床位是多少"),  # the question, not its unit or object
         # a property of the previous topic
         ("单位是什么？", talk("省规划里社会工作专业人才总量目标是多少", "2.0。"),
          "省规划里社会工作专业人才总量的单位是什么"),
