@@ -120,9 +120,11 @@ def _listing_in(
 ) -> Listing | None:
     title_words = set(tokenize(root.heading))
     focal = [t for t in terms if not _in_title(t, root.heading, title_words)]
-    named = _named_section(question, root)
-    if named is not None:  # "第五章讲什么", "专栏3里有哪几项工程": that section's parts
-        return Listing(doc, named, tuple(named.children), 1.0) if len(named.children) >= 2 else None
+    if _SECTION_REF.search(question):  # "第五章讲什么", "专栏3里有哪几项工程": that section's parts, if any
+        named = _named_section(question, root)
+        if named is None or len(named.children) < 2:
+            return None
+        return Listing(doc, named, tuple(named.children), 1.0)
     top = [n for n in root.children if n.heading != "印发通知"]
     if len(top) == 1 and len(top[0].children) >= 2 and top[0].kind is None:
         top = top[0].children  # everything under one heading (the plan's title repeated)

@@ -100,3 +100,27 @@ def test_the_answerer_lists_the_boxes_of_the_provincial_plan(fake_answerer) -> N
         (n,) = claim.cites
         chunk = next(c.chunk for c in a.citations if c.n == n)
         assert any(p.startswith(claim.text.split(" ")[0] + " ") for p in chunk.section_path)
+
+
+def test_a_section_named_by_number_lists_its_parts() -> None:
+    paths = [["第一章 发展基础"], ["第三章 夯实民生保障", "第一节 社会救助"], ["第三章 夯实民生保障", "第二节 基本生活救助"]]
+    trees = outlines(chunks(paths))
+    got = find_listing("省规划第三章讲什么", ["讲"], weight, ["a.txt"], trees, 0.6)
+    assert got is not None and [n.heading for n in got.items] == ["第一节 社会救助", "第二节 基本生活救助"]
+    # the work points number their parts 一、二、: 第二部分 is 二、
+    got = listing("规划第三部分有哪几条")
+    assert got is not None and got.parent is not None and got.parent.heading == "三、深化污染防治"
+    assert find_listing("第九章讲什么", ["讲"], weight, ["a.txt"], trees, 0.6) is None  # no such chapter
+
+
+def test_a_question_about_parts_wants_a_section_with_parts() -> None:
+    # "大气治理" is also the heading of a leaf-like （一）with one 专栏; the chapter has the parts
+    got = listing("污染防治那部分有哪几条")
+    assert got is not None and got.parent is not None and got.parent.heading == "三、深化污染防治"
+
+
+def test_when_every_chapter_frames_the_tasks_are_the_largest_set_of_sub_sections() -> None:
+    paths = [["一、前言"], ["二、形势"], ["三、发展目标", "（一）总目标"], ["三、发展目标", "（二）预期目标", "1.救助"],
+             ["三、发展目标", "（二）预期目标", "2.养老"], ["三、发展目标", "（二）预期目标", "3.社区"], ["四、保障措施"]]
+    got = listing("规划的主要任务有哪些", outlines(chunks(paths)))
+    assert got is not None and [n.heading for n in got.items] == ["1.救助", "2.养老", "3.社区"]
