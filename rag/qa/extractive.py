@@ -204,6 +204,11 @@ def matched_spans(question: str, text: str) -> list[tuple[int, int]]:
     return merged
 
 
+# Headings of what was done, not of what is set; and questions that ask about the past.
+_PAST_HEADING = re.compile(r"回顾|成就|成效|总结|发展基础|现实基础|十三五|取得|过去")
+_ASKS_PAST = re.compile(r"十三五|回顾|去年|上年|已经|完成了|建了|实现了|取得|现状|现在|目前|期间|末是|末达到|末到了")
+
+
 # Comparisons across named documents: another document's best sentence is kept at this share of the
 # best coverage, and never under this floor (chosen on the change / cross-document questions of evals/gold.jsonl).
 GATHER_RATIO = 0.4
@@ -402,6 +407,11 @@ def _select_one(
     wants_number = bool(_ASKS_NUMBER.search(question))
     wants_time = bool(_ASKS_TIME.search(question))
     wants_target = bool(re.search(r"目标|标准|要求|指标", question))
+    # a target question ("…目标是多少", "到2025年要达到…") is not answered by a past achievement
+    forward = (
+        wants_target and wants_number and not _ASKS_PAST.search(question)
+        and not re.search(r"(?<![到至\d])(?:20)?\d{2}\s*年(?!底|末|前)", normalize(question))  # "2020年…标准": that year's
+    )
     seen: set[str] = set()
     cands: list[Sentence] = []
     for i, hit in enumerate(hits):
@@ -419,6 +429,8 @@ def _select_one(
                 continue
             if wants_time and not answers_when(text):
                 continue
+            if forward and any(_PAST_HEADING.search(h) for h in hit.chunk.section_path):
+                continue  # 十三五 achievements, 发展基础, 工作回顾: what was done, not what is set
             cov = coverage(terms, weight, text, context, 1.0 if named_here else 0.5)
             rank_bonus = 0.1 * (1.0 - i / max(len(hits), 1))
             number_bonus = 0.05 if wants_target and re.search(r"\d", text) else 0.0

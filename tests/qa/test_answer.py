@@ -206,3 +206,18 @@ def test_a_comparison_keeps_each_named_documents_own_words() -> None:
     # a document the question does not name gets no such allowance
     sel = select("殡葬管理信息系统建设进度", hits, Scope(docs=("wp2023.txt",), gather=True), lambda t: weights.get(t, 1.0))
     assert {s.chunk.doc for s in sel.sentences} == {"wp2023.txt"}
+
+
+def test_a_target_question_is_not_answered_by_a_past_achievement() -> None:
+    from rag.models import Hit
+    from rag.qa.extractive import select
+    from rag.qa.scope import Scope
+
+    past = Chunk("s:1", "s.txt", "舒兰规划", ["二、“十三五”工作总结"], 0, 40, "孤儿养育标准由每月900元提高到1100元。")
+    ahead = Chunk("s:2", "s.txt", "舒兰规划", ["五、发展目标"], 50, 90, "孤儿养育标准到2025年提高到每月1300元。")
+    q = "舒兰孤儿养育标准到2025年的目标是每月多少？"
+    sel = select(q, [Hit(past, 1.0), Hit(ahead, 0.9)], Scope(), lambda t: 1.0)
+    assert [s.chunk.chunk_id for s in sel.sentences] == ["s:2"]
+    assert not select(q, [Hit(past, 1.0)], Scope(), lambda t: 1.0).sentences  # declined, not the 十三五 figure
+    # asked about the past, the past answers
+    assert select("十三五期间孤儿养育标准提高到多少", [Hit(past, 1.0)], Scope(), lambda t: 1.0).sentences
