@@ -73,7 +73,7 @@ def test_gbk_short_sample(tmp_path: Path) -> None:
     assert read_file(path) == short
 
 
-@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".xlsx", ".xls", ".ods"])
 def test_binary_garbage_is_unreadable(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"garbage{suffix}"
     path.write_bytes(GARBAGE)
@@ -87,12 +87,18 @@ def test_empty_file_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_lists_supported_types(tmp_path: Path) -> None:
-    path = tmp_path / "指标.xlsx"
+    path = tmp_path / "指标.numbers"
     path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
     err = _unreadable(path)
-    assert ".xlsx" in err.message
-    for suffix in (".txt", ".md", ".docx", ".pdf"):
+    assert ".numbers" in err.message
+    for suffix in (".txt", ".md", ".docx", ".doc", ".wps", ".pdf", ".ofd", ".xlsx", ".xls", ".ods"):
         assert suffix in err.message
+
+
+def test_damaged_spreadsheet_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "指标.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    assert _unreadable(path).message == "表格文件损坏或格式不对，无法读取：指标.xlsx"
 
 
 def test_file_over_size_limit_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,7 +183,7 @@ def test_chinese_file_name_with_spaces(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf", ".doc", ".ofd", ".xlsx"])
 def test_corpus_skips_garbage(tmp_path: Path, caplog: pytest.LogCaptureFixture, suffix: str) -> None:
     (tmp_path / "good.txt").write_text(TEXT, encoding="utf-8")
     (tmp_path / f"garbage{suffix}").write_bytes(GARBAGE)
