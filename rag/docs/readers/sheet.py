@@ -21,6 +21,10 @@ from rag.errors import UnreadableFileError
 log = logging.getLogger(__name__)
 
 MAX_CELLS = 2_000_000
+# calamine holds a sheet's whole used range (first to last cell) in memory, and aborts the
+# process when it cannot: an .xlsx sheet whose range is larger is refused before it is opened
+MAX_SHEET_AREA = 5_000_000
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _DEFAULT_SHEET_NAME = re.compile(r"^(Sheet|工作表|Лист)\s*\d+$", re.IGNORECASE)
 
 
@@ -30,6 +34,8 @@ def read_sheet(data: bytes, name: str) -> RawText:
 
     warnings: list[str] = []
     blocks: list[str] = []
+    if data.startswith(b"PK"):
+        _check_xlsx_extent(data, name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with workbook:
@@ -61,6 +67,41 @@ def read_sheet(data: bytes, name: str) -> RawText:
     if not blocks:
         raise UnreadableFileError(f"表格文件中没有内容：{name}", f"no cells in {name}")
     return RawText("\n\n".join(blocks), warnings=warnings)
+
+
+def _check_xlsx_extent(data: bytes, name: str) -> None:
+    """Refuse an .xlsx with a sheet whose used range (from its cell references) is too large."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return  # calamine says it is damaged
+    with archive:
+        for entry in archive.namelist():
+            if not (entry.startswith("xl/worksheets/") and entry.endswith(".xml")):
+                continue
+            rows: list[int] = []
+            cols: list[int] = []
+            for m in _CELL_REF.finditer(archive.read(entry)):
+                cols.append(_column_index(m.group(1)))
+                rows.append(int(m.group(2)))
+            if not rows:
+                continue
+            area = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+            if area > MAX_SHEET_AREA:
+                raise UnreadableFileError(
+                    f"表格范围过大（约 {area // 10000} 万个单元格，可能有远处的零散单元格），"
+                    f"请删除多余的行列后再导入：{name}",
+                    f"sheet {entry}: used range {area} cells > {MAX_SHEET_AREA}",
+                )
+
+
+def _column_index(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
 
 
 def _rows(grid: list[list[object]]) -> list[list[str]]:
