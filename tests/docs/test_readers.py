@@ -451,3 +451,29 @@ def test_a_corpus_with_bad_files_builds_from_the_good_ones(tmp_path: Path, caplo
     assert sorted(d.file for d in docs) == sorted(["指标.xlsx", "批复.ofd", "标准.docx"])
     skipped = sorted(r.getMessage().split(":")[0] for r in caplog.records if r.getMessage().startswith("skipping"))
     assert skipped == sorted(f"skipping {n}" for n in ("加密.docx", "损坏.ofd", "损坏.xls", "空白.doc"))
+
+
+@pytest.mark.parametrize("real", [DOCX, DOC, OFD, XLS], ids=lambda p: p.suffix)
+def test_damaged_copies_of_real_files_give_a_chinese_line_or_text(tmp_path: Path, real: Path) -> None:
+    """Cut short or with bytes flipped (seeded), a real file reads or is refused with one Chinese
+    line: never another exception (zlib, zipfile, olefile, a calamine panic were all seen here)."""
+    import random
+
+    rng = random.Random(1)
+    data = real.read_bytes()
+    variants = [data[:n] for n in (600, 2000, len(data) // 2, len(data) - 10)]
+    for _ in range(8):
+        flipped = bytearray(data)
+        for _ in range(20):
+            flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+        variants.append(bytes(flipped))
+    refused = 0
+    for k, variant in enumerate(variants):
+        path = tmp_path / f"损坏{k}{real.suffix}"
+        path.write_bytes(variant)
+        try:
+            read_document(path)
+        except UnreadableFileError as exc:
+            assert exc.message.endswith(path.name) and "\n" not in exc.message
+            refused += 1
+    assert refused >= 2  # at least the two shortest copies

@@ -52,7 +52,7 @@ def read_ofd(data: bytes, name: str) -> RawText:
                 warnings.append(f"OFD 文件有部分内容无法读取（{len(doc.warnings)} 处），请核对原件：{name}")
     except ofdkit.OFDLimitError as exc:
         raise UnreadableFileError(f"OFD 文件超出读取限制（内容过多或过大）：{name}", repr(exc)) from exc
-    except (ofdkit.OFDError, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged zip or XML raises zlib, zipfile, XML errors …
         raise UnreadableFileError(f"OFD 文件损坏或不是 OFD 格式，无法读取：{name}", repr(exc)) from exc
     kept = []
     for text in pages:

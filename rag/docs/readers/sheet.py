@@ -64,6 +64,11 @@ def read_sheet(data: bytes, name: str) -> RawText:
         ) from exc
     except (CalamineError, ValueError, OSError) as exc:
         raise UnreadableFileError(f"表格文件损坏或格式不对，无法读取：{name}", repr(exc)) from exc
+    except BaseException as exc:
+        # calamine panics on some damaged files (a Rust panic: pyo3's PanicException, a BaseException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise UnreadableFileError(f"表格文件损坏或格式不对，无法读取：{name}", repr(exc)) from exc
     if not blocks:
         raise UnreadableFileError(f"表格文件中没有内容：{name}", f"no cells in {name}")
     return RawText("\n\n".join(blocks), warnings=warnings)

@@ -81,7 +81,7 @@ def check_zip(archive: zipfile.ZipFile, size: int, name: str) -> None:
 def _sniff_zip(data: bytes, name: str) -> str | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as exc:
         log.info("%s: zip magic but no readable zip directory: %r", name, exc)
         return None  # the reader of its suffix says it is damaged
     with archive:
@@ -93,9 +93,17 @@ def _sniff_zip(data: bytes, name: str) -> str | None:
             return ".ofd"
         if any(n.startswith("xl/") for n in names):
             return ".xlsx"
-        if "mimetype" in names and b"spreadsheet" in archive.read("mimetype")[:100]:
+        if "mimetype" in names and b"spreadsheet" in _read_entry(archive, "mimetype")[:100]:
             return ".ods"
     return None
+
+
+def _read_entry(archive: zipfile.ZipFile, entry: str) -> bytes:
+    try:
+        return archive.read(entry)
+    except Exception as exc:  # noqa: BLE001 - zlib, zipfile, NotImplementedError (compression) …
+        log.info("unreadable zip entry %s: %r", entry, exc)
+        return b""
 
 
 def _sniff_ole(data: bytes, suffix: str, name: str) -> str | None:
@@ -103,7 +111,7 @@ def _sniff_ole(data: bytes, suffix: str, name: str) -> str | None:
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
-    except OSError as exc:  # olefile raises OSError for a damaged compound file
+    except Exception as exc:  # noqa: BLE001 - olefile raises OSError, ValueError, IndexError … on damage
         log.info("%s: OLE magic but unreadable: %r", name, exc)
         return None
     with ole:

@@ -32,21 +32,18 @@ _ENDNOTES = "/endnotes"
 
 def read_docx(data: bytes, name: str) -> RawText:
     """Paragraphs and tables of a .docx in document order; table rows as tab-separated cells."""
-    import zipfile
-
     from docx import Document as DocxDocument
-    from docx.opc.exceptions import OpcError
 
     try:
         doc = DocxDocument(io.BytesIO(data))
-    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as exc:
+        reader = _Reader(doc)
+        reader.blocks(doc.element.body)
+        lines = reader.lines
+        notes = reader.notes()
+    except Exception as exc:  # noqa: BLE001 - a damaged zip or XML raises zlib, zipfile, lxml, KeyError …
         raise UnreadableFileError(
             f"无法读取 Word 文件（文件损坏或不是 .docx 格式）：{name}", repr(exc)
         ) from exc
-    reader = _Reader(doc)
-    reader.blocks(doc.element.body)
-    lines = reader.lines
-    notes = reader.notes()
     if notes:
         lines += ["", "注释", *notes]
     return RawText("\n".join(lines))
