@@ -148,7 +148,7 @@ def ole(streams: dict[str, bytes]) -> bytes:
         )
 
     directory = entry("Root Entry", 5, free, 1 if names else free, end, 0)
-    for k, (name, data) in enumerate(zip(names, datas, strict=True)):
+    for k, name in enumerate(names):
         directory += entry(name, 2, k + 2 if k + 1 < len(names) else free, free, starts[k], len(streams[name]))
     directory = directory.ljust(sector, b"\0")
     header = (

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import logging
 import re
+from collections.abc import Sequence
 
 from rag.docs.readers import RawText
 from rag.errors import UnreadableFileError
@@ -109,7 +110,7 @@ def _column_index(letters: bytes) -> int:
     return n
 
 
-def _rows(grid: list[list[object]]) -> list[list[str]]:
+def _rows(grid: Sequence[Sequence[object]]) -> list[list[str]]:
     """Cells as text, empty rows and columns dropped."""
     cells = [[_cell(v) for v in row] for row in grid]
     cells = [row for row in cells if any(row)]
