@@ -64,3 +64,18 @@ def test_parse_a_bad_file_is_one_chinese_line(tmp_path: Path) -> None:
     assert done.stderr.strip() == "错误：表格文件损坏或格式不对，无法读取：加密.xlsx"
     done = run_cli("parse", str(tmp_path / "没有.docx"), "--json")
     assert (done.returncode, done.stderr.strip(), done.stdout) == (1, "错误：无法打开文件：没有.docx", "")
+
+
+def test_help_lists_parse_and_imports_no_reader() -> None:
+    """The readers' libraries load only when a file is read: ``planqa --help`` stays instant."""
+    import subprocess
+    import sys
+
+    done = run_cli("--help")
+    assert done.returncode == 0 and "parse" in done.stdout
+    code = (
+        "import sys, rag.cli; rag.cli.build_parser(); "
+        "print(sorted(m for m in ('docx', 'pypdf', 'wps2md', 'ofdkit', 'python_calamine', 'olefile') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -207,3 +207,18 @@ def test_unreadable_uploads_get_a_chinese_message(service, tmp_path, name, data,
     upload.write_bytes(data)
     html, files = run_check(service, str(upload), None, "jilin_province_14th_fyp_2021.txt")
     assert message in html and files == []
+
+
+def test_uploads_take_every_format_ingestion_reads(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The plan-check upload follows the readers: an .ofd draft is read, not refused by its suffix."""
+    from ui.service import UPLOAD_SUFFIXES
+
+    assert set(UPLOAD_SUFFIXES) >= {".doc", ".wps", ".ofd", ".xlsx", ".xls", ".ods"}
+    upload = tmp_path / "批复.ofd"
+    upload.write_bytes((Path(__file__).resolve().parents[1] / "data" / "files" / "notice_09.ofd").read_bytes())
+    assert service.read_document(upload).meta.doc_number == "路卫发〔2011〕76号"
+    refused = tmp_path / "草案.key"
+    refused.write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnreadableFileError) as info:
+        service.read_document(refused)
+    assert info.value.message.startswith("不支持的文件类型 .key：请上传 .txt、.md、.docx、.doc、.wps、.pdf、.ofd")
