@@ -159,3 +159,37 @@ def ole(streams: dict[str, bytes]) -> bytes:
     )
     assert len(header) == sector
     return header + struct.pack(f"<{sector // 4}I", *fat) + directory + b"".join(datas)
+
+
+def ods(rows: list[list[str | float | None]], sheet: str = "主要指标") -> bytes:
+    """A one-sheet OpenDocument spreadsheet (what WPS and LibreOffice write, in its smallest form)."""
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    text = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    body = []
+    for row in rows:
+        cells = []
+        for value in row:
+            if value is None or value == "":
+                cells.append("<table:table-cell/>")
+            elif isinstance(value, str):
+                cells.append(f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>')
+            else:
+                cells.append(f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>')
+        body.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+    content = (
+        f'<office:document-content xmlns:office="{office}" xmlns:table="{table}" xmlns:text="{text}" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{sheet}">{"".join(body)}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()

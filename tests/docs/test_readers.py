@@ -21,7 +21,7 @@ from rag.docs.readers.legacy import _render
 from rag.docs.readers.numbering import chinese, format_number
 from rag.errors import UnreadableFileError
 from rag.models import Document
-from tests.docs.office import docx, ole, para, xlsx
+from tests.docs.office import docx, ods, ole, para, xlsx
 
 FILES = Path(__file__).resolve().parents[1] / "data" / "files"
 DOCX = FILES / "standard_06.docx"
@@ -207,6 +207,18 @@ def test_spreadsheet_indicator_table_is_the_same_table_as_its_text_twin(tmp_path
     assert (a.header, a.rows, a.columns, a.caption) == (b.header, b.rows, b.columns, b.caption)
     assert a.rows[1] == ["2", "养老服务", "每千名老年人拥有养老床位数", "张", "32", "35", "预期性"]  # filled down
     assert a.is_indicator and a.years == (2025, 2030)
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_ods_and_xlsx_give_the_same_rows(tmp_path: Path, suffix: str) -> None:
+    """The same indicator table as an OpenDocument or an Excel sheet: the same text, the same Table."""
+    path = tmp_path / f"指标{suffix}"
+    path.write_bytes(ods(INDICATORS) if suffix == ".ods" else xlsx(INDICATORS))
+    text = tmp_path / "指标.txt"
+    text.write_text(TEXT_TWIN.split("\n", 1)[1], encoding="utf-8")
+    doc, twin = ingest_file(path), ingest_file(text)
+    assert doc.text == twin.text
+    assert [(t.header, t.rows, t.columns) for t in doc.tables] == [(t.header, t.rows, t.columns) for t in twin.tables]
 
 
 def _with_stray_cell(ref: str) -> bytes:
