@@ -56,6 +56,17 @@ def test_parse_human_output_in_chinese(tmp_path: Path) -> None:
     assert "OCR 识别的页：无" in out and "警告：无" in out
 
 
+def test_parse_a_corpus_file_uses_its_manifest_entry() -> None:
+    done = run_cli("parse", "corpus/jilin_province_14th_fyp_2021.txt", "--json")
+    assert done.returncode == 0, done.stderr
+    parsed = json.loads(done.stdout)
+    assert parsed["inferred"] == []  # described by corpus/manifest.json, nothing guessed
+    assert parsed["meta"]["level"] == "province"
+    assert any("指标" in "".join(t["header"]) and t["rows"] for t in parsed["tables"])
+    chapters = [n["title"] for n in parsed["outline"] if n["kind"] == "chapter"]
+    assert "第五章 大力促进养老服务业发展" in chapters
+
+
 def test_parse_a_bad_file_is_one_chinese_line(tmp_path: Path) -> None:
     path = tmp_path / "加密.xlsx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # OLE magic, no valid directory

@@ -132,6 +132,23 @@ def test_doc_neither_reader_can_read_gets_one_chinese_line(tmp_path: Path, monke
     )
 
 
+def test_password_protected_doc_gets_a_chinese_line(tmp_path: Path) -> None:
+    """The real .doc with its FIB's fEncrypted bit set (what Word writes for an open password)."""
+    import olefile
+
+    data = bytearray(DOC.read_bytes())
+    with olefile.OleFileIO(str(DOC)) as ole_file:
+        entry = ole_file.direntries[ole_file._find("WordDocument")]
+        offset = (entry.isectStart + 1) * ole_file.sectorsize  # a big stream: in regular sectors
+    assert data[offset : offset + 2] == b"\xec\xa5"  # the FIB's magic
+    data[offset + 0x0B] |= 0x01  # flags at 0x0A, fEncrypted = 0x0100
+    path = tmp_path / "加密.doc"
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnreadableFileError) as info:
+        read_document(path)
+    assert info.value.message == "文件已加密（设有打开密码），无法读取；请在 Office 或 WPS 中取消密码后再导入：加密.doc"
+
+
 # ---------------------------------------------------------------------------
 # 09: the .ofd with a seal
 
