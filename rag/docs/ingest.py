@@ -59,7 +59,9 @@ _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?$")
 _BLOCK_START = re.compile(
     rf"^(第[{_CN_NUM}\d]+[章节]|[{_CN_NUM}]+、|（[{_CN_NUM}]+）|\([{_CN_NUM}]+\)"
     rf"|\d{{1,2}}[.．、](?!\d)|专栏\s*\d+|0\d(?!\d)|——"
-    rf"|[（(]\d{{1,2}}[）)]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|第[{_CN_NUM}\d]+[部篇]|附\s*[件表录])"
+    rf"|[（(]\d{{1,2}}[）)]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|第[{_CN_NUM}\d]+[部篇]|附\s*[件表录]"
+    # a clause number Word writes before a heading, with its full-width space: "1　范围", "5.1　…"
+    rf"|\d{{1,2}}(?:[.．]\d{{1,2}}){{0,3}}\u3000(?=\S))"
 )
 
 

@@ -291,8 +291,10 @@ def test_cli_unreadable_files_give_one_chinese_line(tmp_path):
     assert done.stderr.strip() == "错误：PDF 文件损坏，无法读取：draft.pdf"
     done = run_cli("check", str(tmp_path / "none.txt"), "--against", str(CORPUS / PROVINCE_PLAN))
     assert (done.returncode, done.stderr.strip()) == (1, "错误：无法打开文件：none.txt")
-    done = run_cli("check", str(tmp_path / "plan.xls"), "--against", str(CORPUS / PROVINCE_PLAN))
-    assert done.stderr.strip() == "错误：不支持的文件类型 .xls：plan.xls；支持 .txt .md .docx .pdf"
+    done = run_cli("check", str(tmp_path / "plan.key"), "--against", str(CORPUS / PROVINCE_PLAN))
+    assert done.stderr.strip() == (
+        "错误：不支持的文件类型 .key：plan.key；支持 .txt .md .docx .doc .wps .pdf .ofd .xlsx .xls .ods"
+    )
     done = run_cli("check", str(tmp_path / "elsewhere.txt"), "--corpus", str(tmp_path))
     assert done.returncode == 1 and done.stderr.startswith("错误：请用 --against 指定")
     assert done.stdout == ""

@@ -73,7 +73,7 @@ def test_gbk_short_sample(tmp_path: Path) -> None:
     assert read_file(path) == short
 
 
-@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".xlsx", ".xls", ".ods"])
 def test_binary_garbage_is_unreadable(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"garbage{suffix}"
     path.write_bytes(GARBAGE)
@@ -87,12 +87,18 @@ def test_empty_file_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_lists_supported_types(tmp_path: Path) -> None:
-    path = tmp_path / "指标.xlsx"
+    path = tmp_path / "指标.numbers"
     path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
     err = _unreadable(path)
-    assert ".xlsx" in err.message
-    for suffix in (".txt", ".md", ".docx", ".pdf"):
+    assert ".numbers" in err.message
+    for suffix in (".txt", ".md", ".docx", ".doc", ".wps", ".pdf", ".ofd", ".xlsx", ".xls", ".ods"):
         assert suffix in err.message
+
+
+def test_damaged_spreadsheet_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "指标.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    assert _unreadable(path).message == "表格文件损坏或格式不对，无法读取：指标.xlsx"
 
 
 def test_file_over_size_limit_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,7 +183,7 @@ def test_chinese_file_name_with_spaces(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf", ".doc", ".ofd", ".xlsx"])
 def test_corpus_skips_garbage(tmp_path: Path, caplog: pytest.LogCaptureFixture, suffix: str) -> None:
     (tmp_path / "good.txt").write_text(TEXT, encoding="utf-8")
     (tmp_path / f"garbage{suffix}").write_bytes(GARBAGE)
@@ -201,3 +207,18 @@ def test_unreadable_uploads_get_a_chinese_message(service, tmp_path, name, data,
     upload.write_bytes(data)
     html, files = run_check(service, str(upload), None, "jilin_province_14th_fyp_2021.txt")
     assert message in html and files == []
+
+
+def test_uploads_take_every_format_ingestion_reads(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The plan-check upload follows the readers: an .ofd draft is read, not refused by its suffix."""
+    from ui.service import UPLOAD_SUFFIXES
+
+    assert set(UPLOAD_SUFFIXES) >= {".doc", ".wps", ".ofd", ".xlsx", ".xls", ".ods"}
+    upload = tmp_path / "批复.ofd"
+    upload.write_bytes((Path(__file__).resolve().parents[1] / "data" / "files" / "notice_09.ofd").read_bytes())
+    assert service.read_document(upload).meta.doc_number == "路卫发〔2011〕76号"
+    refused = tmp_path / "草案.key"
+    refused.write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnreadableFileError) as info:
+        service.read_document(refused)
+    assert info.value.message.startswith("不支持的文件类型 .key：请上传 .txt、.md、.docx、.doc、.wps、.pdf、.ofd")

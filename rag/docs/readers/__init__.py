@@ -2,11 +2,15 @@
 
 One module per family of formats, each a function ``(data, name) -> RawText``:
 :mod:`~rag.docs.readers.text` (.txt / .md in any Chinese encoding),
-:mod:`~rag.docs.readers.word` (.docx), :mod:`~rag.docs.readers.pdf` (.pdf).
-:func:`read_document` checks the file (type, size) and dispatches on its suffix; the raw
-text then goes through the same cleaning and outline (:mod:`rag.docs.ingest`) whatever
-the format. A reader raises :class:`~rag.errors.UnreadableFileError` with one Chinese line
-for a file it cannot read; what it read with doubts it says in ``warnings``.
+:mod:`~rag.docs.readers.word` (.docx), :mod:`~rag.docs.readers.legacy` (.doc and Kingsoft
+.wps), :mod:`~rag.docs.readers.pdf` (.pdf), :mod:`~rag.docs.readers.ofd` (.ofd, GB/T 33190)
+and :mod:`~rag.docs.readers.sheet` (.xlsx / .xls / .ods).
+:func:`read_document` checks the file (type, size), looks at its first bytes
+(:mod:`~rag.docs.readers.sniff`: a .doc that is really a .docx is read as a .docx, with a
+warning; an encrypted Office file or a zip bomb is refused) and dispatches; the raw text then
+goes through the same cleaning and outline (:mod:`rag.docs.ingest`) whatever the format. A
+reader raises :class:`~rag.errors.UnreadableFileError` with one Chinese line for a file it
+cannot read; what it read with doubts it says in ``warnings``.
 """
 
 from __future__ import annotations
@@ -33,17 +37,25 @@ Reader = Callable[[bytes, str], RawText]
 
 
 def _readers() -> dict[str, Reader]:
-    from rag.docs.readers import pdf, text, word
+    from rag.docs.readers import legacy, ofd, pdf, sheet, text, word
 
     return {
         ".txt": text.read_text,
         ".md": text.read_text,
         ".docx": word.read_docx,
+        ".doc": legacy.read_legacy,
+        ".wps": legacy.read_legacy,
         ".pdf": pdf.read_pdf,
+        ".ofd": ofd.read_ofd,
+        ".xlsx": sheet.read_sheet,
+        ".xls": sheet.read_sheet,
+        ".ods": sheet.read_sheet,
     }
 
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".txt", ".md", ".docx", ".doc", ".wps", ".pdf", ".ofd", ".xlsx", ".xls", ".ods"
+)
 
 
 def read_file(path: Path) -> str:
@@ -53,6 +65,8 @@ def read_file(path: Path) -> str:
 
 def read_document(path: Path) -> tuple[bytes, RawText]:
     """(the file's bytes, what its reader made of it): the file is read once."""
+    from rag.docs.readers.sniff import reader_suffix
+
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(
@@ -71,4 +85,8 @@ def read_document(path: Path) -> tuple[bytes, RawText]:
     if size == 0:
         raise UnreadableFileError(f"文件为空：{path.name}", f"empty file: {path}")
     data = path.read_bytes()
-    return data, _readers()[suffix](data, path.name)
+    actual, warning = reader_suffix(data, suffix, path.name)
+    raw = _readers()[actual](data, path.name)
+    if warning:
+        raw.warnings.insert(0, warning)
+    return data, raw
