@@ -78,7 +78,7 @@ def test_errors_are_chinese_and_exit_non_zero(tmp_path, capsys, fake_model):
     assert rows[0] == {
         "id": "e", "answer": "", "abstained": True, "citations": [], "error": "问题不能为空，请输入要查询的内容。"
     }
-    assert set(rows[1]) == {"id", "answer", "abstained", "citations", "notices"}
+    assert set(rows[1]) == {"id", "answer", "abstained", "citations", "notices", "standalone_question"}
 
 
 def test_eval_on_staff_own_gold_file(tmp_path, capsys, fake_model, fake_index_dir):

@@ -155,9 +155,9 @@ def test_logs_hold_no_uploaded_document_text(service, tmp_path, caplog):
     assert good.read_text(encoding="utf-8").count(SECRET_SENTENCE) == 4
     kept = tmp_path / "草案.txt"
     shutil.copyfile(good, kept)
-    bad = tmp_path / "up2" / "草案.pdf"  # not a PDF: refused with a message
+    bad = tmp_path / "up2" / "草案.pdf"  # a broken PDF (text would be read as text, whatever its suffix)
     bad.parent.mkdir()
-    bad.write_bytes(SECRET_SENTENCE.encode("utf-8") * 50)
+    bad.write_bytes(b"%PDF-1.4\n" + SECRET_SENTENCE.encode("utf-8") * 50)
     with caplog.at_level(logging.DEBUG):
         html, _ = run_check(service, str(good), None, "jilin_province_14th_fyp_2021.txt")
         assert "planqa-report" in html
