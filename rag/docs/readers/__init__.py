@@ -2,7 +2,8 @@
 
 One module per family of formats, each a function ``(data, name) -> RawText``:
 :mod:`~rag.docs.readers.text` (.txt / .md in any Chinese encoding),
-:mod:`~rag.docs.readers.word` (.docx), :mod:`~rag.docs.readers.pdf` (.pdf).
+:mod:`~rag.docs.readers.word` (.docx), :mod:`~rag.docs.readers.pdf` (.pdf, scanned pages
+by OCR), :mod:`~rag.docs.readers.ocr` (images: .png / .jpg / .tif).
 :func:`read_document` checks the file (type, size) and dispatches on its suffix; the raw
 text then goes through the same cleaning and outline (:mod:`rag.docs.ingest`) whatever
 the format. A reader raises :class:`~rag.errors.UnreadableFileError` with one Chinese line
@@ -27,23 +28,28 @@ class RawText:
     text: str
     ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text came from OCR
     warnings: list[str] = field(default_factory=list)  # in Chinese, for the user
+    # the texts of the OCR'd pages as they stand in ``text``: ingestion finds them in the
+    # cleaned text (Document.ocr_spans), so that their passages are cited as OCR
+    ocr_parts: list[str] = field(default_factory=list)
 
 
 Reader = Callable[[bytes, str], RawText]
 
 
 def _readers() -> dict[str, Reader]:
-    from rag.docs.readers import pdf, text, word
+    from rag.docs.readers import ocr, pdf, text, word
 
     return {
         ".txt": text.read_text,
         ".md": text.read_text,
         ".docx": word.read_docx,
         ".pdf": pdf.read_pdf,
+        **{suffix: ocr.read_image for suffix in IMAGE_SUFFIXES},
     }
 
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf")
+IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf", *IMAGE_SUFFIXES)
 
 
 def read_file(path: Path) -> str:
