@@ -127,7 +127,12 @@ def _drop_running(pages: list[Page]) -> None:
     for page in pages:
         lines = [i for i in page.items if isinstance(i, Line)]
         counts.update({_edge_key(line.text) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
-    running = {k for k, n in counts.items() if len(pages) >= 3 and n >= 0.5 * len(pages)}
+    # a header or footer is short and is no sentence; digits aside (第3页) it repeats
+    running = {
+        k
+        for k, n in counts.items()
+        if len(pages) >= 3 and n >= 0.5 * len(pages) and len(k) <= 40 and "。" not in k
+    }
     for page in pages:
         lines = [i for i in page.items if isinstance(i, Line)]
         edges = {id(x) for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:]}
