@@ -158,16 +158,21 @@ def layout_text(boxes: list[Box]) -> str:
     out: list[str] = []
     table: list[list[Box]] = []
     prev: list[Box] | None = None
-    for k, line in enumerate(lines):
+
+    def aligned(line: list[Box]) -> bool:
+        """Every box of the line starts where a column of the table above starts."""
+        starts = [g[0].x0 for g in max((_groups(t, char) for t in table), key=len)]
+        return len(line) >= 2 and all(any(abs(b.x0 - x) <= char for x in starts) for b in line)
+
+    for line in lines:
         groups = _groups(line, char)
-        if len(groups) >= 3:
+        if len(groups) >= 3 or (table and aligned(line)):
             table.append(line)
-            if k + 1 < len(lines) and len(_groups(lines[k + 1], char)) >= 3:
-                continue
+            continue
+        if table:
             out.append("")
             out.extend(_rows(table, char))
             table, prev = [], None
-            continue
         text = _HEADING.sub(r"\1 ", " ".join("".join(b.text for b in g) for g in groups))
         new_para = (
             prev is None
@@ -181,6 +186,9 @@ def layout_text(boxes: list[Box]) -> str:
         else:
             out[-1] += text
         prev = line
+    if table:
+        out.append("")
+        out.extend(_rows(table, char))
     return "\n".join(out).strip("\n")
 
 
