@@ -45,7 +45,15 @@ def paragraph_like(doc: Document, expected: str) -> str:
 
 @pytest.fixture(scope="module")
 def docs() -> dict[str, Document]:
-    return {name: ingest_file(SCANS / name) for name in ("scan.pdf", "scan.png", "mixed.pdf", "garbage.pdf")}
+    from rapidocr.utils.download_file import DownloadFile
+
+    def no_download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rapidocr tried to download a model")
+
+    ocr.engine.cache_clear()  # built here, under the guard: the models come from the wheel
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(DownloadFile, "run", no_download)
+        return {name: ingest_file(SCANS / name) for name in ("scan.pdf", "scan.png", "mixed.pdf", "garbage.pdf")}
 
 
 def test_scanned_pdf_text_and_outline(docs: dict[str, Document]) -> None:

@@ -32,7 +32,10 @@ MAX_OCR_PAGES = 50  # a longer scan: its first MAX_OCR_PAGES pages are read, wit
 PAGE_SECONDS = 60.0  # a page slower than this stops the OCR of the pages after it (warning)
 RENDER_DPI = 200  # PDF pages are rendered at this resolution for OCR
 MAX_SIDE = 2400  # images are scaled down to this longest side first (bounds a page's time)
-THREADS = 1  # onnxruntime threads per model call (measured: see README, OCR)
+# onnxruntime threads per model call: on the shared 2-core machine, with the other cores busy,
+# a 200 dpi A4 page took 4.3 s with 1 thread and 5.0 s with 2 (with them idle 2 threads win:
+# 1.3 s against 2.4 s on a smaller page); a server that OCRs alone may raise it
+THREADS = 1
 NO_TEXT = "OCR 未识别出文字（图片可能为空白或过于模糊）：{name}"
 
 
@@ -71,7 +74,7 @@ def engine() -> Any:
     return RapidOCR(
         params={
             **{k: str(v) for k, v in paths.items()},
-            "Global.log_level": "warning",
+            "Global.log_level": "error",  # an empty page is our warning, not its log line
             "EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
