@@ -88,7 +88,10 @@ def ocr_boxes(image: Image) -> list[Box]:
     scale = min(1.0, MAX_SIDE / max(image.size))
     if scale < 1.0:
         image = image.resize((round(image.width * scale), round(image.height * scale)))
-    result = engine()(np.asarray(image.convert("RGB")))
+    pixels = np.asarray(image.convert("RGB"))
+    if float(pixels.std()) < 2.0:  # a blank page (a scan's empty back side): nothing to read
+        return []
+    result = engine()(pixels)
     if result.boxes is None or result.txts is None:
         return []
     out = []
