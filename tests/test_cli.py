@@ -34,7 +34,8 @@ def test_index_then_batch_retrieve_json(tmp_path, capsys, fake_model):
     assert [x["id"] for x in lines] == ["a", "b"]
     for line in lines:
         assert len(line["hits"]) == 3
-        assert set(line["hits"][0]) == {"chunk_id", "doc", "title", "section_path", "text", "score"}
+        assert set(line["hits"][0]) == {"chunk_id", "doc", "title", "section_path", "text", "ocr", "score"}
+        assert not any(h["ocr"] for h in line["hits"])  # the corpus is typed text
         scores = [h["score"] for h in line["hits"]]
         assert scores == sorted(scores, reverse=True)
     assert lines[0]["hits"][0]["doc"].endswith(".txt")
