@@ -106,3 +106,19 @@ def test_garbage_share() -> None:
     assert garbage_share("Öð²½¼Ó´óÕþ¸®¹ºÂò") == 14 / 16
     assert garbage_share("(cid:12)(cid:845)(cid:77)养老") == pytest.approx(3 / 5)
     assert garbage_share("\ue012\ue013服务") == 0.5  # private-use glyphs
+
+
+def test_pdf_over_the_page_limit_is_refused(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    from rag.errors import UnreadableFileError
+
+    writer = PdfWriter()
+    for _ in range(501):
+        writer.add_blank_page(595, 842)
+    path = tmp_path / "汇编.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    with pytest.raises(UnreadableFileError) as exc:
+        ingest_file(path)
+    assert str(exc.value) == "PDF 共 501 页，超过 500 页的上限，请拆分后再导入：汇编.pdf"
