@@ -182,6 +182,8 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
             },
             {"hits": []},
         )
+    from rag.models import OCR_NOTE
+
     hits = retriever.search(args.question, args.k, filters)
     if args.json:
         print(json.dumps({"question": args.question, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
@@ -192,7 +194,8 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     for rank, hit in enumerate(hits, start=1):
         c = hit.chunk
         path = " / ".join(c.section_path) or "（正文前）"
-        print(f"[{rank}] 《{c.title}》 {path}  （{c.doc}，得分 {hit.score:.3f}）")
+        ocr = f"  【{OCR_NOTE}】" if c.ocr else ""
+        print(f"[{rank}] 《{c.title}》 {path}  （{c.doc}，得分 {hit.score:.3f}）{ocr}")
         print("    " + c.text.replace("\n", "\n    "))
         print()
     return 0
@@ -214,6 +217,8 @@ def _answerer(args: argparse.Namespace, index: Any, embedder: Any) -> tuple[Any,
 
 
 def print_answer(answer: Any) -> None:
+    from rag.models import OCR_NOTE
+
     print("答：")
     print(answer.text)
     for notice in answer.notices:
@@ -222,7 +227,8 @@ def print_answer(answer: Any) -> None:
         print()
         print("最接近的段落：" if answer.abstained else "引用：")
         for c in answer.citations:
-            print(f"[{c.n}] {c.label}  （{c.chunk.doc}）")
+            ocr = f"  【{OCR_NOTE}】" if c.chunk.ocr else ""
+            print(f"[{c.n}] {c.label}  （{c.chunk.doc}）{ocr}")
             print("    " + c.chunk.text.replace("\n", "\n    "))
 
 

@@ -137,6 +137,8 @@ class Document:
     blocks: list[Block]
     sha256: str  # of the raw file bytes
     ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR (rag.docs.readers)
+    # spans of ``text`` that came from OCR pages (paragraphs and table rows), merged, in order
+    ocr_spans: list[tuple[int, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the reader doubted, in Chinese
 
     @property
@@ -162,6 +164,9 @@ class Section:
     blocks: list[Block] = field(default_factory=list)  # own content, not the children's
 
 
+# shown beside every citation of a passage read by OCR (CLI, web page; JSON carries ``ocr``)
+OCR_NOTE = "OCR 识别，请核对原件"
+
 ChunkKind = Literal["text", "table", "table_row", "box"]
 
 
@@ -186,6 +191,7 @@ class Chunk:
     # a table_row chunk's row read as a sentence, units with the values, from the table model
     # ("公办养老机构护理型床位占比：2025年目标值≥55%（约束性）"); "" for other chunks
     statement: str = ""
+    ocr: bool = False  # the passage came (in part) from OCR of a scan: cite it with OCR_NOTE
 
     def embed_text(self) -> str:
         """What the embedder and BM25 see: title and section path, then the passage."""
@@ -203,6 +209,7 @@ class Chunk:
             "kind": self.kind,
             "text": self.text,
             **({"statement": self.statement} if self.statement else {}),
+            **({"ocr": True} if self.ocr else {}),
         }
 
     def ref_json(self) -> dict[str, object]:
@@ -213,6 +220,7 @@ class Chunk:
             "title": self.title,
             "section_path": self.section_path,
             "text": self.text,
+            "ocr": self.ocr,
         }
 
     @classmethod
@@ -227,6 +235,7 @@ class Chunk:
             text=str(d["text"]),
             kind=d.get("kind", "text"),  # type: ignore[arg-type]
             statement=str(d.get("statement", "")),
+            ocr=bool(d.get("ocr", False)),
         )
 
 

@@ -34,7 +34,8 @@ def test_index_then_batch_retrieve_json(tmp_path, capsys, fake_model):
     assert [x["id"] for x in lines] == ["a", "b"]
     for line in lines:
         assert len(line["hits"]) == 3
-        assert set(line["hits"][0]) == {"chunk_id", "doc", "title", "section_path", "text", "score"}
+        assert set(line["hits"][0]) == {"chunk_id", "doc", "title", "section_path", "text", "ocr", "score"}
+        assert not any(h["ocr"] for h in line["hits"])  # the corpus is typed text
         scores = [h["score"] for h in line["hits"]]
         assert scores == sorted(scores, reverse=True)
     assert lines[0]["hits"][0]["doc"].endswith(".txt")
@@ -124,3 +125,15 @@ def test_check_finds_the_higher_plan_a_draft_cites_in_a_corpus_without_manifest(
     lonely.write_text("某区养老服务规划\n一、发展目标\n到2030年养老床位达到1000张。\n", encoding="utf-8")
     out = run_cli("check", str(lonely), "--corpus", str(external), "--no-dense")
     assert out.returncode != 0 and "请用 --against 指定" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_print_answer_marks_ocr_citations(capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import print_answer
+    from rag.models import Answer, Chunk, Citation, Claim
+
+    scanned = Chunk("s:0001", "scan.pdf", "某规划", ["第五章 养老"], 0, 12, "护理型床位占比不低于60%。", ocr=True)
+    typed = Chunk("t:0001", "t.txt", "某规划", ["第五章 养老"], 0, 12, "护理型床位占比不低于55%。")
+    print_answer(Answer("？", [Claim("不低于60%。", [1, 2])], [Citation(1, scanned), Citation(2, typed)]))
+    lines = capsys.readouterr().out.splitlines()
+    assert "[1] 《某规划》第五章  （scan.pdf）  【OCR 识别，请核对原件】" in lines
+    assert "[2] 《某规划》第五章  （t.txt）" in lines

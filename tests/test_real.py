@@ -134,7 +134,7 @@ def test_cli_ask_batch(real_index_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     a, b = (json.loads(line) for line in done.stdout.splitlines())
     assert a["id"] == "a" and not a["abstained"] and "40张以上" in a["answer"]
-    assert set(a["citations"][0]) == {"n", "chunk_id", "doc", "title", "section_path", "label", "text"}
+    assert set(a["citations"][0]) == {"n", "chunk_id", "doc", "title", "section_path", "label", "text", "ocr"}
     assert a["citations"][0]["doc"] == "shulan_city_14th_fyp_2021.txt"
     assert b["abstained"] and b["answer"].startswith("文档中没有相关信息")
 

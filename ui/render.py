@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag.models import Answer, Citation
+from rag.models import OCR_NOTE, Answer, Citation
 from rag.qa.extractive import matched_spans
 
 PREVIEW_CHARS = 60
@@ -52,7 +52,8 @@ def render_source(citation: Citation, question: str, open_: bool = False) -> str
         f'<details class="pq-source"{" open" if open_ else ""}>'
         f'<summary><span class="pq-n">[{citation.n}]</span> '
         f'<span class="pq-label">{esc(citation.label)}</span>'
-        f'<span class="pq-path">{esc(section_path_text(c.section_path))}</span></summary>'
+        + (f'<span class="pq-ocr">{esc(OCR_NOTE)}</span>' if c.ocr else "")
+        + f'<span class="pq-path">{esc(section_path_text(c.section_path))}</span></summary>'
         f'<div class="pq-passage">{passage}</div>'
         f'<div class="pq-file">文件：{esc(c.doc)}</div>'
         "</details>"
@@ -155,6 +156,7 @@ CSS = """
 .pq-source summary { cursor: pointer; }
 .pq-n { color: #1d4ed8; font-weight: 600; }
 .pq-label { font-weight: 600; }
+.pq-ocr { margin-left: .6em; color: #b45309; font-size: .88em; }
 .pq-path { display: block; color: #4b5563; font-size: .88em; margin-left: 1.6em; }
 .pq-passage { margin: .4em 0 .2em 0; line-height: 1.7; }
 .pq-passage mark { background: #fde68a; padding: 0 1px; }

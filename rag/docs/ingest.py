@@ -306,8 +306,36 @@ def ingest_file(path: Path, meta: DocMeta | None = None) -> Document:
         blocks=blocks,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         ocr_pages=list(raw.ocr_pages),
+        ocr_spans=ocr_spans(text, blocks, [to_simplified(p) for p in raw.ocr_parts]),
         warnings=list(raw.warnings),
     )
+
+
+_PROBE = 8  # characters from each end of a paragraph looked up in the OCR'd text
+
+
+def ocr_spans(text: str, blocks: list[Block], parts: list[str]) -> list[tuple[int, int]]:
+    """Spans of the cleaned text that came from the OCR'd pages ``parts`` (merged).
+
+    Cleaning joins and rewrites lines, so a paragraph (a table row) is found by content: it
+    came from OCR when its first or last characters, spaces aside, stand in an OCR'd page —
+    a paragraph joined across a text page and a scanned one counts as OCR.
+    """
+    if not parts:
+        return []
+    squeeze = re.compile(r"\s+")
+    source = "\n".join(squeeze.sub("", p) for p in parts)
+    spans: list[tuple[int, int]] = []
+    pieces = [(b.start, b.end) for b in blocks if b.kind == "para"]
+    pieces += [span for b in blocks if b.kind == "table" for span in b.row_spans]
+    for start, end in sorted(pieces):
+        flat = squeeze.sub("", text[start:end])
+        if flat and (flat[:_PROBE] in source or flat[-_PROBE:] in source):
+            if spans and start - spans[-1][1] <= 1:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return spans
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

@@ -24,7 +24,8 @@ from rag.models import Block, Chunk, Document, Section
 # 5: the 印发通知 in front of a plan is a section of its own (path ["印发通知"]); web-page debris
 #    and wrappers (front matter, a CSV export) are dropped when read.
 # 6: outlines of other styles (第一部分, 附件 / 附表, （1）, ①).
-CHUNKER_VERSION = 6
+# 7: a chunk whose span overlaps the document's OCR spans carries ocr=True.
+CHUNKER_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def chunk_document(
             text=text,
             kind=kind,  # type: ignore[arg-type]
             statement=statement,
+            ocr=any(a < e and s < b for a, b in doc.ocr_spans),
         )
         for i, (s, e, path, text, kind, statement) in enumerate(out)
     ]

@@ -182,3 +182,20 @@ def test_split_sentences_keeps_closing_quotes():
 
 def test_render_row_skips_empty_cells():
     assert render_row(["序号", "指标", "单位"], ["1", "覆盖率", ""]) == "序号：1；指标：覆盖率"
+
+
+def test_chunks_over_ocr_spans_are_marked_and_keep_the_mark():
+    from rag.docs.ingest import clean_text
+    from rag.models import DocMeta
+
+    text, blocks = clean_text(
+        "第一章 总体要求\n坚持以人民为中心。\n第二章 主要任务\n到2025年底护理型床位占比不低于60%。"
+    )
+    start = text.index("第二章")
+    doc = Document("scan.pdf", DocMeta(file="scan.pdf", title="某规划"), text, blocks, "0", ocr_spans=[(start, len(text))])
+    chunks = chunk_document(doc)
+    assert [(c.section_path[0], c.ocr) for c in chunks] == [("第一章 总体要求", False), ("第二章 主要任务", True)]
+    marked = chunks[1]
+    assert marked.ref_json()["ocr"] is True and chunks[0].ref_json()["ocr"] is False
+    assert Chunk.from_json(marked.to_json()) == marked
+    assert "ocr" not in chunks[0].to_json()  # chunks.jsonl stays as it was for text passages

@@ -234,3 +234,15 @@ def test_api_answer_is_json_or_a_chinese_error(service):
     assert out["abstained"] is False and out["citations"][0]["doc"] == "jilin_work_points_2023.txt"
     assert answer_json(service, " ") == {"error": "问题不能为空，请输入要查询的内容。"}
     assert "无法使用所选回答方式" in answer_json(service, QUESTION, backend="gguf")["error"]
+
+
+def test_ocr_citation_carries_the_note():
+    from rag.models import OCR_NOTE
+
+    scanned = Chunk("s:0001", "scan.pdf", "某规划", ["第五章 养老"], 0, 12, "护理型床位占比不低于60%。", ocr=True)
+    typed = Chunk("t:0001", "t.txt", "某规划", ["第五章 养老"], 0, 12, "护理型床位占比不低于55%。")
+    answer = Answer("护理型床位占比？", [Claim("不低于60%。", [1, 2])], [Citation(1, scanned), Citation(2, typed)])
+    out = render_answer(answer)
+    assert out.count(OCR_NOTE) == 1 and OCR_NOTE == "OCR 识别，请核对原件"
+    assert out.index(OCR_NOTE) < out.index("t.txt")  # beside the scanned passage's label
+    assert [c["ocr"] for c in answer.to_json()["citations"]] == [True, False]

@@ -3,8 +3,9 @@
 One module per family of formats, each a function ``(data, name) -> RawText``:
 :mod:`~rag.docs.readers.text` (.txt / .md in any Chinese encoding),
 :mod:`~rag.docs.readers.word` (.docx), :mod:`~rag.docs.readers.legacy` (.doc and Kingsoft
-.wps), :mod:`~rag.docs.readers.pdf` (.pdf), :mod:`~rag.docs.readers.ofd` (.ofd, GB/T 33190)
-and :mod:`~rag.docs.readers.sheet` (.xlsx / .xls / .ods).
+.wps), :mod:`~rag.docs.readers.pdf` (.pdf, scanned pages by OCR), :mod:`~rag.docs.readers.ofd`
+(.ofd, GB/T 33190), :mod:`~rag.docs.readers.sheet` (.xlsx / .xls / .ods) and
+:mod:`~rag.docs.readers.ocr` (images: .png / .jpg / .tif).
 :func:`read_document` checks the file (type, size), looks at its first bytes
 (:mod:`~rag.docs.readers.sniff`: a .doc that is really a .docx is read as a .docx, with a
 warning; an encrypted Office file or a zip bomb is refused) and dispatches; the raw text then
@@ -31,13 +32,16 @@ class RawText:
     text: str
     ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text came from OCR
     warnings: list[str] = field(default_factory=list)  # in Chinese, for the user
+    # the texts of the OCR'd pages as they stand in ``text``: ingestion finds them in the
+    # cleaned text (Document.ocr_spans), so that their passages are cited as OCR
+    ocr_parts: list[str] = field(default_factory=list)
 
 
 Reader = Callable[[bytes, str], RawText]
 
 
 def _readers() -> dict[str, Reader]:
-    from rag.docs.readers import legacy, ofd, pdf, sheet, text, word
+    from rag.docs.readers import legacy, ocr, ofd, pdf, sheet, text, word
 
     return {
         ".txt": text.read_text,
@@ -50,11 +54,13 @@ def _readers() -> dict[str, Reader]:
         ".xlsx": sheet.read_sheet,
         ".xls": sheet.read_sheet,
         ".ods": sheet.read_sheet,
+        **{suffix: ocr.read_image for suffix in IMAGE_SUFFIXES},
     }
 
 
+IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
-    ".txt", ".md", ".docx", ".doc", ".wps", ".pdf", ".ofd", ".xlsx", ".xls", ".ods"
+    ".txt", ".md", ".docx", ".doc", ".wps", ".pdf", ".ofd", ".xlsx", ".xls", ".ods", *IMAGE_SUFFIXES
 )
 
 

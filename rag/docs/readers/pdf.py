@@ -1,40 +1,332 @@
-"""PDF: the text layer, page after page."""
+"""PDF: the text layer read with its geometry (pdfplumber), scanned pages by OCR.
+
+Per page: tables (pdfplumber's ruling lines) become rows of tab-separated cells, a header
+row repeated at the top of every page once; the other lines are joined into paragraphs by
+their geometry (a line that reaches the right margin goes on in the next one unless that is
+indented, across page breaks too); running headers and footers (the same line at the top or
+bottom of most pages) and page numbers (— 3 —, 第3页 共20页, 3/20, 3) go; footnotes (small
+type at the foot of a page, ① / [1] / 注 …) are kept apart, after the body. A page without
+a text layer, or whose text layer is garbage (fonts without a usable Unicode map), is
+rendered and read by OCR (:mod:`~rag.docs.readers.ocr`).
+"""
 
 from __future__ import annotations
 
 import io
+import logging
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from rag.docs.readers import RawText
+from rag.docs.readers import ocr as ocr_reader
 from rag.errors import UnreadableFileError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 500  # past this a PDF is refused (a 500-page PDF is not one plan)
+EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be a header / footer
+PAGE_NUMBER = re.compile(
+    r"^[-—–－\s]*(第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}(\s*/\s*\d{1,4})?"
+    r"|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页|page\s*\d{1,4}(\s*of\s*\d{1,4})?)[-—–－\s]*$",
+    re.IGNORECASE,
+)
+FOOTNOTE_START = re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩]|\[\d{1,2}\]|［\d{1,2}］|\*|注\s*\d*\s*[:：]|\d{1,2}\s)")
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    width: float
+    items: list[Line | list[list[str]]] = field(default_factory=list)  # lines and tables, top down
+    footnotes: list[str] = field(default_factory=list)
+
+
+def garbage_share(text: str) -> float:
+    """Share of a text layer's characters that no Chinese document is made of.
+
+    Fonts without a usable Unicode map come out as (cid:NN), private-use or replacement
+    characters, control characters, or Latin-1 letters in place of Chinese (GBK bytes read
+    as single-byte glyphs: "Éç»á").
+    """
+    chars = [c for c in re.sub(r"\(cid:\d+\)", "\ufffd", text) if not c.isspace()]
+    if not chars:
+        return 0.0
+    bad = 0
+    for c in chars:
+        o = ord(c)
+        if c == "\ufffd" or 0xE000 <= o <= 0xF8FF or unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn"):
+            bad += 1
+        elif 0x80 <= o <= 0x24F and c not in "°±×÷·§¹²³µ":
+            bad += 1
+    return bad / len(chars)
+
+
+def is_garbage(text: str) -> bool:
+    """A text layer not worth reading: a fifth of its characters or more are garbage."""
+    return len(text.strip()) >= 5 and garbage_share(text) >= 0.2
+
+
+def _cell(value: object) -> str:
+    return re.sub(r"\s*\n\s*", "", str(value or "")).strip()
+
+
+def _read_page(page: Any, number: int) -> Page:
+    """One page's lines and tables, top down."""
+    out = Page(number, float(page.width))
+    tables = page.find_tables()
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj: dict[str, Any]) -> bool:
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    body = page.filter(outside) if boxes else page
+    placed: list[tuple[float, Line | list[list[str]]]] = []
+    for raw in body.extract_text_lines(return_chars=True):
+        text = raw["text"].strip()
+        if not text:
+            continue
+        sizes = [c["size"] for c in raw["chars"] if not c["text"].isspace()]
+        size = statistics.median(sizes) if sizes else 0.0
+        placed.append((raw["top"], Line(text, raw["x0"], raw["x1"], raw["top"], raw["bottom"], size)))
+    for table in tables:
+        rows = [[_cell(c) for c in row] for row in table.extract()]
+        rows = [r for r in rows if any(r)]
+        if rows:
+            placed.append((table.bbox[1], rows))
+    placed.sort(key=lambda t: t[0])
+    out.items = [item for _, item in placed]
+    return out
+
+
+def _edge_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _drop_running(pages: list[Page]) -> None:
+    """Remove page numbers and the lines repeated at the top or bottom of most pages."""
+    counts: Counter[str] = Counter()
+    for page in pages:
+        lines = [i for i in page.items if isinstance(i, Line)]
+        counts.update({_edge_key(line.text) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
+    # a header or footer is short and is no sentence; digits aside (第3页) it repeats
+    running = {
+        k
+        for k, n in counts.items()
+        if len(pages) >= 3 and n >= 0.5 * len(pages) and len(k) <= 40 and "。" not in k
+    }
+    for page in pages:
+        lines = [i for i in page.items if isinstance(i, Line)]
+        edges = {id(x) for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:]}
+        page.items = [
+            i
+            for i in page.items
+            if not (
+                isinstance(i, Line)
+                and id(i) in edges
+                and (_edge_key(i.text) in running or PAGE_NUMBER.match(i.text))
+            )
+        ]
+
+
+def _split_footnotes(pages: list[Page]) -> None:
+    """Move small-type notes at the foot of a page (①…, [1]…, 注：…) out of the body."""
+    sizes = [i.size for p in pages for i in p.items if isinstance(i, Line) and i.size]
+    if not sizes:
+        return
+    body = statistics.median(sizes)
+    for page in pages:
+        cut = len(page.items)
+        k = len(page.items) - 1
+        while k >= 0 and isinstance(page.items[k], Line) and 0 < page.items[k].size <= 0.85 * body:  # type: ignore[union-attr]
+            k -= 1
+        # the small lines at the foot must start with a note mark
+        start = k + 1
+        while start < cut and not FOOTNOTE_START.match(page.items[start].text):  # type: ignore[union-attr]
+            start += 1
+        if start < cut:
+            notes = page.items[start:]
+            page.items = page.items[:start]
+            text: list[str] = []
+            for line in notes:
+                assert isinstance(line, Line)
+                if FOOTNOTE_START.match(line.text) or not text:
+                    text.append(line.text)
+                else:
+                    text[-1] += line.text
+            page.footnotes = text
+
+
+def _join(pages: list[Page]) -> list[str]:
+    """Paragraphs (and table rows) of the text pages, in order, each one output line.
+
+    A line goes on into the next when it reaches the right margin (within two characters)
+    and the next is not indented, within a page and across a page break.
+    """
+    out: list[str] = []
+    lines = [i for p in pages for i in p.items if isinstance(i, Line)]
+    if not lines:
+        right = left = 0.0
+    else:
+        right = statistics.median(sorted(line.x1 for line in lines)[-max(1, len(lines) // 3) :])
+        left = min(statistics.median(line.x0 for line in lines), min(line.x0 for line in lines) + 1)
+    open_ = False  # the last output line is a paragraph that may go on
+    header: list[str] | None = None
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, list):
+                rows = item
+                if header is not None and rows and rows[0] == header:
+                    rows = rows[1:]  # the header repeated on the next page
+                elif rows:
+                    header = rows[0]
+                out.append("")  # tables and paragraphs stand apart
+                out.extend("\t".join(r) for r in rows)
+                open_ = False
+                continue
+            char = item.size or 10.0
+            indented = item.x0 - left >= 1.2 * char
+            if open_ and not indented:
+                out[-1] += item.text
+            else:
+                out.append("")
+                out.append(item.text)
+            open_ = item.x1 >= right - 2 * char
+    notes = [n for p in pages for n in p.footnotes]
+    if notes:
+        out.append("")
+        out.extend(f"脚注：{n}" if not n.startswith("注") else n for n in notes)
+    return out
+
+
+def _render(pdf_bytes: bytes, numbers: list[int]) -> Iterator[tuple[int, Image]]:
+    """The given 1-based pages as images, one at a time."""
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(pdf_bytes)
+    try:
+        for n in numbers:
+            page = doc[n - 1]
+            yield n, page.render(scale=ocr_reader.RENDER_DPI / 72).to_pil()
+            page.close()
+    finally:
+        doc.close()
+
+
+def _open(data: bytes, name: str) -> Any:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        _ = len(pdf.pages)
+    except PdfminerException as exc:
+        inner = exc.args[0] if exc.args else exc
+        if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError):
+            raise UnreadableFileError(f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}") from exc
+        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
+    except (PDFSyntaxError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
+    return pdf
 
 
 def read_pdf(data: bytes, name: str) -> RawText:
-    """Text of a text PDF, page after page (page-break splits are repaired by cleaning)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = bool(reader.decrypt(""))
-            except Exception:  # noqa: BLE001 - pypdf raises several types here
-                ok = False
-            if not ok:
-                raise UnreadableFileError(
-                    f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}"
-                )
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UnreadableFileError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
-    text = "\n".join(pages)
-    if not text.strip():
-        raise UnreadableFileError(
-            f"PDF 没有文字层（可能是扫描件），需要先做 OCR 文字识别：{name}",
-            f"no text layer in {name}",
+    """Text of a PDF, page after page; scanned and garbage pages by OCR."""
+    pdf = _open(data, name)
+    with pdf:
+        total = len(pdf.pages)
+        if total > MAX_PAGES:
+            raise UnreadableFileError(
+                f"PDF 共 {total} 页，超过 {MAX_PAGES} 页的上限，请拆分后再导入：{name}",
+                f"{total} pages in {name}",
+            )
+        pages: list[Page | None] = []
+        scanned: list[int] = []
+        garbage: list[int] = []
+        try:
+            for k, page in enumerate(pdf.pages, start=1):
+                read = _read_page(page, k)
+                text = "".join(i.text for i in read.items if isinstance(i, Line))
+                text += "".join("".join(r) for i in read.items if isinstance(i, list) for r in i)
+                if not text.strip():
+                    scanned.append(k)
+                    pages.append(None)
+                elif is_garbage(text):
+                    garbage.append(k)
+                    pages.append(None)
+                else:
+                    pages.append(read)
+        except UnreadableFileError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on broken files
+            raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
+    warnings: list[str] = []
+    if garbage:
+        log.info("garbage text layer in %s, pages %s: read by OCR", name, garbage)
+        warnings.append(f"第{_ranges(garbage)}页的文字层无法解码（字体缺少编码表），已改用 OCR 识别")
+    todo = sorted(scanned + garbage)
+    if len(todo) > ocr_reader.MAX_OCR_PAGES:
+        warnings.append(
+            f"需要 OCR 的页共 {len(todo)} 页，超过 {ocr_reader.MAX_OCR_PAGES} 页的上限，"
+            f"只识别了前 {ocr_reader.MAX_OCR_PAGES} 页"
         )
-    return RawText(text)
+        todo = todo[: ocr_reader.MAX_OCR_PAGES]
+    text_pages = [p for p in pages if p is not None]
+    _drop_running(text_pages)
+    _split_footnotes(text_pages)
+    texts: dict[int, str] = {}
+    if todo:
+        texts, more = ocr_reader.ocr_pages(_render(data, todo), len(todo), name)
+        warnings += more
+    parts: list[str] = []
+    run: list[Page] = []
+    ocr_parts: list[str] = []
+    for k, text_page in enumerate(pages, start=1):
+        if text_page is not None:
+            run.append(text_page)
+            continue
+        if run:
+            parts.append("\n".join(_join(run)))
+            run = []
+        if texts.get(k, "").strip():
+            parts.append(texts[k])
+            ocr_parts.append(texts[k])
+    if run:
+        parts.append("\n".join(_join(run)))
+    text = "\n\n".join(p for p in parts if p.strip())
+    if not text.strip():
+        if todo:
+            raise UnreadableFileError(ocr_reader.NO_TEXT.format(name=name), f"ocr found no text in {name}")
+        raise UnreadableFileError(f"PDF 中没有可读的文字：{name}", f"no text in {name}")
+    return RawText(text, ocr_pages=sorted(texts), warnings=warnings, ocr_parts=ocr_parts)
 
 
+def _ranges(numbers: Iterable[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3、7"."""
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return "、".join(out)

@@ -31,11 +31,13 @@ MAX_ZIP_ENTRIES = 20_000
 _FAMILY = {
     ".txt": "text", ".md": "text", ".pdf": "pdf", ".docx": "docx", ".doc": "ole", ".wps": "ole",
     ".xlsx": "sheet", ".xls": "sheet", ".ods": "sheet", ".ofd": "ofd",
+    ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image",
 }
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"II*\x00", ".tif"), (b"MM\x00*", ".tif"))
 _LABEL = {
     ".txt": "纯文本", ".pdf": "PDF", ".docx": "Word（.docx）", ".doc": "Word 97-2003（.doc）",
     ".xlsx": "Excel（.xlsx）", ".xls": "Excel 97-2003（.xls）", ".ods": "OpenDocument 表格（.ods）",
-    ".ofd": "OFD",
+    ".ofd": "OFD", ".png": "图片（PNG）", ".jpg": "图片（JPEG）", ".tif": "图片（TIFF）",
 }
 
 
@@ -53,6 +55,9 @@ def sniff(data: bytes, suffix: str, name: str) -> str | None:
     """The suffix the content calls for, or None when the first bytes say nothing."""
     if data.startswith(b"%PDF") or (_FAMILY[suffix] != "text" and b"%PDF-" in data[:1024]):
         return ".pdf"
+    for magic, image in _IMAGE_MAGIC:  # a scan saved as .pdf or .doc: read it by OCR
+        if data.startswith(magic):
+            return image
     if data.startswith(ZIP_MAGIC):
         return _sniff_zip(data, name)
     if data.startswith(OLE_MAGIC):

@@ -1,0 +1,124 @@
+"""Text PDFs (rag.docs.readers.pdf): real published files and the layout rules on small pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.docs.ingest import ingest_file
+from rag.docs.readers.pdf import (
+    PAGE_NUMBER,
+    Line,
+    Page,
+    _drop_running,
+    _join,
+    _split_footnotes,
+    garbage_share,
+)
+from rag.models import Document
+
+FILES = Path(__file__).resolve().parents[1] / "data" / "files"
+
+
+@pytest.fixture(scope="module")
+def beijing() -> Document:
+    return ingest_file(FILES / "01_2024年北京市政府工作报告.pdf")
+
+
+def test_beijing_paragraphs_are_whole(beijing: Document) -> None:
+    paras = beijing.text.split("\n")
+    # a sentence hard-wrapped over two lines of page 1
+    assert "现在，我代表北京市人民政府，向大会报告政府工作，请予审议，并请市政协委员提出意见。" in paras
+    # sentences running on across page breaks (pages 3→4, 4→5, 8→9)
+    assert "有序处置重点企业风险，监管预付式资金" in beijing.text
+    assert "向各民主党派、各人民团体和各界人士，向中央和国家机关各" in beijing.text
+    assert "以重大项目带动投资“稳规模、优结构”。加大新型基础设" in beijing.text
+    # one paragraph though a sentence ends at the right margin (page 2): the next line is not indented
+    item = next(p for p in paras if p.startswith("二是着力发挥科技创新引领作用"))
+    assert "巩固提升高精尖产业发展优势" in item
+    # a heading that fills its line stays apart from the paragraph under it
+    assert "（五）统筹扩大内需和深化供给侧结构性改革，巩固和增强经济回升向好态势" in paras
+    assert beijing.ocr_pages == [] and beijing.ocr_spans == []
+
+
+def test_beijing_has_no_page_numbers_or_broken_lines(beijing: Document) -> None:
+    paras = beijing.text.split("\n")
+    assert not [p for p in paras if PAGE_NUMBER.match(p)]
+    assert paras[0] == "各位代表："
+    # every paragraph ends a sentence except the 13 headings (一、 二、 （一）…（十一）)
+    open_ = [p for p in paras if p[-1] not in "。！？：；"]
+    assert len(open_) == 13 and all(re.match(r"[一二]、|（[一二三四五六七八九十]+）", p) for p in open_)
+
+
+def test_csrc_table_over_pages() -> None:
+    doc = ingest_file(FILES / "03_csrc_p1-3.pdf")
+    assert len(doc.tables) == 1  # one table though it runs over three pages
+    table = doc.tables[0]
+    assert table.header == ["门类名称及代码", "行业大类代码", "行业大类名称", "上市公司代码", "上市公司简称"]
+    assert doc.text.count("门类名称及代码") == 1  # the header repeated on pages 2 and 3 goes
+    assert table.rows[0] == ["农、林、牧、渔业(A)", "01", "农业", "000998", "隆平高科"]
+    assert ["", "", "", "002041", "登海种业"] in table.rows  # a cell merged down stays empty
+    assert ["采矿业(B)", "06", "煤炭开采和洗选业", "000552", "靖远煤电"] in table.rows  # page 2
+    codes = [r[3] for r in table.rows]
+    assert len(codes) == len(set(codes)) and all(re.fullmatch(r"\d{6}", c) for c in codes)
+
+
+def _line(text: str, top: float, x0: float = 90, x1: float = 505, size: float = 10.5) -> Line:
+    return Line(text, x0, x1, top, top + size, size)
+
+
+@pytest.mark.parametrize("footer", ["— {n} —", "- {n} -", "第{n}页 共4页", "{n}/4", "{n}"])
+def test_running_header_and_page_numbers_go(footer: str) -> None:
+    pages = [
+        Page(n, 595, [
+            _line("吉林省民政厅文件", 40, 250, 350),
+            _line(f"正文第{n}页的第一行，写到右边距为止，下一行接着写。", 100, 111),
+            _line("这一行是段落的末行。", 116, 90, 300),
+            _line(footer.format(n=n), 800, 280, 310),
+        ])
+        for n in range(1, 5)
+    ]
+    _drop_running(pages)
+    out = [line for line in _join(pages) if line]
+    assert out == [f"正文第{n}页的第一行，写到右边距为止，下一行接着写。这一行是段落的末行。" for n in range(1, 5)]
+
+
+def test_footnotes_are_kept_apart() -> None:
+    pages = [
+        Page(1, 595, [
+            _line("到2025年，全省养老机构护理型床位占比达到55%①，城乡社区养老服务设施", 100, 111),
+            _line("覆盖率达到100%。", 116, 90, 200),
+            _line("① 含公办和民办养老机构。", 780, 90, 250, size=8),
+        ])
+    ]
+    _split_footnotes(pages)
+    assert [x for x in _join(pages) if x] == [
+        "到2025年，全省养老机构护理型床位占比达到55%①，城乡社区养老服务设施覆盖率达到100%。",
+        "脚注：① 含公办和民办养老机构。",
+    ]
+
+
+def test_garbage_share() -> None:
+    assert garbage_share("到2025年，护理型床位占比达到55%。") == 0
+    # GBK bytes read as WinAnsi glyphs (14 of 16: ² and ¹ are let pass, for 平方米² / 注¹)
+    assert garbage_share("Öð²½¼Ó´óÕþ¸®¹ºÂò") == 14 / 16
+    assert garbage_share("(cid:12)(cid:845)(cid:77)养老") == pytest.approx(3 / 5)
+    assert garbage_share("\ue012\ue013服务") == 0.5  # private-use glyphs
+
+
+def test_pdf_over_the_page_limit_is_refused(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    from rag.errors import UnreadableFileError
+
+    writer = PdfWriter()
+    for _ in range(501):
+        writer.add_blank_page(595, 842)
+    path = tmp_path / "汇编.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    with pytest.raises(UnreadableFileError) as exc:
+        ingest_file(path)
+    assert str(exc.value) == "PDF 共 501 页，超过 500 页的上限，请拆分后再导入：汇编.pdf"
