@@ -168,24 +168,21 @@ def _places(text: str) -> list[str]:
 
 def _substitute(previous: str, places: Sequence[str], years: Sequence[str]) -> str:
     """``previous`` with its place and year replaced by ``places`` / ``years`` (added when it named none)."""
-    out = previous
-    if places:
-        old = _places(previous)
-        if old:
-            out = out.replace(old[0], places[0], 1)
-            for extra in old[1:]:
-                out = out.replace(extra, "", 1)
-        else:
-            out = places[0] + out
-    if years:
-        old_years = _YEAR.findall(out)
-        if old_years:
-            out = out.replace(old_years[0], years[0], 1)
-            for extra in old_years[1:]:
-                out = out.replace(extra, "", 1)
-        else:
-            out = years[0] + out
-    return out
+    out = _swap(previous, _places(previous), places)
+    return _swap(out, _YEAR.findall(out), years)
+
+
+def _swap(text: str, old: Sequence[str], new: Sequence[str]) -> str:
+    """``text`` with the first of ``old`` replaced by the first of ``new`` and the rest of ``old``
+    dropped; ``new`` put in front when ``old`` is empty; unchanged when ``new`` is."""
+    if not new:
+        return text
+    if not old:
+        return new[0] + text
+    text = text.replace(old[0], new[0], 1)
+    for extra in old[1:]:
+        text = text.replace(extra, "", 1)
+    return text
 
 
 def _strip_places_years(text: str) -> str:
