@@ -1,6 +1,6 @@
 # planqa — two commands on a fresh machine:
 #   make run    install, build the index if needed, open the web chat on http://127.0.0.1:7860
-#   make test   install (Python packages, Debian's chromium + CJK fonts for the browser tests and a Milvus
+#   make test   install (Python packages, Debian's chromium + CJK fonts for the browser tests, antiword, and a Milvus
 #               server for the vector-store contract tests),
 #               then lint, type-check, run the whole test suite and audit the dependencies (what CI runs)
 PYTHON ?= python3
@@ -41,11 +41,13 @@ lock: install
 
 # The browser tests drive Debian's chromium (Playwright's own browser download fails offline);
 # without a CJK font, Chinese renders as empty boxes.
+# Debian packages the tests use: chromium and the CJK fonts (browser tests, scan fixtures) and antiword
+# (the .doc reader's fallback, rag/docs/readers/legacy.py).
 browser-deps:
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	@command -v chromium >/dev/null && command -v antiword >/dev/null && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk || \
-	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }; }
+	  $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk antiword || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk antiword; }; }
 
 # A real Milvus standalone server for the vector-store contract tests: Milvus 2.3.5, whose binary ships
 # inside the `milvus` package on PyPI. It gets a venv of its own: a test tool, like chromium, not a
