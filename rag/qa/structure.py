@@ -124,7 +124,13 @@ def _listing_in(
         named = _named_section(question, root)
         if named is None or len(named.children) < 2:
             return None
-        return Listing(doc, named, tuple(named.children), 1.0)
+        # named by its words too ("专栏3 养老服务保障及提升工程"): the heading must hold them (another
+        # plan's 专栏3 is another 专栏)
+        refs = "".join(m.group(0) for m in _SECTION_REF.finditer(question))
+        words = [t for t in focal if t not in _ITEM_WORDS and t not in refs and weight(t) > 0]
+        total = sum(weight(t) for t in words)
+        cov = sum(weight(t) for t in words if t in _norm(named.heading)) / total if total else 1.0
+        return Listing(doc, named, tuple(named.children), cov) if cov >= floor / 2 else None
     top = [n for n in root.children if n.heading != "印发通知"]
     if len(top) == 1 and len(top[0].children) >= 2 and top[0].kind is None:
         top = top[0].children  # everything under one heading (the plan's title repeated)

@@ -293,7 +293,7 @@ def test_cli_unreadable_files_give_one_chinese_line(tmp_path):
     assert (done.returncode, done.stderr.strip()) == (1, "错误：无法打开文件：none.txt")
     done = run_cli("check", str(tmp_path / "plan.key"), "--against", str(CORPUS / PROVINCE_PLAN))
     assert done.stderr.strip() == (
-        "错误：不支持的文件类型 .key：plan.key；支持 .txt .md .docx .doc .wps .pdf .ofd .xlsx .xls .ods"
+        "错误：不支持的文件类型 .key：plan.key；支持 .txt .md .docx .doc .wps .pdf .ofd .xlsx .xls .ods .png .jpg .jpeg .tif .tiff"
     )
     done = run_cli("check", str(tmp_path / "elsewhere.txt"), "--corpus", str(tmp_path))
     assert done.returncode == 1 and done.stderr.startswith("错误：请用 --against 指定")

@@ -124,3 +124,13 @@ def test_when_every_chapter_frames_the_tasks_are_the_largest_set_of_sub_sections
              ["三、发展目标", "（二）预期目标", "2.养老"], ["三、发展目标", "（二）预期目标", "3.社区"], ["四、保障措施"]]
     got = listing("规划的主要任务有哪些", outlines(chunks(paths)))
     assert got is not None and [n.heading for n in got.items] == ["1.救助", "2.养老", "3.社区"]
+
+
+def test_a_section_named_by_number_and_words_is_the_one_whose_heading_holds_the_words() -> None:
+    county = [["二、任务", "专栏2 养老服务保障及提升工程", "01 兜底"], ["二、任务", "专栏2 养老服务保障及提升工程", "02 居家"],
+              ["二、任务", "专栏3 儿童福利服务工程", "01 协调"], ["二、任务", "专栏3 儿童福利服务工程", "02 权益"]]
+    province = [["三、养老", "专栏3 养老服务保障及提升工程", "01 兜底"], ["三、养老", "专栏3 养老服务保障及提升工程", "02 社区"]]
+    trees = {**outlines(chunks(county, "county.txt")), **outlines(chunks(province, "province.txt"))}
+    q = "专栏3 养老服务保障及提升工程包括哪些项目？"
+    got = find_listing(q, content_terms(q), weight, ["county.txt", "province.txt"], trees, 0.6)
+    assert got is not None and got.doc == "province.txt"
