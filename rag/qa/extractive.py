@@ -209,6 +209,8 @@ _PAST_HEADING = re.compile(r"回顾|成就|成效|总结|发展基础|现实基�
 _ASKS_PAST = re.compile(r"十三五|回顾|去年|上年|已经|完成了|建了|实现了|取得|现状|现在|目前|期间|末是|末达到|末到了")
 
 
+# Added to the score of a sentence that names a year the question asks about.
+YEAR_BONUS = 0.1
 # Comparisons across named documents: another document's best sentence is kept at this share of the
 # best coverage, and never under this floor (chosen on the change / cross-document questions of evals/gold.jsonl).
 GATHER_RATIO = 0.4
@@ -434,7 +436,9 @@ def _select_one(
             cov = coverage(terms, weight, text, context, 1.0 if named_here else 0.5)
             rank_bonus = 0.1 * (1.0 - i / max(len(hits), 1))
             number_bonus = 0.05 if wants_target and re.search(r"\d", text) else 0.0
-            cands.append(Sentence(hit.chunk, start, text, cov, cov + rank_bonus + number_bonus))
+            # a sentence that names the year asked about ("…到2020年提高到每人每月560元") over one that does not
+            year_bonus = YEAR_BONUS if scope.target_years and stated_years(text) & set(scope.target_years) else 0.0
+            cands.append(Sentence(hit.chunk, start, text, cov, cov + rank_bonus + number_bonus + year_bonus))
     # Passages from a document the question names need a little less evidence.
     floor = min_coverage * (0.8 if scope.gather and len(scope.docs) > 1 else 1.0)
     asks_list = bool(_ASKS_LIST.search(question) or _COUNTED_LIST.search(question))

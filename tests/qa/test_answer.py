@@ -221,3 +221,19 @@ def test_a_target_question_is_not_answered_by_a_past_achievement() -> None:
     assert not select(q, [Hit(past, 1.0)], Scope(), lambda t: 1.0).sentences  # declined, not the 十三五 figure
     # asked about the past, the past answers
     assert select("十三五期间孤儿养育标准提高到多少", [Hit(past, 1.0)], Scope(), lambda t: 1.0).sentences
+
+
+def test_a_sentence_naming_the_year_asked_about_is_preferred() -> None:
+    from rag.models import Hit
+    from rag.qa.extractive import select
+    from rag.qa.scope import Scope
+
+    rule = Chunk("s:1", "s.txt", "舒兰规划", ["五、发展目标"], 0, 60, "城乡分散供养特困人员基本生活标准按照不低于上年度城乡低保标准的1.3倍确定。")
+    other = Chunk("s:3", "s.txt", "舒兰规划", ["六、保障"], 130, 160, "加强队伍建设。")
+    then = Chunk("s:2", "s.txt", "舒兰规划", ["二、工作总结"], 70, 120, "城乡特困人员供养标准到2020年提高到每人每月560元。")
+    hits = [Hit(rule, 1.0), Hit(other, 0.95), Hit(then, 0.9)]
+    q = "2020年舒兰城乡特困人员基本生活标准是多少"
+    kept = [s.chunk.chunk_id for s in select(q, hits, Scope(target_years=(2020,)), lambda t: 1.0).sentences]
+    assert "s:2" in kept  # the 2020 figure is in the answer
+    kept = [s.chunk.chunk_id for s in select(q, hits, Scope(), lambda t: 1.0).sentences]
+    assert kept == ["s:1"]  # without the year asked, only the better-covering rule
