@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.qa.numbers import cn_to_int
+from rag.qa.numbers import count_value
 from rag.qa.scope import place_mentions
 
 Message = Mapping[str, str]
@@ -68,10 +68,6 @@ class Standalone:
 
     question: str
     rewritten: bool = False
-
-
-def user_turns(history: Sequence[Message]) -> list[str]:
-    return [str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")]
 
 
 def standalone(question: str, history: Sequence[Message] | None) -> Standalone:
@@ -220,7 +216,7 @@ def _item(question: str, answer: str) -> str:
     m = _ITEM_REF.search(question)
     if not m or not answer:
         return ""
-    n = _number(m.group(1))
+    n = count_value(m.group(1))
     if not n:
         return ""
     text = re.sub(r"\[\d+\]", "", answer)
@@ -228,23 +224,19 @@ def _item(question: str, answer: str) -> str:
     for line in text.split("\n"):
         for piece in re.split(r"[；;]|、(?=第\s*\d|\d+[.．、])", line):
             piece = piece.strip()
-            head, sep, after = piece.rpartition("：")
+            _, sep, after = piece.rpartition("：")
             if sep and _NUMBERED.match(after):  # "…包括5项：01 …": the item after the colon
                 piece = after.strip()
             if piece:
                 pieces.append(piece)
     for piece in pieces:  # an item numbered n
         num = _NUMBERED.match(piece)
-        if num and _number(next(g for g in num.groups() if g)) == n:
+        if num and count_value(next(g for g in num.groups() if g)) == n:
             return _clean_item(piece)
     items = [p for p in pieces if not p.endswith(("：", ":"))]
     if len(items) < 2:  # one sentence: its 、-separated parts
         items = [p for p in re.split(r"[、，,]", " ".join(items)) if p.strip()]
     return _clean_item(items[n - 1]) if 0 < n <= len(items) else ""
-
-
-def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() else cn_to_int(text)
 
 
 def _clean_item(line: str) -> str:

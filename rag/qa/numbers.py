@@ -46,6 +46,11 @@ def normalize(text: str) -> str:
     return re.sub(r"(?<=\d)\s+(?=[\d%‰万亿千百.])", "", text)
 
 
+def count_value(s: str) -> int | None:
+    """A count written in digits or in Chinese numerals: "12" or 十二 → 12; None if neither."""
+    return int(s) if s.isdigit() else cn_to_int(s)
+
+
 def cn_to_int(s: str) -> int | None:
     """一 → 1, 十二 → 12, 二十 → 20, 一百零五 → 105, 三千 → 3000; None if not a numeral."""
     if not s:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from rag.docs.outline import heading_kind
 from rag.index.tokenize import tokenize
 from rag.models import Chunk
-from rag.qa.numbers import cn_to_int
+from rag.qa.numbers import count_value
 
 # Focal words that ask for the plan's tasks as a whole, or for its structure.
 _TASK_WORDS = frozenset("任务 主要任务 重点任务 大块 板块 块 方面 几大块 几大".split())
@@ -187,7 +187,7 @@ def stated_count(question: str) -> int | None:
     m = _COUNT.search(question)
     if not m:
         return None
-    return int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+    return count_value(m.group(1))
 
 
 def _named_section(question: str, root: Node) -> Node | None:
@@ -201,7 +201,7 @@ def _named_section(question: str, root: Node) -> Node | None:
     elif annex:
         prefixes = [f"附件{annex}"]
     else:
-        n = int(number) if number.isdigit() else cn_to_int(number)
+        n = count_value(number)
         cn = _to_cn(n) if n else number
         prefixes = [f"第{number}{unit}", f"第{cn}{unit}"]
         if unit in ("部分", "篇"):  # the work points number their parts 一、二、
