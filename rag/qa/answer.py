@@ -190,7 +190,7 @@ class Answerer:
         out = {}
         for i, (f, meta) in enumerate(self.index.metas.items()):
             years = period_years_of(meta)
-            out[f] = (annual_year(meta) or (years[0] if years else 9999), i)
+            out[f] = (self._doc_years.get(f) or (years[0] if years else 9999), i)
         return out
 
     @cached_property

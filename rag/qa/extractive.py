@@ -32,7 +32,7 @@ from rag.docs.periods import PERIOD, PERIOD_RE
 from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
 from rag.qa.numbers import normalize
-from rag.qa.scope import Scope, is_place
+from rag.qa.scope import Scope, is_place, question_years
 from rag.qa.structure import Listing, Node, find_listing
 
 # Words that say what kind of answer is wanted, or which document to look in:
@@ -87,6 +87,7 @@ _ASKS_PARTS = re.compile(
     r"(?:分|有|共|包括)?(?:几|多少)(?:个)?(?:节|章|条|项|部分|大部分|个专栏|专栏|项工程|个子项目|子项目)|"
     r"第[一二三四五六七八九十\d]+(?:章|节|部分|篇)(?:讲|是|说|包括|有)|讲(?:了)?什么|都是啥|都有啥"
 )
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)")
 _ITEM = re.compile(r"^(——|0\d(?!\d)[.．]?|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]+、)")
 
 
@@ -111,7 +112,7 @@ def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
     """The question's words worth matching: no question words, years, place names (``places``
     and the gazetteer's), or plan-period names (十五五 and its pieces 十五, 五五, 五)."""
     periods = [m.group(0) for m in PERIOD_RE.finditer(question)]
-    quoted = " ".join(re.findall(r"[“\"「『]([^”\"」』]+)", question))  # “四个优先” is a name
+    quoted = " ".join(_QUOTED.findall(question))  # “四个优先” is a name
     out = []
     for t in tokenize(question):
         asks = t in NON_CONTENT or bool(_QUESTION_WORD.match(t)) and t not in quoted
@@ -129,7 +130,7 @@ def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
 def _quoted_name_found(question: str, term: str, hits: Sequence[Hit]) -> bool:
     """Whether a count kept as part of a quoted name (“四个优先”) is the passages' name too; a
     question's own summary (“七个明显”, written nowhere) makes it a count again."""
-    names = [q for q in re.findall(r"[“\"「『]([^”\"」』]+)", question) if term in q]
+    names = [q for q in _QUOTED.findall(question) if term in q]
     return any(name in hit.chunk.text for name in names for hit in hits)
 
 
@@ -328,14 +329,8 @@ def _time_halves(part: str) -> list[str]:
 
 
 def named_years(question: str) -> tuple[int, ...]:
-    """The years a question (or a part of one) names: 2025年, 25年."""
-    out = []
-    for m in re.finditer(r"(?<!\d)(20\d{2}|\d{2})\s*年", normalize(question)):
-        n = m.group(1)
-        year = int(n) if len(n) == 4 else 2000 + int(n)
-        if 2000 <= year <= 2099 and (len(n) == 4 or 15 <= int(n) <= 39):
-            out.append(year)
-    return tuple(sorted(set(out)))
+    """The years a question (or a part of one) names: 2025年, 25年 (as :mod:`rag.qa.scope` reads them)."""
+    return tuple(sorted({year for year, _deadline, _pos in question_years(normalize(question))}))
 
 
 def list_items(text: str) -> list[tuple[int, str]]:
@@ -412,7 +407,7 @@ def _select_one(
     # a target question ("…目标是多少", "到2025年要达到…") is not answered by a past achievement
     forward = (
         wants_target and wants_number and not _ASKS_PAST.search(question)
-        and not re.search(r"(?<![到至\d])(?:20)?\d{2}\s*年(?!底|末|前)", normalize(question))  # "2020年…标准": that year's
+        and all(deadline for _year, deadline, _pos in question_years(normalize(question)))  # "2020年…标准": that year's
     )
     seen: set[str] = set()
     cands: list[Sentence] = []

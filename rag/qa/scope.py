@@ -94,8 +94,9 @@ def places() -> dict[str, str]:
     return {name: place.province for name, place in gazetteer().items()}
 
 
-def _years(q: str) -> list[tuple[int, bool, int]]:
-    """(year, is_deadline, position) for every year the question names (21 → 2021)."""
+def question_years(q: str) -> list[tuple[int, bool, int]]:
+    """(year, is_deadline, position) for every year the question names (21 → 2021; 到2025年 and
+    2025年底 are deadlines)."""
     out = []
     for m in _YEAR_LIST.finditer(q):
         before = q[: m.start()]
@@ -318,7 +319,7 @@ def question_scope(
             annual.setdefault(year, []).append(f)
     targets: list[int] = []
     plan_named = bool(docs)
-    for year, deadline, pos in _years(q):
+    for year, deadline, pos in question_years(q):
         owned = _annual_of_owner(q[:pos], annual.get(year, []), metas, named, named_provinces)
         if owned and not deadline:  # 省里2026年 / 吉林市2024年: that place's document of that year
             docs.extend(f for f in owned if f not in docs)
