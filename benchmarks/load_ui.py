@@ -1,9 +1,14 @@
-"""Load test of the web chat: N users asking at once through ``gradio_client`` for a fixed time.
+"""Load test of the server: N users asking at once for a fixed time, through the page's Gradio
+API and through the OpenAI-compatible API, one path after the other against the same server.
 
-Each user is one ``gradio_client.Client`` (its own session) that asks the gold questions
-(``evals/gold.jsonl``, each user starting at a different one) through the page's API
-(``/ask``) one after another until the time is up; a reply with ``"error"`` or an exception
-counts as an error. The server's resident memory (``VmRSS`` of its process, read from
+Each user asks the gold questions (``evals/gold.jsonl``, each user starting at a different one)
+one after another until the time is up, on one of two paths (``--paths``, default both):
+
+- ``gradio``: one ``gradio_client.Client`` per user (its own session), the page's ``/ask``
+  (through Gradio's queue); a reply with ``"error"`` or an exception counts as an error;
+- ``api``: one HTTP client per user (``httpx``, a connection kept open), ``POST
+  /v1/chat/completions`` without streaming; a status other than 200 or a reply without its
+  ``planqa`` field counts as an error. The server's resident memory (``VmRSS`` of its process, read from
 ``/proc``, Linux) is sampled every second: before the load, when the warm-up (the first
 quarter of the run) ends, at the end, and its peak.
 
@@ -13,9 +18,10 @@ Against a running server (``planqa serve`` started by you; give its pid for the 
 
 or let the script start ``planqa serve`` on the default index and stop it afterwards::
 
-    .venv/bin/python benchmarks/load_ui.py [--users 20] [--seconds 60] [--out FILE.json]
+    .venv/bin/python benchmarks/load_ui.py [--users 20] [--seconds 60] [--paths gradio,api] [--out FILE.json]
 
-It prints p50/p95/p99/max latency, requests per second, errors, and RSS before/after.
+It prints p50/p95/p99/max latency, requests per second, errors, and RSS before/after, for each
+path, and a side-by-side table.
 """
 
 from __future__ import annotations
@@ -58,11 +64,44 @@ def gold_questions() -> list[str]:
     return [json.loads(line)["question"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def run_load(url: str, pid: int | None, users: int = 20, seconds: float = 60, questions: list[str] | None = None) -> dict[str, Any]:
-    """Run the load; return the figures (latencies in ms, memory in MB) and the errors seen."""
+PATHS = ("gradio", "api")
+
+
+def gradio_asker(url: str) -> tuple[Any, Any]:
+    """(ask(question) -> error text or None, close) for one user of the page's Gradio API."""
     from gradio_client import Client
 
+    client = Client(url, verbose=False)
+
+    def ask(q: str) -> str | None:
+        out = client.predict(q, api_name="/ask")
+        return None if isinstance(out, dict) and "answer" in out and "error" not in out else str(out)[:200]
+
+    return ask, client.close
+
+
+def api_asker(url: str, key: str | None = None) -> tuple[Any, Any]:
+    """(ask, close) for one user of ``/v1/chat/completions`` (one kept-open connection)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    client = httpx.Client(base_url=url, headers=headers, timeout=120)
+
+    def ask(q: str) -> str | None:
+        r = client.post("/v1/chat/completions", json={"model": "planqa-extractive", "messages": [{"role": "user", "content": q}]})
+        if r.status_code != 200 or "planqa" not in r.json():
+            return f"HTTP {r.status_code}: {r.text[:200]}"
+        return None
+
+    return ask, client.close
+
+
+def run_load(
+    url: str, pid: int | None, users: int = 20, seconds: float = 60, questions: list[str] | None = None, path: str = "gradio"
+) -> dict[str, Any]:
+    """Run the load on one path; return the figures (latencies in ms, memory in MB) and the errors seen."""
     questions = questions or gold_questions()
+    make_asker = {"gradio": gradio_asker, "api": api_asker}[path]
     samples: list[tuple[float, float]] = []  # (seconds since start, RSS MB)
     stop = threading.Event()
     start = time.monotonic()
@@ -79,7 +118,7 @@ def run_load(url: str, pid: int | None, users: int = 20, seconds: float = 60, qu
     deadline = start + seconds
 
     def user(k: int) -> dict[str, Any]:
-        client = Client(url, verbose=False)
+        ask, close = make_asker(url)
         latencies: list[float] = []
         errors: list[str] = []
         i = k * 7  # each user starts at a different question
@@ -88,14 +127,14 @@ def run_load(url: str, pid: int | None, users: int = 20, seconds: float = 60, qu
             i += 1
             t = time.perf_counter()
             try:
-                out = client.predict(q, api_name="/ask")
+                failed = ask(q)
             except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
                 errors.append(f"{q[:30]}: {exc!r}"[:300])
                 continue
             latencies.append((time.perf_counter() - t) * 1000)
-            if not isinstance(out, dict) or "error" in out or "answer" not in out:
-                errors.append(f"{q[:30]}: {str(out)[:200]}")
-        client.close()
+            if failed is not None:
+                errors.append(f"{q[:30]}: {failed}")
+        close()
         return {"latencies": latencies, "errors": errors}
 
     with ThreadPoolExecutor(users) as pool:
@@ -107,6 +146,7 @@ def run_load(url: str, pid: int | None, users: int = 20, seconds: float = 60, qu
     errors = [e for r in results for e in r["errors"]]
     warm = [mb for t, mb in samples if t <= seconds / 4]
     out: dict[str, Any] = {
+        "path": path,
         "users": users,
         "seconds": round(elapsed, 1),
         "requests": len(latencies) + len(errors),
@@ -146,9 +186,21 @@ def start_server(index: Path, corpus: Path, port: int) -> subprocess.Popen[str]:
     raise SystemExit("planqa serve did not start (see its messages above)")
 
 
+def side_by_side(results: list[dict[str, Any]]) -> str:
+    """One Markdown row per path: requests/s, p50, p95, p99, errors."""
+    rows = ["| path | users | seconds | requests/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|---|"]
+    names = {"gradio": "Gradio `/ask` (gradio_client)", "api": "`/v1/chat/completions` (HTTP)"}
+    for r in results:
+        rows.append(
+            f"| {names.get(r['path'], r['path'])} | {r['users']} | {r['seconds']} | {r['requests_per_second']} | "
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} |"
+        )
+    return "\n".join(rows)
+
+
 def report(r: dict[str, Any]) -> str:
     lines = [
-        f"{r['users']} users, {r['seconds']} s: {r['requests']} requests ({r['requests_per_second']}/s), {r['errors']} errors",
+        f"[{r.get('path', 'gradio')}] {r['users']} users, {r['seconds']} s: {r['requests']} requests ({r['requests_per_second']}/s), {r['errors']} errors",
         f"latency ms: p50 {r['p50_ms']}, p95 {r['p95_ms']}, p99 {r['p99_ms']}, max {r['max_ms']}",
         f"machine: {r['cpus']} CPUs, load average {r['load_average_1min_at_end']} at the end",
     ]
@@ -170,6 +222,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=7861)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--paths", default=",".join(PATHS), help="gradio, api, or both (comma-separated, run in turn)")
     parser.add_argument("--out", help="write the figures as JSON to this file")
     args = parser.parse_args()
     proc = None
@@ -177,16 +230,23 @@ def main() -> int:
     if url is None:
         proc = start_server(Path(args.index), Path(args.corpus), args.port)
         url, pid = f"http://127.0.0.1:{args.port}", proc.pid
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if unknown := [p for p in paths if p not in PATHS]:
+        parser.error(f"unknown path {unknown[0]!r}: choose from {', '.join(PATHS)}")
+    results = []
     try:
-        result = run_load(url, pid, args.users, args.seconds)
+        for path in paths:
+            results.append(run_load(url, pid, args.users, args.seconds, path=path))
+            print(report(results[-1]), flush=True)
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
-    print(report(result))
+    print()
+    print(side_by_side(results))
     if args.out:
-        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    return 1 if result["errors"] else 0
+        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 1 if any(r["errors"] for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -465,6 +465,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from rag.settings import Settings
+    from ui.auth import add_key, default_keys_file, read_keys_file, remove_key
+
+    settings = Settings.from_env()
+    path = Path(args.file or settings.api_keys_file or default_keys_file())
+    if args.action == "add":
+        if not args.name:
+            _err("请给密钥起个名称，如：planqa keys add county-office")
+            return 2
+        key = add_key(path, args.name)
+        print(f"新密钥 {args.name}（只显示这一次，请妥善保存；文件中只存其摘要）：")
+        print(key)
+        print(f"已写入 {path}。正在运行的 planqa serve 重启后生效。")
+    elif args.action == "remove":
+        if not args.name or not remove_key(path, args.name):
+            _err(f"{path} 中没有名为 {args.name or '（未给出）'} 的密钥。")
+            return 2
+        print(f"已删除密钥 {args.name}（{path}）。正在运行的 planqa serve 重启后生效。")
+    else:
+        names = sorted(read_keys_file(path).values())
+        print(f"{path}：{len(names)} 个密钥" + ("：" + "、".join(names) if names else ""))
+    return 0
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -528,6 +553,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="端口（默认 7860，或 PLANQA_PORT）")
     p.add_argument("--reports", default="evals/reports", help="评测报告目录（评测报告页显示其中最新的一份）")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "keys",
+        help="管理 API 密钥（/v1 与 /api 接口）：add 名称 / list / remove 名称",
+        description="密钥文件中只存密钥的 SHA-256 摘要；新密钥只在生成时显示一次。"
+        "文件默认 ~/.config/planqa/api_keys（或 PLANQA_API_KEYS_FILE）。",
+    )
+    p.add_argument("action", choices=["add", "list", "remove"])
+    p.add_argument("name", nargs="?", help="密钥名称（字母、数字、下划线、点、@、连字符）")
+    p.add_argument("--file", help="密钥文件（默认 PLANQA_API_KEYS_FILE 或 ~/.config/planqa/api_keys）")
+    p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser("check", help="对照检查：县级规划是否落实省级规划（指标、目标、专栏、任务）")
     p.add_argument("county", help="县级（或市级）规划文件：" + " ".join(_SUFFIXES) + "，草稿也可以")

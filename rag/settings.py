@@ -11,9 +11,13 @@ PLANQA_HOST                interface the web chat binds to (default 127.0.0.1)
 PLANQA_PORT                port of the web chat (default 7860)
 PLANQA_UI_USER             login name for the web chat (with PLANQA_UI_PASSWORD)
 PLANQA_UI_PASSWORD         login password; required to bind other interfaces
+PLANQA_API_KEYS            API keys for /v1 and /api, comma-separated (held hashed)
+PLANQA_API_KEYS_FILE       file of hashed API keys (``planqa keys add``; default
+                           ~/.config/planqa/api_keys)
+PLANQA_API_RATE            requests a minute per API key (default 120; 0: no limit)
 =========================  ====================================================
 
-The key and the password are never logged or shown: :meth:`Settings.describe`
+The keys and the password are never logged or shown: :meth:`Settings.describe`
 leaves them out.
 """
 
@@ -45,6 +49,9 @@ class Settings(BaseModel):
     port: int = Field(default=7860, ge=1, le=65535)
     ui_user: str = ""
     ui_password: str = ""
+    api_keys: str = ""
+    api_keys_file: str = ""
+    api_rate: int = Field(default=120, ge=0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -60,6 +67,9 @@ class Settings(BaseModel):
             "port": env.get("PLANQA_PORT", "7860"),
             "ui_user": env.get("PLANQA_UI_USER", ""),
             "ui_password": env.get("PLANQA_UI_PASSWORD", ""),
+            "api_keys": env.get("PLANQA_API_KEYS", ""),
+            "api_keys_file": env.get("PLANQA_API_KEYS_FILE", ""),
+            "api_rate": env.get("PLANQA_API_RATE", "120"),
         }
         raw.update({k: v for k, v in overrides.items() if v is not None})
         try:

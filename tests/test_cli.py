@@ -137,3 +137,17 @@ def test_print_answer_marks_ocr_citations(capsys: pytest.CaptureFixture[str]) ->
     lines = capsys.readouterr().out.splitlines()
     assert "[1] 《某规划》第五章  （scan.pdf）  【OCR 识别，请核对原件】" in lines
     assert "[2] 《某规划》第五章  （t.txt）" in lines
+
+
+def test_cli_keys_add_list_remove(tmp_path):
+    keys = tmp_path / "api_keys"
+    added = run_cli("keys", "add", "county-office", "--file", str(keys))
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.splitlines()[1]
+    assert key.startswith("pq-") and key not in keys.read_text(encoding="utf-8")
+    assert "1 个密钥：county-office" in run_cli("keys", "list", "--file", str(keys)).stdout
+    again = run_cli("keys", "add", "county-office", "--file", str(keys))
+    assert again.returncode != 0 and "已有名为 county-office 的密钥" in again.stderr
+    assert run_cli("keys", "remove", "county-office", "--file", str(keys)).returncode == 0
+    gone = run_cli("keys", "remove", "county-office", "--file", str(keys))
+    assert gone.returncode == 2 and "没有名为 county-office 的密钥" in gone.stderr

@@ -19,6 +19,8 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from rag.errors import ConfigError, PlanqaError
 from rag.qa.followup import history_messages
 from rag.qa.retrieve import EMPTY_QUESTION
 from rag.settings import DEFAULT_CORPUS, DEFAULT_INDEX, Settings
+from ui.auth import LOOPBACK
 from ui.render import (
     CSS,
     conversation,
@@ -41,7 +44,6 @@ from ui.service import LEVELS, UPLOAD_SUFFIXES, Service, backend_choices, latest
 log = logging.getLogger("planqa.ui")
 
 INTERNAL_ERROR = "系统内部错误，本次操作未完成（详细信息已写入服务器日志）。请稍后重试或联系管理员。"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "50mb"  # the ingestion's own limit (rag.docs.readers.MAX_FILE_BYTES)
 # Gradio keeps per-session state (a copy of the page's configuration, about 40 kB) for 10,000
 # sessions and a record of the last 10,000 requests by default: up to ~400 MB that a long-running
@@ -315,6 +317,10 @@ def serve(
 
 
 def _serve(corpus: Path, index: Path, settings: Settings, reports: Path, open_browser: bool | None) -> None:
+    from ui.api import Api
+    from ui.auth import KeyRing
+
+    keys = KeyRing.from_settings(settings)  # a malformed keys file stops here, before the models load
     print(f"正在载入模型和索引（{index}）……", file=sys.stderr, flush=True)
     service = Service.load(corpus, index, settings)
     if service.ready:
@@ -323,24 +329,27 @@ def _serve(corpus: Path, index: Path, settings: Settings, reports: Path, open_br
         print(f"错误：{service.load_error}（网页仍会打开并显示此信息）", file=sys.stderr, flush=True)
     demo = build_app(service, reports)
     demo.queue(default_concurrency_limit=4, max_size=256)
+    app = mount_page(demo, Api(service, keys), settings, reports)
     if open_browser is None:
         open_browser = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
-    try:
-        _launch(demo, settings, reports, open_browser)
-    except OSError as exc:
-        raise ConfigError(
-            f"无法在 {settings.host}:{settings.port} 启动网页（端口可能已被占用）。"
-            "请用 --port 或 PLANQA_PORT 换一个端口。",
-            f"launch failed: {exc}",
-        ) from exc
-    print(f"planqa 网页已就绪：http://{settings.host}:{settings.port}  （Ctrl+C 退出）", flush=True)
+    server, thread = start_server(app, settings)
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"planqa 网页已就绪：{url}  （Ctrl+C 退出）", flush=True)
+    print(f"OpenAI 兼容接口：{url}/v1 ；接口文档：{url}/docs ；{keys.describe()}", flush=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill`, systemd stop: shut down like Ctrl+C
     try:
-        demo.block_thread()
+        while thread.is_alive():
+            thread.join(0.5)
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        server.should_exit = True
+        thread.join(20)
         demo.close()
         print("planqa 网页已停止。", flush=True)
 
@@ -349,24 +358,59 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _launch(demo: Any, settings: Settings, reports: Path, open_browser: bool) -> None:
-    demo.launch(
+def mount_page(demo: Any, api: Any, settings: Settings, reports: Path) -> Any:
+    """The API's FastAPI application (:mod:`ui.routes`) with the page mounted at ``/`` after it."""
+    import gradio as gr
+
+    from ui.routes import create_app
+
+    demo.state_session_capacity = SESSION_CAPACITY
+    return gr.mount_gradio_app(
+        create_app(api),
+        demo,
+        path="/",
         server_name=settings.host,
         server_port=settings.port,
-        share=False,
+        footer_links=["api"],
         auth=settings.login,
         auth_message="planqa：请输入账号和密码",
-        max_file_size=MAX_UPLOAD,
-        show_error=False,
-        inbrowser=open_browser,
-        quiet=True,
-        footer_links=["api"],
         allowed_paths=[str(reports.resolve())],  # the evaluation plots; nothing else on disk
+        show_error=False,
+        max_file_size=MAX_UPLOAD,
+        ssr_mode=False,
         theme=theme(),
         css=CSS,
-        prevent_thread_lock=True,
-        state_session_capacity=SESSION_CAPACITY,
     )
+
+
+def start_server(app: Any, settings: Settings) -> tuple[Any, threading.Thread]:
+    """uvicorn serving ``app`` in a thread, once it accepts connections. The socket is bound here,
+    so a busy port is a :class:`ConfigError` in Chinese (uvicorn would exit the thread)."""
+    import socket
+
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"无法在 {settings.host}:{settings.port} 启动网页（端口可能已被占用）。"
+            "请用 --port 或 PLANQA_PORT 换一个端口。",
+            f"bind failed: {exc}",
+        ) from exc
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="planqa-server", daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.05)
+    if not server.started:
+        raise ConfigError(f"网页服务未能启动（{settings.host}:{settings.port}），详见服务器日志。", "uvicorn did not start")
+    return server, thread
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,13 @@
-"""HTML for the web chat: answers with [n] markers, their sources, notices and errors.
+"""What a reader sees of an answer: HTML for the web chat, Markdown for chat clients (the API).
 
 Pure functions over :mod:`rag.models` types, so they are tested without a
-browser. Everything taken from a document or a user is escaped; the result
-is one line of HTML (the chat renders Markdown, and a blank line inside an
+browser. Everything taken from a document or a user is escaped; the page's
+HTML is one line (the chat renders Markdown, and a blank line inside an
 HTML block would hand the rest back to the Markdown parser).
+
+Each form has its inverse for follow-ups: :func:`conversation` reads the
+page's history, :func:`plain_answer` an API client's, back into the plain
+sentences :mod:`rag.qa.followup` leans on.
 """
 
 from __future__ import annotations
@@ -115,7 +119,7 @@ def conversation(history: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     questions, and of each answer its sentences, one per line, without [n] markers or sources."""
     out = []
     for message in history:
-        role, content = message.get("role"), _text_of(message.get("content"))
+        role, content = message.get("role"), text_of(message.get("content"))
         if role not in ("user", "assistant"):
             continue
         if role == "assistant":
@@ -126,15 +130,15 @@ def conversation(history: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
-def _text_of(content: Any) -> str:
-    """A chat message's content as text: Gradio hands it back as a string or as a list of parts
-    ({"type": "text", "text": …})."""
+def text_of(content: Any) -> str:
+    """A chat message's content as text: Gradio and OpenAI clients hand it over as a string or as
+    a list of parts ({"type": "text", "text": …}; other parts, images, are left out)."""
     if isinstance(content, str):
         return content
     if isinstance(content, Mapping):
         return str(content.get("text") or "")
     if isinstance(content, list):
-        return "".join(_text_of(part) for part in content)
+        return "".join(text_of(part) for part in content)
     return ""
 
 
@@ -142,6 +146,52 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     """A question shortened for the chat history (the full text stays in the input box)."""
     text = " ".join(text.split())
     return text if len(text) <= limit else f"{text[:limit]}…（共 {len(text)} 字）"
+
+
+# -- Markdown, for chat clients (Cherry Studio, Chatbox, Open WebUI …) -------------------
+
+SOURCES_HEADING = "**来源**"
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>~])")  # "_" inside a word (file names) is no emphasis
+
+
+def md_escape(text: str) -> str:
+    """Document text as literal Markdown (no emphasis, links or HTML from a passage)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_answer(answer: Answer) -> str:
+    """The answer as a chat client shows it: sentences with [n], notices, then a 来源 list with
+    each passage's label, section path, file and full text (quoted)."""
+    lines = [md_escape(c.text) + "".join(f"[{n}]" for n in c.cites) for c in answer.claims]
+    out = ["  \n".join(lines)]
+    if answer.notices:
+        out.append("\n".join(f"> 提示：{md_escape(n)}" for n in answer.notices))
+    if answer.citations:
+        out.append("最接近的段落（仅供参考）：" if answer.abstained else SOURCES_HEADING)
+        for c in answer.citations:
+            ch = c.chunk
+            ocr = f"（{OCR_NOTE}）" if ch.ocr else ""
+            head = f"[{c.n}] {md_escape(c.label)}{ocr}  \n{md_escape(section_path_text(ch.section_path))} · 文件：{md_escape(ch.doc)}"
+            quote = "\n".join("> " + md_escape(line) if line.strip() else ">" for line in ch.text.split("\n"))
+            out.append(f"{head}\n\n{quote}")
+    return "\n\n".join(out)
+
+
+def markdown_pieces(answer: Answer) -> list[str]:
+    """:func:`markdown_answer` in the pieces a stream sends: a sentence, a notice, a source at a time
+    (joined, they are exactly the whole)."""
+    whole = markdown_answer(answer)
+    return re.findall(r".+?(?:\n\n|  \n|$)", whole, re.S) or [whole]
+
+
+def plain_answer(content: str) -> str:
+    """An earlier answer as a chat client hands it back: its sentences, without [n] markers,
+    notices or the 来源 list (the inverse of :func:`markdown_answer`, for follow-ups)."""
+    for stop in ("\n\n" + SOURCES_HEADING, "\n\n最接近的段落（仅供参考）："):
+        content = content.split(stop, 1)[0]
+    lines = [ln for ln in content.split("\n") if not ln.startswith("> 提示：")]
+    text = "\n".join(re.sub(r"\[\d+\]", "", ln).rstrip() for ln in lines).strip()
+    return re.sub(r"\\([\\`*\[\]<>~])", r"\1", text)
 
 
 CSS = """

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from rag.docs.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from rag.errors import PlanqaError, UnreadableFileError
+from rag.errors import BadQuestionError, PlanqaError, UnreadableFileError
 from rag.models import Answer, DocMeta, Filters
 from rag.qa.answer import Answerer, Event
 from rag.qa.followup import Message
@@ -32,6 +32,7 @@ from rag.settings import Backend, Settings
 log = logging.getLogger("planqa.ui")
 
 LEVELS = {"省级": ("province",), "市县级": ("city", "county")}
+LEVEL_NAMES = {name: (name,) for names in LEVELS.values() for name in names}
 UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # every format ingestion reads
 WARM_UP_QUESTION = "公办养老机构护理型床位占比要达到多少？"
 
@@ -154,8 +155,15 @@ class Service:
         return f"已载入 {len(docs)} 篇文档、{len(self.index)} 个段落（索引 {self.index_path}）"
 
     def filters(self, docs: Sequence[str] = (), levels: Sequence[str] = (), years: Sequence[Any] = ()) -> Filters:
-        """The page's filter widgets as :class:`rag.models.Filters` (nothing ticked: no filter)."""
-        level_names = tuple(name for label in levels for name in LEVELS.get(label, ()))
+        """The page's filter widgets (or the API's fields) as :class:`rag.models.Filters`; nothing
+        ticked, no filter. A level is a label (省级 / 市县级) or a level's own name (province, city,
+        county)."""
+        unknown = [lv for lv in levels if lv not in LEVELS and lv not in LEVEL_NAMES]
+        if unknown:
+            raise BadQuestionError(
+                f"不认识的层级 {unknown[0]}：可用 省级、市县级（或 province、city、county）。", f"unknown level {unknown[0]!r}"
+            )
+        level_names = tuple(name for label in levels for name in LEVELS.get(label) or LEVEL_NAMES[label])
         return Filters(docs=tuple(docs), levels=level_names, years=tuple(int(y) for y in years))
 
     # -- answers -----------------------------------------------------------
@@ -170,6 +178,18 @@ class Service:
             reason = self.backend_errors.get(backend, "该回答方式未配置。")
             raise PlanqaError(f"无法使用所选回答方式：{reason}", f"backend {backend} not available")
         yield from answerer.stream(question, filters, history)
+
+    def retrieve(
+        self, question: str, filters: Filters, history: Sequence[Message] = (), k: int = 8
+    ) -> tuple[str, list[Any]]:
+        """(the standalone question, its passages): the answerer's retriever, as ``planqa retrieve``."""
+        from rag.qa.followup import standalone
+        from rag.qa.retrieve import check_question
+
+        if not self.ready:
+            raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
+        alone = standalone(check_question(question), history).question
+        return alone, self.answerers["extractive"].retriever.search(alone, k, filters)
 
     def answer(
         self, question: str, filters: Filters, backend: str = "extractive", history: Sequence[Message] = ()
@@ -198,6 +218,12 @@ class Service:
             if time.time() - old.stat().st_mtime > keep_seconds:
                 shutil.rmtree(old, ignore_errors=True)
         return Path(tempfile.mkdtemp(dir=root))
+
+    def default_province(self) -> str:
+        """The plan a draft is checked against when none is named: the corpus's provincial
+        five-year plan (the newest, if there are several)."""
+        plans = [m for m in self.documents() if m.level == "province" and m.kind == "five_year_plan"]
+        return max(plans, key=lambda m: (m.year or 0, m.file)).file if plans else ""
 
     def corpus_path(self, file: str) -> Path:
         """A corpus document by file name (only names the index holds)."""

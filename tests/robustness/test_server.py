@@ -2,7 +2,7 @@
 started again, and its network defaults (issue 8, "Load and faults" and "Security defaults").
 
 The load test is a bounded run of ``benchmarks/load_ui.py``: 20 ``gradio_client`` users asking
-the gold questions for 40 s. Its figures go to ``test-artifacts/load_test.json`` and the test's
+the gold questions for 40 s, then 20 HTTP clients of the OpenAI-compatible API for 20 s. Its figures go to ``test-artifacts/load_test.json`` and the test's
 output; the README quotes a longer run of the script.
 """
 
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.real
 
 LOAD_USERS = 20
 LOAD_SECONDS = 40
+API_LOAD_SECONDS = 20
 # Growth of the server's resident memory from the end of the warm-up (the first quarter) to the
 # end of the run. Measured with 20 users: +3.7 MB from 15 s to 60 s (1,041 requests), +3.4 MB from
 # 45 s to 180 s (3,283 requests) and flat over the last 80 s (README). 32 MB leaves room for a slow
@@ -50,6 +51,17 @@ def test_twenty_users_at_once_get_answers_without_errors(server):
     assert result["per_user_requests_min"] >= 3  # every user was served, again and again
     growth = result["rss_end_mb"] - result["rss_after_warmup_mb"]
     assert growth <= RSS_GROWTH_LIMIT_MB, result["rss_series_mb"]
+
+
+def test_twenty_api_clients_at_once_get_answers_without_errors(server):
+    """The same load on the OpenAI-compatible API (``/v1/chat/completions``), beside the page."""
+    bench = load_ui()
+    result = bench.run_load(server["url"], server["proc"].pid, LOAD_USERS, API_LOAD_SECONDS, path="api")
+    print("\n" + bench.report(result))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "load_test_api.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["per_user_requests_min"] >= 3
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -310,6 +310,21 @@ def test_api_answers_like_the_page(server):
     assert follow["standalone_question"] == "舒兰规划里农村互助养老站点数量目标是多少？" and "超过10个" in follow["answer"]
 
 
+def test_api_docs_page_renders_from_local_files(browser, server):
+    """/docs (Swagger UI) lists the API's routes, with nothing fetched from a CDN."""
+    context = browser.new_context(locale="zh-CN")
+    pg = context.new_page()
+    outside: list[str] = []
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    pg.goto(server["url"] + "/docs")
+    pg.get_by_text("/v1/chat/completions").first.wait_for(timeout=30_000)
+    assert pg.get_by_text("/api/check").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "api-docs.png"), full_page=True)
+    context.close()
+    assert outside == [], f"the docs page asked for outside resources: {outside}"
+
+
 def test_several_users_at_once(server):
     """Eight clients asking at the same time all get their own, correct answers."""
     from concurrent.futures import ThreadPoolExecutor
