@@ -217,7 +217,46 @@ def create_app(api: Api) -> Any:
             swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
         )
 
+    def openapi() -> dict[str, Any]:
+        """FastAPI's schema, with the errors as they are: OpenAI's error object (a bad request is a
+        400 here, not FastAPI's 422 with its own shape)."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+            for methods in schema.get("paths", {}).values():
+                for op in methods.values():
+                    op["responses"].pop("422", None)
+                    op["responses"]["default"] = {
+                        "description": "错误（OpenAI 的错误格式，中文说明）",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    }
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema["components"]["schemas"].pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "message": {"type": "string", "description": "中文说明"},
+                "type": {"type": "string", "examples": ["invalid_request_error", "rate_limit_error", "server_error"]},
+                "param": {"type": ["string", "null"]},
+                "code": {"type": "string", "examples": ["invalid_api_key", "model_not_found", "bad_input"]},
+            },
+            "required": ["message", "type", "param", "code"],
+        }
+    },
+    "required": ["error"],
+}
 
 
 def model_card(model: str, created: int) -> dict[str, Any]:

@@ -288,3 +288,5 @@ def test_openapi_page_is_served_from_local_files(api):
     assert api.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     spec = api.get("/openapi.json").json()
     assert {"/v1/chat/completions", "/v1/models", "/api/ask", "/api/retrieve", "/api/check"} <= set(spec["paths"])
+    errors = spec["paths"]["/api/ask"]["post"]["responses"]
+    assert "422" not in errors and errors["default"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
