@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.errors import ConfigError
+from rag.errors import ConfigError, LLMError
 from rag.models import Answer, Chunk, Citation, Claim
+from rag.qa.answer import Answerer
 from rag.settings import Settings
-from tests.conftest import QUESTION
+from tests.conftest import QUESTION, ScriptedLLM
 from ui.api import Api
 from ui.auth import KeyRing, RateLimiter, add_key, hash_key, read_keys_file, remove_key
 from ui.render import markdown_answer, markdown_pieces, plain_answer
@@ -123,6 +124,27 @@ def test_a_follow_up_leans_on_the_history_the_client_hands_back(api):
     follow = chat(api, "舒兰呢？", history).json()
     assert follow["planqa"]["standalone_question"] == "舒兰规划里农村互助养老站点数量目标是多少？"
     assert "按“舒兰规划里农村互助养老站点数量目标是多少？”回答" in follow["choices"][0]["message"]["content"]
+
+
+def test_an_llm_reply_is_streamed_only_once_checked(service, fake_answerer):
+    """The model's unchecked draft never reaches the client: a sentence with a figure the passage
+    does not hold is dropped before the stream sends text."""
+    reply = "对生活不能自理特困人员的集中供养率达到60%以上[1]。集中供养率达到99%[1]。"
+    service.answerers["openai"] = Answerer(fake_answerer.index, fake_answerer.retriever, llm=ScriptedLLM(reply))
+    api = client(service)
+    assert [m["id"] for m in api.get("/v1/models").json()["data"]] == ["planqa-extractive", "planqa-openai"]
+    r = api.post("/v1/chat/completions", json={"model": "planqa-openai", "stream": True, "messages": [{"role": "user", "content": QUESTION}]})
+    text = "".join(e["choices"][0]["delta"].get("content", "") for e in events(r)[:-1] if e["choices"])
+    assert "60%以上" in text and "集中供养率达到99%" not in text and "已删除一句数字（99%）" in text
+    assert events(r)[-2]["planqa"]["backend"] == "scripted"
+
+
+def test_an_llm_that_is_down_gives_the_extractive_answer_and_a_notice(service, fake_answerer):
+    down = LLMError("无法连接大模型服务，已改用摘录式回答。请检查服务地址和网络。", "connection refused")
+    service.answerers["openai"] = Answerer(fake_answerer.index, fake_answerer.retriever, llm=ScriptedLLM(down))
+    body = client(service).post("/v1/chat/completions", json={"model": "planqa-openai", "messages": [{"role": "user", "content": QUESTION}]}).json()
+    content = body["choices"][0]["message"]["content"]
+    assert "60%以上" in content and "> 提示：无法连接大模型服务" in content and body["planqa"]["backend"] == "extractive"
 
 
 def test_content_as_a_list_of_parts_is_read(api):

@@ -155,3 +155,47 @@ def test_http_oversized_and_unknown_routes(http):
     assert r.status_code == 413 and "请求过大" in r.json()["error"]["message"]
     assert http.get("/openapi.json").json()["info"]["title"] == "planqa API"
     assert http.get("/").status_code == 200  # the page is still there, beside the API
+
+
+# -- the openai JavaScript SDK (what browser and Electron chat clients are built on) ----------
+
+JS_SDK = "openai@7.59.0"
+JS_CLIENT = """
+import OpenAI from "openai";
+const [url, key] = process.argv.slice(2);
+const c = new OpenAI({ baseURL: url + "/v1", apiKey: key, maxRetries: 0 });
+const s = await c.chat.completions.create({ model: "planqa-extractive", stream: true,
+  messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: process.env.Q }] });
+let text = "", last = null;
+for await (const ch of s) { last = ch; text += ch.choices[0]?.delta?.content ?? ""; }
+let refused = null;
+try { await new OpenAI({ baseURL: url + "/v1", apiKey: "pq-wrong", maxRetries: 0 }).models.list(); }
+catch (e) { refused = { status: e.status, message: e.error?.message }; }
+console.log(JSON.stringify({ text, planqa: last.planqa, refused }));
+"""
+
+
+def test_the_javascript_sdk_streams_a_cited_answer(server, tmp_path_factory):
+    """Cherry Studio, Chatbox and LobeChat call the API through the openai JavaScript SDK (or
+    code like it): the streamed answer, its planqa chunk and a refusal, read by that SDK in Node."""
+    import os
+    import shutil
+    import subprocess
+
+    if not (shutil.which("node") and shutil.which("npm")):
+        pytest.skip("Node.js and npm are not installed")
+    work = tmp_path_factory.mktemp("js-client")
+    installed = subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund", JS_SDK], cwd=work, capture_output=True, text=True, timeout=300
+    )
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    (work / "client.mjs").write_text(JS_CLIENT, encoding="utf-8")
+    run = subprocess.run(
+        ["node", "client.mjs", server["url"], KEY], cwd=work, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "Q": QUESTION},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout)
+    assert "60%以上" in out["text"] and "**来源**" in out["text"]
+    assert out["planqa"]["citations"][0]["doc"] == "jilin_work_points_2023.txt"
+    assert out["refused"] == {"status": 401, "message": "API 密钥无效，请检查后重试。"}
