@@ -35,6 +35,7 @@ LEVELS = {"省级": ("province",), "市县级": ("city", "county")}
 LEVEL_NAMES = {name: (name,) for names in LEVELS.values() for name in names}
 UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # every format ingestion reads
 WARM_UP_QUESTION = "公办养老机构护理型床位占比要达到多少？"
+SLICE = 32  # texts a background build embeds at a time between questions
 
 
 class SerializedEmbedder:
@@ -55,8 +56,16 @@ class SerializedEmbedder:
             return np.asarray(self._inner.embed_query(text))
 
     def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._inner.embed_documents(texts, progress=progress))
+        """In slices of :data:`SLICE` texts, the lock taken for each: a background index build
+        holds a question back by one slice at most, not by the whole build."""
+        if not texts:
+            with self._lock:
+                return np.asarray(self._inner.embed_documents(texts, progress=progress))
+        parts = []
+        for start in range(0, len(texts), SLICE):
+            with self._lock:
+                parts.append(np.asarray(self._inner.embed_documents(texts[start : start + SLICE], progress=progress)))
+        return np.concatenate(parts)
 
 
 def safe_upload_name(name: str) -> str:
@@ -78,6 +87,10 @@ class Service:
     backend_errors: dict[str, str] = field(default_factory=dict)
     load_error: str = ""
     load_seconds: float = 0.0
+    # the index version loaded (rag.index.directory.current_version; "" for an index without
+    # versions); None: not tracked (a service put together by hand, as in tests)
+    version: str | None = None
+    _reload: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _manifest(self) -> Any:
         from rag.docs.ingest import read_manifest
@@ -101,7 +114,7 @@ class Service:
     @classmethod
     def load(cls, corpus: Path, index_path: Path, settings: Settings, embedder: Any = None) -> Service:
         """Load the model and the index (building or updating it when needed) and warm them up."""
-        from rag.index.directory import index_exists, open_index
+        from rag.index.directory import current_version, index_exists, open_index
         from rag.index.embed import get_embedder
         from rag.qa.retrieve import make_retriever
 
@@ -119,6 +132,7 @@ class Service:
                     "请检查语料目录（PLANQA_CORPUS）后运行 `planqa index`。"
                 )
             return service
+        service.version = current_version(index_path) or ""
         retriever = make_retriever(service.index, service.embedder)
         for backend in settings.available_backends():
             try:
@@ -131,6 +145,33 @@ class Service:
         service.answerers["extractive"].answer(WARM_UP_QUESTION)  # jieba, idf tables, first query
         service.load_seconds = time.perf_counter() - t0
         return service
+
+    def refresh(self) -> bool:
+        """Move to the index version another build has made current, if there is one: the index
+        and the answerers are loaded anew and swapped in together (a question already being
+        answered finishes on the old ones). Called before every question; the check is one read
+        of ``CURRENT``. True when it moved."""
+        from rag.index.directory import Index, current_version
+        from rag.qa.retrieve import make_retriever
+
+        if self.version is None or not self.ready:
+            return False
+        version = current_version(self.index_path)
+        if not version or version == self.version:
+            return False
+        with self._reload:
+            if version == self.version:
+                return False  # another thread moved while this one waited
+            try:
+                index = Index.load(self.index_path, self.embedder.name)
+            except PlanqaError as exc:  # keep serving the version that is loaded
+                log.error("cannot load index version %s: %s", version, exc.detail)
+                return False
+            retriever = make_retriever(index, self.embedder)
+            answerers = {b: Answerer(index, retriever, llm=a.llm) for b, a in self.answerers.items()}
+            self.index, self.answerers, self.version = index, answerers, index.files.name
+            log.warning("switched to index version %s (%d chunks)", self.version, len(index))
+            return True
 
     # -- what the page shows ----------------------------------------------
 
@@ -171,6 +212,7 @@ class Service:
     def stream(
         self, question: str, filters: Filters, backend: str = "extractive", history: Sequence[Message] = ()
     ) -> Iterator[Event]:
+        self.refresh()
         if not self.ready:
             raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
         answerer = self.answerers.get(backend)
@@ -186,6 +228,7 @@ class Service:
         from rag.qa.followup import standalone
         from rag.qa.retrieve import check_question
 
+        self.refresh()
         if not self.ready:
             raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
         alone = standalone(check_question(question), history).question
