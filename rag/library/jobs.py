@@ -137,9 +137,12 @@ class JobStore:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def run_job(store: JobStore, job: Job, corpus: Path, index: Path, embedder: Any, every: float = 0.5) -> Job:
+def run_job(
+    store: JobStore, job: Job, corpus: Path, index: Path, embedder: Any, every: float = 0.5,
+    on_progress: Callable[[Job], object] | None = None,
+) -> Job:
     """Run one job's build now (waiting for another process's build to end first), saving its
-    progress at most every ``every`` seconds; the job as it ended."""
+    progress at most every ``every`` seconds (and telling ``on_progress``); the job as it ended."""
     from rag.index.directory import build_index, current_version
 
     with store.build_lock():
@@ -154,6 +157,8 @@ def run_job(store: JobStore, job: Job, corpus: Path, index: Path, embedder: Any,
             if time.monotonic() - saved >= every or done == total:
                 saved = time.monotonic()
                 store.save(job)
+                if on_progress is not None:
+                    on_progress(job)
 
         try:
             report = build_index(corpus, index, embedder, progress=progress)

@@ -159,9 +159,9 @@ def safe_name(name: str) -> str:
     supported suffix (lower case) and at most :data:`MAX_STEM` characters before it
     ("../../x.txt" → "x.txt"; ".." and "x.exe" are refused)."""
     base = unicodedata.normalize("NFC", re.split(r"[\\/]", name)[-1])
-    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*%#\s]+", "_", base).strip("._ ")
-    stem, suffix = os.path.splitext(base)
-    suffix = suffix.lower()
+    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*%#\s]+", "_", base).rstrip(". ")
+    stem, dot, ext = base.rpartition(".")
+    suffix = f".{ext}".lower() if dot else ""
     if suffix not in SUPPORTED_SUFFIXES:
         raise LibraryError(
             f"不支持的文件类型 {suffix or '（无扩展名）'}：{name[:100]!s}；支持 {' '.join(SUPPORTED_SUFFIXES)}",
