@@ -35,37 +35,49 @@ LEVELS = {"省级": ("province",), "市县级": ("city", "county")}
 LEVEL_NAMES = {name: (name,) for names in LEVELS.values() for name in names}
 UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # every format ingestion reads
 WARM_UP_QUESTION = "公办养老机构护理型床位占比要达到多少？"
-SLICE = 32  # texts a background build embeds at a time between questions
+SLICE = 8  # texts a background build embeds at most at a time between questions
 
 
 class SerializedEmbedder:
-    """An embedder used by one thread at a time.
+    """An embedder used by one thread at a time, questions first.
 
     The default model runs in a C engine whose thread safety is not
-    documented; a query takes about 20 ms, so queueing them costs little.
+    documented; a query takes about 20 ms, so queueing them costs little. A
+    background index build embeds in slices (the model's batch, at most
+    :data:`SLICE` texts: one for the default model) and lets
+    every question that is waiting go before its next slice (a plain lock is
+    not fair: the build would take it again at once), so a question waits for
+    one slice at most.
     """
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self._lock = threading.Lock()
+        self._turn = threading.Condition()
+        self._asking = 0  # questions waiting for the model or using it
         self.name: str = inner.name
         self.dim: int = inner.dim
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._inner.embed_query(text))
+        with self._turn:
+            self._asking += 1
+        try:
+            with self._lock:
+                return np.asarray(self._inner.embed_query(text))
+        finally:
+            with self._turn:
+                self._asking -= 1
+                self._turn.notify_all()
 
     def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """In slices of :data:`SLICE` texts, the lock taken for each: a background index build
-        holds a question back by one slice at most, not by the whole build."""
-        if not texts:
-            with self._lock:
-                return np.asarray(self._inner.embed_documents(texts, progress=progress))
         parts = []
-        for start in range(0, len(texts), SLICE):
+        step = min(SLICE, max(1, int(getattr(self._inner, "batch_size", SLICE))))  # the model's own batch, at most
+        for start in range(0, max(len(texts), 1), step):
+            with self._turn:
+                self._turn.wait_for(lambda: self._asking == 0, timeout=1.0)  # questions first (a second at most)
             with self._lock:
-                parts.append(np.asarray(self._inner.embed_documents(texts[start : start + SLICE], progress=progress)))
-        return np.concatenate(parts)
+                parts.append(np.asarray(self._inner.embed_documents(texts[start : start + step], progress=progress)))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def safe_upload_name(name: str) -> str:

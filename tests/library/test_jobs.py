@@ -137,3 +137,36 @@ def test_a_serving_process_switches_to_the_new_version_by_itself(small_corpus: P
     assert service.version == current_version(indexed) and "new.txt" in service.index.metas
     assert service.answerers["extractive"] is not old_answerer
     assert any(c.chunk.doc == "new.txt" for c in answer.citations)  # only the new document says it
+
+
+def test_a_question_waits_for_one_slice_of_a_background_build_at_most():
+    import threading
+    import time
+
+    import numpy as np
+
+    from ui.service import SLICE, SerializedEmbedder
+
+    class Slow:
+        name, dim = "slow", 4
+
+        def embed_documents(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            time.sleep(0.02 * len(texts))
+            return np.zeros((len(texts), 4), dtype=np.float32)
+
+        def embed_query(self, text):  # type: ignore[no-untyped-def]
+            return np.zeros(4, dtype=np.float32)
+
+    embedder = SerializedEmbedder(Slow())
+    build = threading.Thread(target=embedder.embed_documents, args=(["段落"] * SLICE * 15,))  # 15 slices, ~2.4 s
+    build.start()
+    time.sleep(0.3)
+    waits = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        embedder.embed_query("问题")
+        waits.append(time.perf_counter() - t0)
+        time.sleep(0.05)
+    assert build.is_alive()  # the questions were asked while it ran
+    build.join()
+    assert max(waits) < 0.02 * SLICE + 0.15  # one slice (0.16 s) and some scheduling, never the whole build
