@@ -407,12 +407,14 @@ class Api:
         return {"id": job.id, "state": job.state, "progress": job.progress, "error": job.error}
 
     def documents(self) -> dict[str, Any]:
+        self.service.refresh()  # ``indexed`` against the newest version, whichever worker built it
         with library_errors():
             entries = self.library.documents()
         version = self.service.version or None
         return {"documents": [self._entry_json(e) for e in entries], "index_version": version}
 
     def document(self, doc_id: str) -> dict[str, Any]:
+        self.service.refresh()
         with library_errors():
             return {"document": self._entry_json(self.library.get(doc_id))}
 

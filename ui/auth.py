@@ -227,6 +227,9 @@ class AdminGate:
                 )
             name = self.keys.check(authorization)
             return f"key:{name}" if name else "本机用户"
+        wait = self.keys.limiter.allow("library-login")  # PLANQA_API_RATE a minute: no password guessing at speed
+        if wait > 0:
+            raise Denied(429, f"请求过于频繁，请 {max(1, round(wait))} 秒后重试。", "rate_limit_exceeded", wait)
         scheme, _, token = (authorization or "").partition(" ")
         token = token.strip()
         if scheme.lower() == "basic" and token and self.user:

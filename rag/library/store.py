@@ -66,7 +66,6 @@ EDITABLE = (
     "title", "issuer", "doc_number", "date", "jurisdiction", "level", "parent_jurisdiction",
     "kind", "period", "implements", "implements_title",
 )
-_TRASH_ID = re.compile(r"\d{8}T\d{12}-[^/\\\x00]{1,200}")
 
 
 class LibraryError(PlanqaError):
@@ -230,11 +229,11 @@ class Library:
 
     def documents(self) -> list[Entry]:
         """Every document, by file name."""
-        with self._locked():
+        with self._locked(write=False):
             return self._entries()
 
     def get(self, doc_id: str) -> Entry:
-        with self._locked():
+        with self._locked(write=False):
             return self._entry(doc_id)
 
     def path_of(self, doc_id: str) -> Path:
@@ -243,7 +242,7 @@ class Library:
 
     def trash(self) -> list[TrashEntry]:
         """What is in the trash, newest first."""
-        with self._locked():
+        with self._locked(write=False):
             return self._trash_entries()
 
     # -- changes -----------------------------------------------------------------------
@@ -494,12 +493,21 @@ class Library:
         return item
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, write: bool = True) -> Iterator[None]:
         """The library's lock (``flock``, so across processes too); a change cut short by a killed
-        process is undone first."""
+        process is undone first. A corpus this process may not write is still read (unlocked)."""
         import fcntl
 
-        with open(self.root / LOCK_FILE, "a+") as fh:
+        try:
+            fh = open(self.root / LOCK_FILE, "a+")  # noqa: SIM115 - closed below
+        except OSError:
+            if write:
+                raise LibraryError(
+                    f"语料目录 {self.root} 不可写，资料库不能修改。", f"cannot open lock in {self.root}", 503, "corpus_read_only"
+                ) from None
+            yield
+            return
+        with fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 self._recover()

@@ -158,3 +158,9 @@ def test_the_library_routes_are_on_the_openapi_page(local: tuple[TestClient, Api
     assert {"get", "post"} <= set(paths["/api/documents"])
     assert {"get", "put", "delete"} <= set(paths["/api/documents/{doc_id}"])
     assert "/api/jobs/{job_id}" in paths and "/api/trash/{trash_id}/restore" in paths
+
+
+def test_library_logins_are_rate_limited(small_corpus: Path, tmp_path: Path):
+    client, _ = make(small_corpus, tmp_path / "index", admin_user="admin", admin_password="pw", api_rate=2)
+    codes = [client.delete("/api/documents/nope.txt", headers=basic("admin", f"guess{n}")).status_code for n in range(3)]
+    assert codes == [401, 401, 429]
