@@ -39,7 +39,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rag.errors import PlanqaError
-from rag.library.store import LibraryError, write_atomic
+from rag.library.journal import write_atomic
+from rag.library.store import LibraryError
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,6 @@ import json
 import os
 import re
 import shutil
-import time
 import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
@@ -52,11 +51,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rag.docs.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from rag.errors import PlanqaError
+from rag.library.journal import JOURNAL_FILE, Transaction
 from rag.models import DocMeta
 
 LIBRARY_FILE = ".library.json"
 LOCK_FILE = ".library.lock"
-JOURNAL_FILE = ".library-journal.json"
 STAGING_DIR = ".staging"
 TRASH_DIR = ".trash"
 MANIFEST = "manifest.json"
@@ -184,28 +183,6 @@ def clean_fields(fields: Mapping[str, Any] | None) -> dict[str, Any]:
             continue
         out[key] = value.strip() if isinstance(value, str) else value
     return out
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, fsync, ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows cannot open directories
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -480,7 +457,7 @@ class Library:
                 out.append(item)
         return sorted(out, key=lambda t: t.id, reverse=True)
 
-    def _to_trash(self, txn: _Transaction, old: Entry, by: str, reason: str) -> TrashEntry:
+    def _to_trash(self, txn: _Change, old: Entry, by: str, reason: str) -> TrashEntry:
         trash = self.root / TRASH_DIR
         trash.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -516,8 +493,8 @@ class Library:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     @contextmanager
-    def _transaction(self, op: str) -> Iterator[_Transaction]:
-        txn = _Transaction(self, op)
+    def _transaction(self, op: str) -> Iterator[_Change]:
+        txn = _Change(self, op)
         try:
             yield txn
         except BaseException:
@@ -533,7 +510,7 @@ class Library:
             except ValueError:  # the journal itself was cut short: nothing was changed after it
                 journal.unlink()
             else:
-                _Transaction.undo(self.root, data)
+                Transaction.undo(self.root, data)
         staging = self.root / STAGING_DIR
         if staging.is_dir():
             for folder in staging.iterdir():
@@ -542,79 +519,18 @@ class Library:
                     shutil.rmtree(folder, ignore_errors=True)
 
 
-class _Transaction:
-    """One change, undoable until :meth:`commit` (see the module doc)."""
+class _Change(Transaction):
+    """A library transaction: it rewrites the manifest (its other keys kept as they were) and the
+    library file."""
 
     def __init__(self, library: Library, op: str) -> None:
-        self.root = library.root
-        manifest, sidecar = self.root / MANIFEST, self.root / LIBRARY_FILE
-        self.record: dict[str, Any] = {
-            "op": op,
-            "pid": os.getpid(),
-            "at": time.time(),
-            "manifest": manifest.read_text(encoding="utf-8-sig") if manifest.is_file() else None,
-            "sidecar": sidecar.read_text(encoding="utf-8") if sidecar.is_file() else None,
-            "moves": [],
-            "created": [],
-        }
         self._raw = library._manifest_raw()
-        self._save()
-
-    def _rel(self, path: Path) -> str:
-        return os.path.relpath(path, self.root)
-
-    def _save(self) -> None:
-        write_atomic(self.root / JOURNAL_FILE, json.dumps(self.record, ensure_ascii=False))
-
-    def move(self, src: Path, dst: Path) -> None:
-        self.record["moves"].append([self._rel(src), self._rel(dst)])
-        self._save()
-        os.replace(src, dst)
-        fsync_dir(dst.parent)
-
-    def create(self, path: Path, text: str) -> None:
-        self.record["created"].append(self._rel(path))
-        self._save()
-        write_atomic(path, text)
+        super().__init__(library.root, op, (MANIFEST, LIBRARY_FILE))
 
     def write_manifest(self, metas: list[DocMeta]) -> None:
         raw = dict(self._raw)
         raw["documents"] = [m.model_dump(mode="json", exclude_defaults=True) for m in metas]
-        write_atomic(self.root / MANIFEST, json.dumps(raw, ensure_ascii=False, indent=2) + "\n")
+        self.write(MANIFEST, json.dumps(raw, ensure_ascii=False, indent=2) + "\n")
 
     def write_sidecar(self, documents: Mapping[str, Facts]) -> None:
-        text = Sidecar(documents=dict(sorted(documents.items()))).model_dump_json(indent=1)
-        write_atomic(self.root / LIBRARY_FILE, text)
-
-    def commit(self) -> None:
-        (self.root / JOURNAL_FILE).unlink()
-        fsync_dir(self.root)
-
-    def rollback(self) -> None:
-        self.undo(self.root, self.record)
-
-    @staticmethod
-    def undo(root: Path, record: Mapping[str, Any]) -> None:
-        """Put back what a journal says was done (the moves in reverse, the two files as they were)."""
-
-        def inside(rel: str) -> Path:
-            path = (root / rel).resolve()
-            if root.resolve() not in path.parents:
-                raise LibraryError("资料库日志内容无效。", f"journal path outside corpus: {rel!r}", 503, "library_damaged")
-            return path
-
-        for src, dst in reversed(record.get("moves", [])):
-            s, d = inside(src), inside(dst)
-            if d.exists() and not s.exists():
-                s.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(d, s)
-        for rel in record.get("created", []):
-            inside(rel).unlink(missing_ok=True)
-        for name, key in ((MANIFEST, "manifest"), (LIBRARY_FILE, "sidecar")):
-            old = record.get(key)
-            if old is None:
-                (root / name).unlink(missing_ok=True)
-            else:
-                write_atomic(root / name, old)
-        (root / JOURNAL_FILE).unlink(missing_ok=True)
-        fsync_dir(root)
+        self.write(LIBRARY_FILE, Sidecar(documents=dict(sorted(documents.items()))).model_dump_json(indent=1))
