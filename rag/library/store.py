@@ -25,9 +25,9 @@ id would be one more mapping to keep in step. The library makes the names safe (
 leading dot, no control characters, a supported suffix, at most 80 characters before it), so
 they go into a URL path percent-encoded.
 
-A change is one transaction: the journal is written (with the manifest and library file as they
-were, and each move before it is made), the files are moved, the manifest and the library file
-are rewritten (temporary file, fsync, ``os.replace``), and deleting the journal commits. A
+A change is one transaction (:mod:`rag.library.journal`): the journal is written (with the
+manifest and library file as they were, and each move before it is made), the files are moved,
+the manifest and the library file are rewritten (temporary file, fsync, ``os.replace``), and deleting the journal commits. A
 process killed at any point leaves the journal; the next change (or listing) takes the lock,
 finds it and undoes what was done, so the library is as it was before the cut-short change.
 """
