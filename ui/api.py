@@ -14,7 +14,12 @@ loaded model and index):
   immediate. Filters are extra body fields: ``docs``, ``levels``, ``years``.
 - ``GET /v1/models``: one model per loaded backend.
 - ``POST /api/ask``, ``POST /api/retrieve``, ``POST /api/check`` (multipart), and the check's
-  report files; OpenAPI at ``/openapi.json``, its page at ``/docs`` (Swagger UI served from
+  report files;
+- the document library (:mod:`rag.library`): ``GET/POST /api/documents``,
+  ``GET/PUT/DELETE /api/documents/{id}``, ``PUT /api/documents/{id}/file``,
+  ``GET /api/documents/{id}/preview``, ``GET /api/trash``, ``POST /api/trash/{id}/restore`` and
+  ``GET /api/jobs/{id}``; a change answers at once with the index job that brings it in;
+  OpenAPI at ``/openapi.json``, its page at ``/docs`` (Swagger UI served from
   the ``fastapi-offline`` package, not a CDN).
 
 Every error is OpenAI's error object (``{"error": {"message", "type", "param", "code"}}``)
@@ -33,6 +38,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +48,7 @@ from rag.docs.readers import MAX_FILE_BYTES
 from rag.errors import BadQuestionError, PlanqaError, UnreadableFileError
 from rag.models import Answer, Filters
 from rag.qa.retrieve import check_question
-from ui.auth import KeyRing
+from ui.auth import AdminGate, KeyRing
 from ui.render import markdown_answer, markdown_pieces, plain_answer, text_of
 from ui.service import Service, safe_upload_name
 
@@ -99,6 +105,25 @@ class AskRequest(Scope):
     question: str
     history: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_MESSAGES)
     backend: str | None = None
+
+
+class MetaUpdate(BaseModel):
+    """A document's metadata to correct (``PUT /api/documents/{id}``): the fields given; the rest
+    stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, max_length=300)
+    issuer: str | None = Field(default=None, max_length=200)
+    doc_number: str | None = Field(default=None, max_length=100)
+    date: str | None = Field(default=None, max_length=20)
+    jurisdiction: str | None = Field(default=None, max_length=100)
+    level: Literal["province", "city", "county"] | None = None
+    parent_jurisdiction: str | None = Field(default=None, max_length=100)
+    kind: str | None = Field(default=None, max_length=100)
+    period: str | None = Field(default=None, max_length=40)
+    implements: str | None = Field(default=None, max_length=300)
+    implements_title: str | None = Field(default=None, max_length=300)
+    index: bool = True  # update the index afterwards (a job)
 
 
 class RetrieveRequest(Scope):
@@ -173,9 +198,13 @@ def planqa_field(answer: Answer) -> dict[str, Any]:
 class Api:
     """The routes' logic, free of the web framework (tested with FastAPI's client and for real)."""
 
-    def __init__(self, service: Service, keys: KeyRing) -> None:
+    def __init__(self, service: Service, keys: KeyRing, admin: AdminGate | None = None) -> None:
         self.service = service
         self.keys = keys
+        self.admin = admin or AdminGate.from_settings(service.settings, keys)
+        self._library: Any = None  # rag.library.store.Library, opened on first use
+        self._jobs: Any = None  # rag.library.jobs.JobQueue, started on first change
+        self._open = threading.Lock()
         self.answers = threading.BoundedSemaphore(CONCURRENT_ANSWERS)
         self.checks = threading.Lock()  # a plan check reads two whole plans: one at a time, as in the page
         self.created = int(time.time())
@@ -335,6 +364,134 @@ class Api:
         if not re.fullmatch(r"[\w-]{1,80}", run) or not path.is_file():
             raise ApiError(404, "报告不存在或已过期（报告保留一小时），请重新运行对照检查。", "report_not_found")
         return path
+
+
+    # -- /api/documents: the library ------------------------------------------------------
+
+    @property
+    def library(self) -> Any:
+        from rag.library.store import Library, LibraryError
+
+        with self._open:
+            if self._library is None:
+                try:
+                    self._library = Library(self.service.corpus)
+                except LibraryError as exc:
+                    raise library_error(exc) from exc
+            return self._library
+
+    @property
+    def jobs(self) -> Any:
+        from rag.library.jobs import JobQueue
+
+        with self._open:
+            if self._jobs is None:
+                if self.service.embedder is None:
+                    raise ApiError(503, f"向量模型未载入，无法更新索引：{self.service.load_error}", "unavailable", "server_error")
+                self._jobs = JobQueue(
+                    self.service.corpus, self.service.index_path, self.service.embedder, on_done=lambda job: self.service.refresh()
+                )
+            return self._jobs
+
+    def _entry_json(self, entry: Any) -> dict[str, Any]:
+        """A library entry, with whether the index in use holds this very file (``indexed``)."""
+        out: dict[str, Any] = entry.to_json()
+        held = self.service.index.manifest.documents.get(entry.id) if self.service.ready else None
+        out["indexed"] = held is not None and (entry.facts is None or held.sha256 == entry.facts.sha256)
+        return out
+
+    def _job(self, reason: str, index: bool) -> dict[str, Any] | None:
+        if not index:
+            return None
+        job = self.jobs.submit(reason)
+        return {"id": job.id, "state": job.state, "progress": job.progress, "error": job.error}
+
+    def documents(self) -> dict[str, Any]:
+        self.service.refresh()  # ``indexed`` against the newest version, whichever worker built it
+        with library_errors():
+            entries = self.library.documents()
+        version = self.service.version or None
+        return {"documents": [self._entry_json(e) for e in entries], "index_version": version}
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        self.service.refresh()
+        with library_errors():
+            return {"document": self._entry_json(self.library.get(doc_id))}
+
+    def add_document(self, upload: Path, filename: str, fields: dict[str, Any], by: str, index: bool = True) -> dict[str, Any]:
+        with library_errors():
+            entry = self.library.add(upload, filename, fields, by=by)
+        log.warning("library: %s added %s", by or "-", entry.id)
+        return {"document": self._entry_json(entry), "job": self._job(f"添加 {entry.id}", index)}
+
+    def update_document(self, doc_id: str, req: MetaUpdate, by: str) -> dict[str, Any]:
+        fields = req.model_dump(exclude={"index"}, exclude_none=True)
+        with library_errors():
+            entry = self.library.update_meta(doc_id, fields, by=by)
+        log.warning("library: %s corrected %s (%s)", by or "-", entry.id, ", ".join(fields))
+        return {"document": self._entry_json(entry), "job": self._job(f"修改 {entry.id} 的信息", req.index)}
+
+    def replace_document(self, doc_id: str, upload: Path, filename: str, by: str, index: bool = True) -> dict[str, Any]:
+        with library_errors():
+            entry = self.library.replace(doc_id, upload, filename, by=by)
+        log.warning("library: %s replaced %s", by or "-", entry.id)
+        return {"document": self._entry_json(entry), "job": self._job(f"替换 {entry.id}", index)}
+
+    def remove_document(self, doc_id: str, by: str, index: bool = True) -> dict[str, Any]:
+        with library_errors():
+            item = self.library.remove(doc_id, by=by)
+        log.warning("library: %s removed %s", by or "-", doc_id)
+        return {"trash": item.to_json(), "job": self._job(f"删除 {doc_id}", index)}
+
+    def trash(self) -> dict[str, Any]:
+        with library_errors():
+            return {"trash": [t.to_json() for t in self.library.trash()]}
+
+    def restore(self, trash_id: str, by: str, index: bool = True) -> dict[str, Any]:
+        with library_errors():
+            entry = self.library.restore(trash_id, by=by)
+        log.warning("library: %s restored %s", by or "-", entry.id)
+        return {"document": self._entry_json(entry), "job": self._job(f"恢复 {entry.id}", index)}
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        from rag.library.jobs import JobStore
+
+        with library_errors():
+            job = self._jobs.get(job_id) if self._jobs is not None else JobStore(self.service.index_path).get(job_id)
+        out: dict[str, Any] = job.to_json()
+        return out
+
+    def preview(self, doc_id: str) -> dict[str, Any]:
+        """What ingestion makes of a stored document (``planqa parse --json``), with its manifest entry."""
+        from rag.docs.ingest import ingest_file
+        from rag.docs.parsed import describe
+
+        with library_errors():
+            entry = self.library.get(doc_id)
+            try:
+                doc = ingest_file(self.library.root / entry.id, entry.meta if entry.in_manifest else None)
+            except PlanqaError as exc:
+                raise planqa_error(exc) from exc
+        return {"document": self._entry_json(entry), "parsed": describe(doc)}
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """A domain error raised inside (a :class:`rag.library.store.LibraryError` with its status,
+    or another) becomes the :class:`ApiError` the caller gets."""
+    try:
+        yield
+    except PlanqaError as exc:
+        raise library_error(exc) from exc
+
+
+def library_error(exc: PlanqaError) -> ApiError:
+    from rag.library.store import LibraryError
+
+    if isinstance(exc, LibraryError):
+        kind = "server_error" if exc.status >= 500 else "invalid_request_error"
+        return ApiError(exc.status, exc.message, exc.code, kind)
+    return planqa_error(exc)
 
 
 def history_of(raw: Sequence[dict[str, Any]]) -> list[Message]:

@@ -9,10 +9,18 @@ it is enough; keys are compared with :func:`hmac.compare_digest`.
 The rule is the page's: a server bound beyond 127.0.0.1 answers API requests only with a
 valid key (with no key configured, it answers none); on 127.0.0.1 a key is needed once any is
 configured, and otherwise the local user may call it without one.
+
+Changing the document library (:class:`AdminGate`) needs a login of its own: the library login
+(``PLANQA_ADMIN_USER`` / ``PLANQA_ADMIN_PASSWORD``, HTTP Basic) or an admin key
+(``PLANQA_ADMIN_KEYS``, Bearer, held hashed as the API keys are). With neither configured, the
+local user of a server on 127.0.0.1 may change it (with an API key when API keys are
+configured); a server bound beyond it refuses every change.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -176,3 +184,67 @@ class KeyRing:
         if wait > 0:
             raise Denied(429, f"请求过于频繁，请 {max(1, round(wait))} 秒后重试。", "rate_limit_exceeded", wait)
         return name
+
+
+ADMIN_REALM = 'Basic realm="planqa-library", charset="UTF-8"'
+
+
+@dataclass
+class AdminGate:
+    """Who may change the document library (see the module doc)."""
+
+    user: str
+    password_hash: str  # SHA-256 of the password: compared in constant time, never kept in the clear
+    key_hashes: dict[str, str]  # hash → "admin-key-N"
+    local: bool  # the server is bound to 127.0.0.1
+    keys: KeyRing  # the reading rule, for the local user when no library login is configured
+
+    @classmethod
+    def from_settings(cls, settings: Settings, keys: KeyRing) -> AdminGate:
+        user = settings.admin_user if settings.admin_user and settings.admin_password else ""
+        hashes = {hash_key(k): f"admin-key-{n + 1}" for n, k in enumerate(k for k in settings.admin_keys.split(",") if k.strip())}
+        return cls(user, hash_key(settings.admin_password) if user else "", hashes, settings.host in LOOPBACK, keys)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.user or self.key_hashes)
+
+    def describe(self) -> str:
+        if self.configured:
+            return "资料库修改需要管理员登录（PLANQA_ADMIN_USER / PLANQA_ADMIN_KEYS）"
+        if self.local:
+            return "资料库可由本机用户修改（未配置管理员登录）"
+        return "资料库修改已关闭：服务对外开放但未配置管理员登录（PLANQA_ADMIN_USER 与 PLANQA_ADMIN_PASSWORD）"
+
+    def check(self, authorization: str | None) -> str:
+        """Who is changing the library (the login name, ``admin-key-N``, or the local user's
+        ``本机用户``), or :class:`Denied` (401 asking for the login, 403 when changes are closed)."""
+        if not self.configured:
+            if not self.local:
+                raise Denied(
+                    403, "本服务对外开放，但管理员尚未配置资料库登录（PLANQA_ADMIN_USER 与 PLANQA_ADMIN_PASSWORD，"
+                    "或 PLANQA_ADMIN_KEYS），资料库不能修改。", "library_changes_disabled",
+                )
+            name = self.keys.check(authorization)
+            return f"key:{name}" if name else "本机用户"
+        wait = self.keys.limiter.allow("library-login")  # PLANQA_API_RATE a minute: no password guessing at speed
+        if wait > 0:
+            raise Denied(429, f"请求过于频繁，请 {max(1, round(wait))} 秒后重试。", "rate_limit_exceeded", wait)
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() == "basic" and token and self.user:
+            try:
+                user, _, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                user, password = "", ""
+            ok_user = hmac.compare_digest(user.encode("utf-8"), self.user.encode("utf-8"))
+            if hmac.compare_digest(hash_key(password), self.password_hash) and ok_user:
+                return self.user
+            raise Denied(401, "资料库管理员用户名或密码错误。", "invalid_admin_login")
+        if scheme.lower() == "bearer" and token:
+            digest = hash_key(token)
+            admin_key = next((n for h, n in self.key_hashes.items() if hmac.compare_digest(h, digest)), None)
+            if admin_key is not None:
+                return admin_key
+            raise Denied(403, "该密钥不能修改资料库：需要管理员密钥（PLANQA_ADMIN_KEYS）或管理员登录。", "admin_required")
+        raise Denied(401, "修改资料库需要管理员登录：请用 HTTP Basic（PLANQA_ADMIN_USER）或 Authorization: Bearer <管理员密钥>。", "admin_login_required")

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,11 +37,12 @@ from ui.api import (
     ApiError,
     AskRequest,
     ChatRequest,
+    MetaUpdate,
     RetrieveRequest,
     error_body,
     validation_message,
 )
-from ui.auth import Denied
+from ui.auth import ADMIN_REALM, Denied
 
 log = logging.getLogger("planqa.api")
 
@@ -47,10 +50,14 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 API_PREFIXES = ("/v1/", "/api/")
+UPLOAD_PATHS = re.compile(r"/api/(check|documents|documents/[^/]+/file)")  # multipart uploads: the upload limit
 DESCRIPTION = """planqa 的接口：与 OpenAI 兼容的对话接口（`/v1`），以及问答、检索、规划对照检查（`/api`）。
 
 对外开放（绑定 127.0.0.1 以外的地址）或配置了密钥时，每个请求都要带 `Authorization: Bearer <密钥>`；
-密钥用 `planqa keys add 名称` 生成。错误一律是 OpenAI 的错误格式：`{"error": {"message", "type", "param", "code"}}`。"""
+密钥用 `planqa keys add 名称` 生成。修改资料库（上传、修改、替换、删除、恢复文档）需要管理员登录：
+HTTP Basic（`PLANQA_ADMIN_USER` / `PLANQA_ADMIN_PASSWORD`）或 `Authorization: Bearer <管理员密钥>`（`PLANQA_ADMIN_KEYS`）；
+未配置时只有绑定 127.0.0.1 的本机用户可以修改。每次修改立即返回一个索引更新任务（`GET /api/jobs/{id}` 查看进度），
+更新期间问答照常使用当前索引，完成后自动切换。错误一律是 OpenAI 的错误格式：`{"error": {"message", "type", "param", "code"}}`。"""
 
 
 class Gate:
@@ -68,7 +75,7 @@ class Gate:
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             await _send_raw(send, 204, b"", self._cors(headers.get("access-control-request-headers", "")))
             return
-        limit = MAX_UPLOAD_BYTES if path == "/api/check" else MAX_JSON_BYTES
+        limit = MAX_UPLOAD_BYTES if UPLOAD_PATHS.fullmatch(path) and scope["method"] in ("POST", "PUT") else MAX_JSON_BYTES
         if int(headers.get("content-length") or 0) > limit:
             await _too_large(send, limit)
             return
@@ -107,7 +114,7 @@ class Gate:
     def _cors(requested: str) -> list[tuple[bytes, bytes]]:
         return [
             (b"access-control-allow-origin", b"*"),
-            (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+            (b"access-control-allow-methods", b"GET, POST, PUT, DELETE, OPTIONS"),
             (b"access-control-allow-headers", (requested or "authorization, content-type").encode("latin-1")),
             (b"access-control-max-age", b"600"),
         ]
@@ -139,6 +146,8 @@ def create_app(api: Api) -> Any:
     async def denied(request: Request, exc: Denied) -> JSONResponse:
         kind = "rate_limit_error" if exc.status == 429 else "invalid_request_error"
         headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.status == 429 else None
+        if exc.code in ("admin_login_required", "invalid_admin_login"):
+            headers = {"WWW-Authenticate": ADMIN_REALM}
         return fail(exc.status, error_body(exc.message, exc.code, kind), headers)
 
     @app.exception_handler(RequestValidationError)
@@ -193,17 +202,79 @@ def create_app(api: Api) -> Any:
     ) -> dict[str, Any]:
         if file is None:
             return api.check(None, "", county, province)
-        with tempfile.NamedTemporaryFile(prefix="planqa-upload-", delete=False) as tmp:
-            shutil.copyfileobj(file.file, tmp)
-        try:
-            return api.check(Path(tmp.name), file.filename or "", "", province)
-        finally:
-            Path(tmp.name).unlink(missing_ok=True)
+        with _spooled(file) as path:
+            return api.check(path, file.filename or "", "", province)
 
     @app.get("/api/check/reports/{run}/{name}", dependencies=key, tags=["规划对照检查"], summary="对照检查报告文件")
     def report(run: str, name: Literal["report.md", "report.html"]) -> FileResponse:
         media = "text/markdown; charset=utf-8" if name.endswith(".md") else "text/html; charset=utf-8"
         return FileResponse(api.report_file(run, name), media_type=media, filename=f"对照检查{name[6:]}")
+
+    def admin(request: Request) -> None:
+        request.state.admin = api.admin.check(request.headers.get("authorization"))  # who, for the log and the record
+
+    admin_login = [Depends(admin)]
+    lib = "资料库"
+
+    @app.get("/api/documents", dependencies=key, tags=[lib], summary="资料库中的文档（含是否已进入当前索引）")
+    def documents() -> dict[str, Any]:
+        return api.documents()
+
+    @app.post("/api/documents", dependencies=admin_login, tags=[lib], summary="上传文档（需要管理员登录）；返回文档与索引更新任务")
+    def add_document(
+        request: Request,
+        file: Annotated[UploadFile, File(description="文档（txt/md/docx/doc/wps/pdf/ofd/xlsx/xls/ods/图片，50 MB 以内）")],
+        title: Annotated[str, Form(description="标题（默认从正文推断）")] = "",
+        issuer: Annotated[str, Form(description="发文机关")] = "",
+        doc_number: Annotated[str, Form(description="发文字号")] = "",
+        date: Annotated[str, Form(description="日期，如 2023-02 或 2023-02-03")] = "",
+        jurisdiction: Annotated[str, Form(description="地区，如 吉林省")] = "",
+        level: Annotated[str, Form(description="层级：province / city / county")] = "",
+        kind: Annotated[str, Form(description="类型，如 five_year_plan、annual_work_points")] = "",
+        period: Annotated[str, Form(description="规划期，如 2021-2025")] = "",
+        implements: Annotated[str, Form(description="所依据规划在语料库中的文件名")] = "",
+        index: Annotated[bool, Form(description="上传后更新索引（默认是）")] = True,
+    ) -> dict[str, Any]:
+        fields = {"title": title, "issuer": issuer, "doc_number": doc_number, "date": date, "jurisdiction": jurisdiction,
+                  "level": level, "kind": kind, "period": period, "implements": implements}
+        with _spooled(file) as path:
+            return api.add_document(path, file.filename or "", fields, request.state.admin, index)
+
+    @app.get("/api/documents/{doc_id}", dependencies=key, tags=[lib], summary="一篇文档的信息")
+    def document(doc_id: str) -> dict[str, Any]:
+        return api.document(doc_id)
+
+    @app.put("/api/documents/{doc_id}", dependencies=admin_login, tags=[lib], summary="修改文档信息（需要管理员登录）")
+    def update_document(doc_id: str, req: MetaUpdate, request: Request) -> dict[str, Any]:
+        return api.update_document(doc_id, req, request.state.admin)
+
+    @app.put("/api/documents/{doc_id}/file", dependencies=admin_login, tags=[lib], summary="替换文档文件（需要管理员登录；旧文件进回收站）")
+    def replace_document(
+        doc_id: str, request: Request, file: Annotated[UploadFile, File(description="新文件")],
+        index: Annotated[bool, Form(description="替换后更新索引（默认是）")] = True,
+    ) -> dict[str, Any]:
+        with _spooled(file) as path:
+            return api.replace_document(doc_id, path, file.filename or "", request.state.admin, index)
+
+    @app.delete("/api/documents/{doc_id}", dependencies=admin_login, tags=[lib], summary="删除文档：移入回收站（需要管理员登录）")
+    def remove_document(doc_id: str, request: Request, index: bool = True) -> dict[str, Any]:
+        return api.remove_document(doc_id, request.state.admin, index)
+
+    @app.get("/api/documents/{doc_id}/preview", dependencies=key, tags=[lib], summary="文档解析结果（同 planqa parse --json）")
+    def preview(doc_id: str) -> dict[str, Any]:
+        return api.preview(doc_id)
+
+    @app.get("/api/trash", dependencies=key, tags=[lib], summary="回收站")
+    def trash() -> dict[str, Any]:
+        return api.trash()
+
+    @app.post("/api/trash/{trash_id}/restore", dependencies=admin_login, tags=[lib], summary="从回收站恢复文档（需要管理员登录）")
+    def restore(trash_id: str, request: Request, index: bool = True) -> dict[str, Any]:
+        return api.restore(trash_id, request.state.admin, index)
+
+    @app.get("/api/jobs/{job_id}", dependencies=key, tags=[lib], summary="索引更新任务：queued / running / done / failed 与进度")
+    def job(job_id: str) -> dict[str, Any]:
+        return api.job(job_id)
 
     static = Path(fastapi_offline.__file__).parent / "static"
     app.mount("/docs-assets", StaticFiles(directory=static), name="docs-assets")
@@ -257,6 +328,17 @@ ERROR_SCHEMA = {
     },
     "required": ["error"],
 }
+
+
+@contextmanager
+def _spooled(upload: UploadFile) -> Iterator[Path]:
+    """An uploaded file on disk (a private temporary file, deleted afterwards)."""
+    with tempfile.NamedTemporaryFile(prefix="planqa-upload-", delete=False) as tmp:
+        shutil.copyfileobj(upload.file, tmp)
+    try:
+        yield Path(tmp.name)
+    finally:
+        Path(tmp.name).unlink(missing_ok=True)
 
 
 def model_card(model: str, created: int) -> dict[str, Any]:

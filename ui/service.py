@@ -35,28 +35,49 @@ LEVELS = {"省级": ("province",), "市县级": ("city", "county")}
 LEVEL_NAMES = {name: (name,) for names in LEVELS.values() for name in names}
 UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # every format ingestion reads
 WARM_UP_QUESTION = "公办养老机构护理型床位占比要达到多少？"
+SLICE = 8  # texts a background build embeds at most at a time between questions
 
 
 class SerializedEmbedder:
-    """An embedder used by one thread at a time.
+    """An embedder used by one thread at a time, questions first.
 
     The default model runs in a C engine whose thread safety is not
-    documented; a query takes about 20 ms, so queueing them costs little.
+    documented; a query takes about 20 ms, so queueing them costs little. A
+    background index build embeds in slices (the model's batch, at most
+    :data:`SLICE` texts: one for the default model) and lets
+    every question that is waiting go before its next slice (a plain lock is
+    not fair: the build would take it again at once), so a question waits for
+    one slice at most.
     """
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self._lock = threading.Lock()
+        self._turn = threading.Condition()
+        self._asking = 0  # questions waiting for the model or using it
         self.name: str = inner.name
         self.dim: int = inner.dim
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._inner.embed_query(text))
+        with self._turn:
+            self._asking += 1
+        try:
+            with self._lock:
+                return np.asarray(self._inner.embed_query(text))
+        finally:
+            with self._turn:
+                self._asking -= 1
+                self._turn.notify_all()
 
     def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._inner.embed_documents(texts, progress=progress))
+        parts = []
+        step = min(SLICE, max(1, int(getattr(self._inner, "batch_size", SLICE))))  # the model's own batch, at most
+        for start in range(0, max(len(texts), 1), step):
+            with self._turn:
+                self._turn.wait_for(lambda: self._asking == 0, timeout=1.0)  # questions first (a second at most)
+            with self._lock:
+                parts.append(np.asarray(self._inner.embed_documents(texts[start : start + step], progress=progress)))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def safe_upload_name(name: str) -> str:
@@ -78,6 +99,10 @@ class Service:
     backend_errors: dict[str, str] = field(default_factory=dict)
     load_error: str = ""
     load_seconds: float = 0.0
+    # the index version loaded (rag.index.directory.current_version; "" for an index without
+    # versions); None: not tracked (a service put together by hand, as in tests)
+    version: str | None = None
+    _reload: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _manifest(self) -> Any:
         from rag.docs.ingest import read_manifest
@@ -101,7 +126,7 @@ class Service:
     @classmethod
     def load(cls, corpus: Path, index_path: Path, settings: Settings, embedder: Any = None) -> Service:
         """Load the model and the index (building or updating it when needed) and warm them up."""
-        from rag.index.directory import index_exists, open_index
+        from rag.index.directory import current_version, index_exists, open_index
         from rag.index.embed import get_embedder
         from rag.qa.retrieve import make_retriever
 
@@ -119,6 +144,7 @@ class Service:
                     "请检查语料目录（PLANQA_CORPUS）后运行 `planqa index`。"
                 )
             return service
+        service.version = current_version(index_path) or ""
         retriever = make_retriever(service.index, service.embedder)
         for backend in settings.available_backends():
             try:
@@ -131,6 +157,33 @@ class Service:
         service.answerers["extractive"].answer(WARM_UP_QUESTION)  # jieba, idf tables, first query
         service.load_seconds = time.perf_counter() - t0
         return service
+
+    def refresh(self) -> bool:
+        """Move to the index version another build has made current, if there is one: the index
+        and the answerers are loaded anew and swapped in together (a question already being
+        answered finishes on the old ones). Called before every question; the check is one read
+        of ``CURRENT``. True when it moved."""
+        from rag.index.directory import Index, current_version
+        from rag.qa.retrieve import make_retriever
+
+        if self.version is None or not self.ready:
+            return False
+        version = current_version(self.index_path)
+        if not version or version == self.version:
+            return False
+        with self._reload:
+            if version == self.version:
+                return False  # another thread moved while this one waited
+            try:
+                index = Index.load(self.index_path, self.embedder.name)
+            except PlanqaError as exc:  # keep serving the version that is loaded
+                log.error("cannot load index version %s: %s", version, exc.detail)
+                return False
+            retriever = make_retriever(index, self.embedder)
+            answerers = {b: Answerer(index, retriever, llm=a.llm) for b, a in self.answerers.items()}
+            self.index, self.answerers, self.version = index, answerers, index.files.name
+            log.warning("switched to index version %s (%d chunks)", self.version, len(index))
+            return True
 
     # -- what the page shows ----------------------------------------------
 
@@ -171,6 +224,7 @@ class Service:
     def stream(
         self, question: str, filters: Filters, backend: str = "extractive", history: Sequence[Message] = ()
     ) -> Iterator[Event]:
+        self.refresh()
         if not self.ready:
             raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
         answerer = self.answerers.get(backend)
@@ -186,6 +240,7 @@ class Service:
         from rag.qa.followup import standalone
         from rag.qa.retrieve import check_question
 
+        self.refresh()
         if not self.ready:
             raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
         alone = standalone(check_question(question), history).question

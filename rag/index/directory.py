@@ -647,3 +647,12 @@ def open_index(
             build_index(corpus_dir, index_dir, embedder)
             index = Index.load(index_dir, name)
     return index
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The name of the version in use (what ``CURRENT`` says), or None without a versioned index:
+    one small read, for a serving process to notice that a build has switched versions."""
+    try:
+        return _current_name(index_dir)
+    except IndexMismatchError:
+        return None
