@@ -1,7 +1,7 @@
 # planqa — two commands on a fresh machine:
 #   make run    install, build the index if needed, open the web chat on http://127.0.0.1:7860
-#   make test   install (Python packages, Debian's chromium + CJK fonts for the browser tests, antiword, and a Milvus
-#               server for the vector-store contract tests),
+#   make test   install (Python packages, Debian's chromium + CJK fonts for the browser tests, antiword, a Milvus
+#               server for the vector-store contract tests, and the local LLM engine and test model: make llm),
 #               then lint, type-check, run the whole test suite and audit the dependencies (what CI runs)
 PYTHON ?= python3
 VENV := .venv
@@ -76,7 +76,7 @@ run: index
 ask: index
 	$(BIN)/planqa ask "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？"
 
-test: install browser-deps milvus-server
+test: install browser-deps milvus-server llm
 	$(BIN)/ruff check rag ui tests benchmarks .ci/audit.py .ci/demo_llm.py
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
