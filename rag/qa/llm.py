@@ -270,6 +270,7 @@ def _sse_deltas(lines: Iterator[str], url: str) -> Iterator[str]:
 # Local GGUF model through xllamacpp (llama.cpp in-process)
 
 _END = object()  # the engine returned: no more chunks
+LOCAL_TIMEOUT = 300.0  # seconds the local model may take to the next piece of its reply (see make_llm)
 
 
 class XLlamaCppChat:
@@ -292,7 +293,7 @@ class XLlamaCppChat:
         n_ctx: int = 4096,
         n_threads: int = 1,
         max_tokens: int = 384,
-        timeout: float = 300.0,
+        timeout: float = LOCAL_TIMEOUT,
     ) -> None:
         if not os.path.isfile(model_path):
             raise ConfigError(
@@ -427,7 +428,8 @@ def make_llm(settings: Settings) -> ChatModel | None:
     if settings.backend == "gguf":
         if not settings.gguf_model:
             raise ConfigError("使用本地模型需要设置 PLANQA_GGUF_MODEL（.gguf 文件路径）。", "gguf without path")
-        return XLlamaCppChat(
-            settings.gguf_model, n_threads=settings.gguf_threads, timeout=max(settings.llm_timeout, 300.0)
-        )
+        # At least LOCAL_TIMEOUT: the 60 s default suits a served model, but a small machine reads a
+        # six-passage prompt for about 50 s before the first piece, longer when other requests queue.
+        timeout = max(settings.llm_timeout, LOCAL_TIMEOUT)
+        return XLlamaCppChat(settings.gguf_model, n_threads=settings.gguf_threads, timeout=timeout)
     return None

@@ -106,6 +106,7 @@ def test_make_llm_passes_the_thread_count_and_asks_for_a_path(monkeypatch) -> No
     monkeypatch.setattr("rag.qa.llm.XLlamaCppChat", lambda path, **kw: seen.update(path=path, **kw) or "llm")
     settings = Settings.from_env({"PLANQA_BACKEND": "gguf", "PLANQA_GGUF_MODEL": "m.gguf", "PLANQA_GGUF_THREADS": "2"})
     assert make_llm(settings) == "llm" and seen["path"] == "m.gguf" and seen["n_threads"] == 2
+    assert seen["timeout"] == 300  # the 60 s default is too short for a 2-core machine to read a prompt
     assert Settings.from_env({}).gguf_threads == 1  # one thread unless told: see XLlamaCppChat
     with pytest.raises(ConfigError, match="PLANQA_GGUF_MODEL"):
         make_llm(Settings.from_env({"PLANQA_BACKEND": "gguf"}))
