@@ -277,14 +277,16 @@ class XLlamaCppChat:
     """A GGUF model file run in-process by llama.cpp through xllamacpp (``pip install planqa[gguf]``).
 
     xllamacpp ships llama.cpp prebuilt (a manylinux wheel: nothing is compiled on install) and
-    answers OpenAI-shaped chat requests without an HTTP server. Its streaming call blocks and hands
+    answers OpenAI-shaped chat requests by a Python call (its Server also opens llama.cpp's HTTP
+    API, which planqa does not use: see the key below). Its streaming call blocks and hands
     each chunk to a callback, so :meth:`chat` runs it in a worker thread and yields the deltas as they
     come; a reader that stops early makes the callback ask the engine to stop.
 
     ``n_threads`` defaults to 1: on a 2-core machine shared with the embedder, the web server and
-    other work, two llama.cpp threads wait on each other (measured here with real prompts: generation
-    6.9 tokens/s on 1 thread, 0.9–10 on 2 with the other core busy; README). ``timeout`` is the
-    longest wait for the next piece of the reply, the prompt's processing included.
+    other work, two llama.cpp threads spin against each other (measured with real prompts and the
+    other core busy: generation 6.1–7.0 tokens/s on 1 thread, 0.9–10 on 2; 2 threads only pay with
+    ``OMP_WAIT_POLICY=PASSIVE``: README). ``timeout`` is the longest wait for the next piece of the
+    reply, the prompt's processing included.
     """
 
     def __init__(
@@ -311,7 +313,7 @@ class XLlamaCppChat:
         params = xllamacpp.CommonParams()
         params.model.path = model_path
         params.n_ctx = n_ctx
-        params.n_parallel = 1  # one request at a time; the whole context is its
+        params.n_parallel = 1  # one request at a time, with the whole context; others wait in llama.cpp's queue
         params.cpuparams.n_threads = n_threads
         params.cpuparams_batch.n_threads = n_threads
         params.sampling.temp = 0
