@@ -1,8 +1,9 @@
 """The web chat (Gradio): a thin adapter over :mod:`rag`.
 
-Three tabs: 问答 (questions with cited answers, filters, example questions,
-backend choice), 规划对照检查 (a county draft against the provincial plan)
-and 评测报告 (the latest ``planqa eval`` report). Every handler turns domain
+Four tabs: 问答 (questions with cited answers, filters, example questions,
+backend choice), 规划对照检查 (a county draft against the provincial plan),
+文档库 (the document library: :mod:`ui.library`) and 评测报告 (the latest
+``planqa eval`` report). Every handler turns domain
 errors into a Chinese message in the page and logs anything else; no
 traceback reaches a user.
 
@@ -180,7 +181,9 @@ def report_view(reports_dir: Path) -> tuple[str, list[str]]:
 # -- the page ------------------------------------------------------------------
 
 
-def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> Any:
+def build_app(service: Service, reports_dir: Path = Path("evals/reports"), api: Any = None) -> Any:
+    """The page. ``api`` (:class:`ui.api.Api`, the one the process serves) gives the 文档库 tab;
+    without it (a page on its own) there is no such tab."""
     import gradio as gr
 
     docs = service.documents()
@@ -262,6 +265,12 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports")) -> An
                 outputs=[report, files, upload], concurrency_limit=1, concurrency_id="check", api_visibility="private",
             )
 
+        if api is not None and service.ready:
+            from ui.library import build_tab
+
+            with gr.Tab("文档库", id="library-tab"):
+                build_tab(api, doc_pick)
+
         with gr.Tab("评测报告", id="eval-tab"):
             refresh = gr.Button("刷新", size="sm")
             report_md = gr.Markdown(elem_id="eval-report")
@@ -327,15 +336,16 @@ def _serve(corpus: Path, index: Path, settings: Settings, reports: Path, open_br
         print(f"已载入，用时 {service.load_seconds:.1f} 秒。", file=sys.stderr, flush=True)
     else:
         print(f"错误：{service.load_error}（网页仍会打开并显示此信息）", file=sys.stderr, flush=True)
-    demo = build_app(service, reports)
+    api = Api(service, keys)  # one per process: the page's library tab and the API share its job queue
+    demo = build_app(service, reports, api)
     demo.queue(default_concurrency_limit=4, max_size=256)
-    app = mount_page(demo, Api(service, keys), settings, reports)
+    app = mount_page(demo, api, settings, reports)
     if open_browser is None:
         open_browser = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
     server, thread = start_server(app, settings)
     url = f"http://{settings.host}:{settings.port}"
     print(f"planqa 网页已就绪：{url}  （Ctrl+C 退出）", flush=True)
-    print(f"OpenAI 兼容接口：{url}/v1 ；接口文档：{url}/docs ；{keys.describe()}", flush=True)
+    print(f"OpenAI 兼容接口：{url}/v1 ；接口文档：{url}/docs ；{keys.describe()}；{api.admin.describe()}", flush=True)
     if open_browser:
         import webbrowser
 
