@@ -269,7 +269,7 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports"), api: 
             from ui.library import build_tab
 
             with gr.Tab("文档库", id="library-tab"):
-                build_tab(api, doc_pick)
+                build_tab(api, demo, doc_pick)
 
         with gr.Tab("评测报告", id="eval-tab"):
             refresh = gr.Button("刷新", size="sm")

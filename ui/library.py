@@ -218,9 +218,9 @@ def restore(api: Api, trash_id: str | None, user: str, password: str) -> Iterato
 # -- the tab ---------------------------------------------------------------------------
 
 
-def build_tab(api: Api, chat_docs: Any) -> None:
-    """The tab's components and events (inside the page's ``gr.Blocks``); ``chat_docs`` is the
-    chat's document filter, whose choices follow the library."""
+def build_tab(api: Api, demo: Any, chat_docs: Any) -> None:
+    """The tab's components and events (inside the page's ``gr.Blocks``, ``demo``); ``chat_docs``
+    is the chat's document filter, whose choices follow the library."""
     import gradio as gr
 
     from ui.service import UPLOAD_SUFFIXES
@@ -233,7 +233,7 @@ def build_tab(api: Api, chat_docs: Any) -> None:
     with gr.Row():
         query = gr.Textbox(label="查找文档（标题或文件名）", scale=4, elem_id="library-query")
         refresh = gr.Button("刷新", size="sm", scale=1)
-    docs = gr.Dataframe(headers=COLUMNS, value=lambda: table(api), interactive=False, wrap=True, elem_id="library-table")
+    docs = gr.Dataframe(headers=COLUMNS, value=table(api), interactive=False, wrap=True, elem_id="library-table")
     with gr.Tab("上传"):
         files = gr.File(label="上传文档（可多选；50 MB 以内）", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
                         type="filepath", elem_id="library-upload")
@@ -266,29 +266,46 @@ def build_tab(api: Api, chat_docs: Any) -> None:
         return (md, *values)
 
     look.click(on_preview, inputs=[files], outputs=[parsed, *form], api_visibility="private")
+    # the preview comes as soon as files are chosen, and the form belongs to the files it was filled
+    # from: removing them empties it, and so does a change (lists_now), so one document's corrected
+    # title never goes onto the next
+    files.upload(on_preview, inputs=[files], outputs=[parsed, *form], api_visibility="private")
+    files.clear(lambda: ("", "", "", "", None, "", "", ""), outputs=[parsed, *form], api_visibility="private")
 
-    def after() -> tuple[Any, ...]:
+    def lists_now(clear: bool = True) -> tuple[Any, ...]:
+        """The lists as the library is now; after a change the upload boxes are emptied too (a file
+        is added once)."""
         titles = [(d["meta"]["title"], d["file"]) for d in api.documents()["documents"]]
+        uploads = (None, None, "", "", "", "", None, "", "", "") if clear else (gr.skip(),) * 10
         return (table(api), gr.update(choices=doc_choices(api), value=None), gr.update(choices=trash_choices(api), value=None),
-                gr.update(choices=titles))
+                gr.update(choices=titles), *uploads)
 
-    lists = [docs, pick, bin_pick, chat_docs]
-    events: dict[str, Any] = {"outputs": [status], "concurrency_limit": 1, "concurrency_id": "library", "api_visibility": "private"}
+    lists = [docs, pick, bin_pick, chat_docs, files, new_file, parsed, *form]
 
-    def on_add(paths: list[str] | None, *rest: Any) -> Iterator[str]:
-        yield from add(api, paths, rest[:-2], rest[-2], rest[-1])
+    def then_lists(lines: Iterator[str]) -> Iterator[tuple[Any, ...]]:
+        """The status lines as they come; with the last, the lists (in the same update, so what the
+        status says is done is what the lists show)."""
+        line = ""
+        for line in lines:
+            yield (line, *[gr.skip()] * len(lists))
+        yield (line, *lists_now())
 
-    def on_update(doc_id: str | None, *rest: Any) -> Iterator[str]:
-        yield from update(api, doc_id, rest[:-2], rest[-2], rest[-1])
+    events: dict[str, Any] = {"outputs": [status, *lists], "concurrency_limit": 1, "concurrency_id": "library", "api_visibility": "private"}
 
-    def on_replace(doc_id: str | None, path: str | None, u: str, pw: str) -> Iterator[str]:
-        yield from replace(api, doc_id, path, u, pw)
+    def on_add(paths: list[str] | None, *rest: Any) -> Iterator[tuple[Any, ...]]:
+        yield from then_lists(add(api, paths, rest[:-2], rest[-2], rest[-1]))
 
-    def on_remove(doc_id: str | None, u: str, pw: str) -> Iterator[str]:
-        yield from remove(api, doc_id, u, pw)
+    def on_update(doc_id: str | None, *rest: Any) -> Iterator[tuple[Any, ...]]:
+        yield from then_lists(update(api, doc_id, rest[:-2], rest[-2], rest[-1]))
 
-    def on_restore(trash_id: str | None, u: str, pw: str) -> Iterator[str]:
-        yield from restore(api, trash_id, u, pw)
+    def on_replace(doc_id: str | None, path: str | None, u: str, pw: str) -> Iterator[tuple[Any, ...]]:
+        yield from then_lists(replace(api, doc_id, path, u, pw))
+
+    def on_remove(doc_id: str | None, u: str, pw: str) -> Iterator[tuple[Any, ...]]:
+        yield from then_lists(remove(api, doc_id, u, pw))
+
+    def on_restore(trash_id: str | None, u: str, pw: str) -> Iterator[tuple[Any, ...]]:
+        yield from then_lists(restore(api, trash_id, u, pw))
 
     for button, handler, inputs in (
         (confirm, on_add, [files, *form, user, password]),
@@ -297,6 +314,7 @@ def build_tab(api: Api, chat_docs: Any) -> None:
         (drop, on_remove, [pick, user, password]),
         (back, on_restore, [bin_pick, user, password]),
     ):
-        button.click(handler, inputs=inputs, **events).then(after, outputs=lists, api_visibility="private")
+        button.click(handler, inputs=inputs, **events)
+    demo.load(lambda: lists_now(clear=False), outputs=lists, api_visibility="private")  # a page opened later sees the library as it is
     refresh.click(lambda q: table(api, q), inputs=[query], outputs=[docs], api_visibility="private")
     query.submit(lambda q: table(api, q), inputs=[query], outputs=[docs], api_visibility="private")
