@@ -194,7 +194,7 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports"), api: 
 
     with gr.Blocks(title="planqa 规划文件问答", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(f"## {service.heading()}")
-        gr.Markdown(service.status(), elem_id="status")
+        gr.Markdown(service.status, elem_id="status")  # read at each page load: the library changes it
         with gr.Tab("问答", id="chat-tab"):
             with gr.Row():
                 with gr.Column(scale=3):
