@@ -265,6 +265,18 @@ def build_app(service: Service, reports_dir: Path = Path("evals/reports"), api: 
                 outputs=[report, files, upload], concurrency_limit=1, concurrency_id="check", api_visibility="private",
             )
 
+        def corpus_lists() -> tuple[Any, ...]:
+            """The choices that follow the corpus (the library changes it while serving): the chat's
+            years, the check tab's lower-level and provincial plans."""
+            metas = service.documents()
+            return (
+                gr.update(choices=[str(y) for y in service.years()]),
+                gr.update(choices=[(m.title, m.file) for m in metas if m.level in ("city", "county")]),
+                gr.update(choices=[(m.title, m.file) for m in metas if m.level == "province" and m.kind == "five_year_plan"]),
+            )
+
+        demo.load(corpus_lists, outputs=[year_pick, county_pick, province_pick], api_visibility="private")
+
         if api is not None and service.ready:
             from ui.library import build_tab
 
