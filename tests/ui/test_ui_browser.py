@@ -120,6 +120,7 @@ def page(browser: Any, server: dict[str, Any], request: pytest.FixtureRequest) -
     pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
     pg.goto(server["url"])
     pg.wait_for_selector("#question textarea")
+    pg.get_by_text("已载入").first.wait_for()  # the page's load events (status line, lists) are done
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
@@ -135,7 +136,7 @@ def ask(page: Any, question: str) -> Any:
     page.wait_for_function(
         "n => document.querySelectorAll('#chat .pq-answer:not(.pq-pending):not(.pq-streaming), #chat .pq-error').length > n",
         arg=before,
-        timeout=30_000,
+        timeout=60_000,  # an answer takes under 2 s; a loaded CI machine once stalled a first question past 30 s
     )
     return page.locator(f"{ANSWER_DONE}, #chat .pq-error").last
 
