@@ -449,7 +449,7 @@ def write_version(
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(pointer, index_dir / CURRENT)  # the switch: one atomic rename
-            _fsync_dir(index_dir)
+            fsync_dir(index_dir)
             for old in index_dir.glob("v-*"):
                 if old.name not in (version.name, previous):  # a reader may still be reading `previous`
                     _drop_server_collection(old)  # a Milvus server's collection goes with its version
@@ -603,7 +603,8 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable (the directory's entry, not only the file)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:  # pragma: no cover - Windows cannot open directories

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import PlanqaError
+from rag.index.directory import fsync_dir
 
 JOURNAL_FILE = ".library-journal.json"
 
@@ -30,17 +31,6 @@ def write_atomic(path: Path, text: str) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows cannot open directories
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Transaction:
