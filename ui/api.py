@@ -181,18 +181,7 @@ def question_and_history(messages: Sequence[ChatMessage]) -> tuple[str, list[Mes
     turns = [m for m in messages if m.role in ("user", "assistant")]
     if messages[-1].role != "user":
         raise ApiError(400, "最后一条消息必须是用户的问题（role 为 user）。", "bad_messages", param="messages")
-    history = []
-    for m in turns[:-1][-HISTORY_TURNS:]:
-        text = m.text() if m.role == "user" else plain_answer(m.text())
-        if text.strip():
-            history.append({"role": m.role, "content": text})
-    return turns[-1].text(), history
-
-
-def planqa_field(answer: Answer) -> dict[str, Any]:
-    """The structured part of an answer that a Markdown reply cannot carry."""
-    full = answer.to_json()
-    return {k: full[k] for k in ("question", "standalone_question", "answer", "abstained", "backend", "notices", "citations")}
+    return turns[-1].text(), history_of([{"role": m.role, "content": m.content} for m in turns[:-1]])
 
 
 class Api:
@@ -259,7 +248,7 @@ class Api:
             "model": req.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop", "logprobs": None}],
             "usage": usage(req.messages, content),
-            "planqa": planqa_field(answer),
+            "planqa": answer.to_json(),  # the structured part a Markdown reply cannot carry
         }
 
     def completion_stream(self, req: ChatRequest) -> Iterator[str]:
@@ -306,12 +295,13 @@ class Api:
             yield "data: [DONE]\n\n"
             return
         assert answer is not None  # every stream of the answerer ends with its final event
-        for piece in markdown_pieces(answer):
+        content = markdown_answer(answer)
+        for piece in markdown_pieces(content):
             yield chunk({"content": piece})
-        yield chunk({}, "stop", planqa=planqa_field(answer))
+        yield chunk({}, "stop", planqa=answer.to_json())
         if req.stream_options is not None and req.stream_options.include_usage:
             body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": req.model,
-                    "choices": [], "usage": usage(req.messages, markdown_answer(answer))}
+                    "choices": [], "usage": usage(req.messages, content)}
             yield f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
 
@@ -495,7 +485,7 @@ def library_error(exc: PlanqaError) -> ApiError:
 
 
 def history_of(raw: Sequence[dict[str, Any]]) -> list[Message]:
-    """REST history (OpenAI-style messages): user turns as they are, assistant turns as plain
+    """A conversation handed in (OpenAI-style messages, from /v1 or /api): user turns as they are, assistant turns as plain
     sentences (a client may hand back the Markdown of :mod:`ui.render`)."""
     out = []
     for m in raw[-HISTORY_TURNS:]:

@@ -177,10 +177,9 @@ def markdown_answer(answer: Answer) -> str:
     return "\n\n".join(out)
 
 
-def markdown_pieces(answer: Answer) -> list[str]:
-    """:func:`markdown_answer` in the pieces a stream sends: a sentence, a notice, a source at a time
-    (joined, they are exactly the whole)."""
-    whole = markdown_answer(answer)
+def markdown_pieces(whole: str) -> list[str]:
+    """A :func:`markdown_answer` in the pieces a stream sends: a sentence, a notice, a source at a
+    time (joined, they are exactly the whole)."""
     return re.findall(r".+?(?:\n\n|  \n|$)", whole, re.S) or [whole]
 
 

@@ -71,7 +71,7 @@ def test_markdown_answer_has_markers_notices_and_quoted_sources():
 
 def test_markdown_pieces_join_to_the_whole_and_plain_answer_inverts_it():
     answer = sample_answer()
-    pieces = markdown_pieces(answer)
+    pieces = markdown_pieces(markdown_answer(answer))
     assert len(pieces) > 3 and "".join(pieces) == markdown_answer(answer)
     assert plain_answer(markdown_answer(answer)) == "护理型床位占比达到60%。\n另一句。"
 
