@@ -45,11 +45,15 @@ def rule(api: Api) -> str:
     return api.admin.describe()
 
 
-def table(api: Api, query: str = "") -> list[list[Any]]:
-    """The documents as rows of :data:`COLUMNS`, those matching ``query`` (title or file) only."""
+Documents = list[dict[str, Any]]  # as ``Api.documents()`` lists them
+
+
+def table(api: Api, query: str = "", documents: Documents | None = None) -> list[list[Any]]:
+    """The documents (``documents``, else the library's now) as rows of :data:`COLUMNS`, those
+    matching ``query`` (title or file) only."""
     q = (query or "").strip().lower()
     rows = []
-    for d in api.documents()["documents"]:
+    for d in api.documents()["documents"] if documents is None else documents:
         meta = d["meta"]
         if q and q not in meta["title"].lower() and q not in d["file"].lower():
             continue
@@ -62,8 +66,9 @@ def table(api: Api, query: str = "") -> list[list[Any]]:
     return rows
 
 
-def doc_choices(api: Api) -> list[tuple[str, str]]:
-    return [(f"{d['meta']['title']}（{d['file']}）", d["file"]) for d in api.documents()["documents"]]
+def doc_choices(api: Api, documents: Documents | None = None) -> list[tuple[str, str]]:
+    docs = api.documents()["documents"] if documents is None else documents
+    return [(f"{d['meta']['title']}（{d['file']}）", d["file"]) for d in docs]
 
 
 def trash_choices(api: Api) -> list[tuple[str, str]]:
@@ -275,9 +280,10 @@ def build_tab(api: Api, demo: Any, chat_docs: Any) -> None:
     def lists_now(clear: bool = True) -> tuple[Any, ...]:
         """The lists as the library is now; after a change the upload boxes are emptied too (a file
         is added once)."""
-        titles = [(d["meta"]["title"], d["file"]) for d in api.documents()["documents"]]
+        documents = api.documents()["documents"]  # read once for all the lists
+        titles = [(d["meta"]["title"], d["file"]) for d in documents]
         uploads = (None, None, "", "", "", "", None, "", "", "") if clear else (gr.skip(),) * 10
-        return (table(api), gr.update(choices=doc_choices(api), value=None), gr.update(choices=trash_choices(api), value=None),
+        return (table(api, documents=documents), gr.update(choices=doc_choices(api, documents), value=None), gr.update(choices=trash_choices(api), value=None),
                 gr.update(choices=titles), *uploads)
 
     lists = [docs, pick, bin_pick, chat_docs, files, new_file, parsed, *form]
