@@ -698,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="日期，如 2023-02 或 2023-02-03")
     p.add_argument("--level", help="层级：省 / 市 / 县（或 province/city/county）")
     p.add_argument("--kind", help="类型，如 five_year_plan、annual_work_points")
-    p.add_argument("--period", help="规划期，如 2021-2025")
+    p.add_argument("--period", help="规划期，如 2026-2030")
     p.add_argument("--implements", help="所依据规划在语料库中的文件名")
     library_args(p)
     p.set_defaults(func=cmd_add)

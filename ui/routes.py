@@ -228,10 +228,10 @@ def create_app(api: Api) -> Any:
         issuer: Annotated[str, Form(description="发文机关")] = "",
         doc_number: Annotated[str, Form(description="发文字号")] = "",
         date: Annotated[str, Form(description="日期，如 2023-02 或 2023-02-03")] = "",
-        jurisdiction: Annotated[str, Form(description="地区，如 吉林省")] = "",
+        jurisdiction: Annotated[str, Form(description="地区（省、市或县的名称）")] = "",
         level: Annotated[str, Form(description="层级：province / city / county")] = "",
         kind: Annotated[str, Form(description="类型，如 five_year_plan、annual_work_points")] = "",
-        period: Annotated[str, Form(description="规划期，如 2021-2025")] = "",
+        period: Annotated[str, Form(description="规划期，如 2026-2030")] = "",
         implements: Annotated[str, Form(description="所依据规划在语料库中的文件名")] = "",
         index: Annotated[bool, Form(description="上传后更新索引（默认是）")] = True,
     ) -> dict[str, Any]:
