@@ -27,7 +27,7 @@ from typing import Any
 from rag.errors import LLMError, PlanqaError
 from rag.index.directory import Index
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
-from rag.qa.extractive import Selection, idf_weights, select
+from rag.qa.extractive import NAMED_DOC_SHARE, Selection, idf_weights, select
 from rag.qa.followup import Message, rewritten_notice, standalone
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
@@ -117,21 +117,21 @@ class Answerer:
         alone = standalone(asked, history)
         if alone.rewritten:
             yield Event("notice", rewritten_notice(alone.question))
-        for event in self._stream(alone.question, filters):
+        for event in self._stream(alone.question, filters, alone.carried):
             if event.answer is not None and alone.rewritten:
                 event.answer.question = asked
                 event.answer.standalone = alone.question
                 event.answer.notices.insert(0, rewritten_notice(alone.question))
             yield event
 
-    def _stream(self, question: str, filters: Filters | None) -> Iterator[Event]:
+    def _stream(self, question: str, filters: Filters | None, carried: bool = False) -> Iterator[Event]:
         got = self.retrieve(question, filters)
         if got.scope.missing or not got.hits:
             answer = declined_answer(question, got.hits, got.scope.missing or "没有检索到相关段落。")
             yield Event("final", answer.text, answer)
             return
         if self.llm is None:
-            answer = self.extractive(question, got)
+            answer = self.extractive(question, got, carried)
             yield Event("final", answer.text, answer)
             return
         hits = got.hits[: self.llm_passages]
@@ -156,18 +156,23 @@ class Answerer:
         except PlanqaError as exc:
             log.warning("LLM backend failed, using the extractive answer: %s", exc.detail)
             yield Event("notice", exc.message)
-            answer = self.extractive(question, got)
+            answer = self.extractive(question, got, carried)
             answer.notices.insert(0, exc.message)
         yield Event("final", answer.text, answer)
 
-    def extractive(self, question: str, got: Retrieved) -> Answer:
-        """The embedded answer (also the fallback when an LLM fails), verified like any other."""
+    def extractive(self, question: str, got: Retrieved, carried: bool = False) -> Answer:
+        """The embedded answer (also the fallback when an LLM fails), verified like any other.
+
+        ``carried``: a follow-up asking the previous question's topic of another place, year or
+        document, whose words for it are the other document's: it needs a little less evidence,
+        as a question naming several documents does (:data:`rag.qa.extractive.NAMED_DOC_SHARE`).
+        """
         sel = select(
             question,
             got.hits,
             got.scope,
             self.weight,
-            self.min_coverage,
+            self.min_coverage * (NAMED_DOC_SHARE if carried else 1.0),
             following=self.following,
             box_of=self.box_of,
             doc_years=self._doc_years,

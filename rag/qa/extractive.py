@@ -59,8 +59,9 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "gdp": ("地区生产总值", "生产总值"),
     "CPI": ("居民消费价格",),
     "失能": ("失能老年人",),
+    "老人": ("老年人",),
 }
-_ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个项类名人张家所户次倍成岁]|比例|占比|比重|比率|百分|多大|多高|多长|标准是|几年")
+_ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个项类名人张家所户次倍成岁]|比例|占比|比重|比率|百分|多大|多高|多长|标准是|(?<![这近那前])几年(?!来)")  # 这几年: these years, no figure
 _ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(平方米|人次|元|钱|张|个|人|户|所|家|名|次|项|条|座|处)")
 # A figure may be counted with another word for the same thing: 多少人 → 1200名.
 _UNIT_CLASSES = {
@@ -210,6 +211,9 @@ _PAST_HEADING = re.compile(r"回顾|成就|成效|总结|发展基础|现实基�
 _ASKS_PAST = re.compile(r"十三五|回顾|去年|上年|已经|完成了|建了|实现了|取得|现状|现在|目前|期间|末是|末达到|末到了")
 
 
+# The share of the coverage floor a passage needs when the question names its document among others,
+# or carries a topic over to it from another document (a follow-up): that document words the topic its own way.
+NAMED_DOC_SHARE = 0.8
 # Added to the score of a sentence that names a year the question asks about.
 YEAR_BONUS = 0.1
 # Comparisons across named documents: another document's best sentence is kept at this share of the
@@ -275,7 +279,8 @@ def asked_unit(question: str) -> re.Pattern[str] | None:
         return None
     units = f"(?:{unit.group(1)})?" if unit.group(1) else ""
     units += f"(?:{_UNIT_CLASSES.get(unit.group(2), unit.group(2))})"
-    return re.compile(rf"\d\s*(?:万|亿)?{units}|[一二两三四五六七八九十百千]+{units}")
+    # a figure, not the denominator of a rate: "每百张养老机构床位…1名社会工作者" states no count of 张
+    return re.compile(rf"(?<![\d.每])\d+(?:\.\d+)?\s*(?:万|亿)?{units}|(?<![每一二两三四五六七八九十百千])[一二两三四五六七八九十百千]+{units}")
 
 
 def answers_number(
@@ -435,7 +440,7 @@ def _select_one(
             year_bonus = YEAR_BONUS if scope.target_years and stated_years(text) & set(scope.target_years) else 0.0
             cands.append(Sentence(hit.chunk, start, text, cov, cov + rank_bonus + number_bonus + year_bonus))
     # Passages from a document the question names need a little less evidence.
-    floor = min_coverage * (0.8 if scope.gather and len(scope.docs) > 1 else 1.0)
+    floor = min_coverage * (NAMED_DOC_SHARE if scope.gather and len(scope.docs) > 1 else 1.0)
     asks_list = bool(_ASKS_LIST.search(question) or _COUNTED_LIST.search(question))
     asks_parts = bool(_ASKS_PARTS.search(question))  # "分几节，都是啥", "第五章讲什么": the outline answers
     if (asks_list and not wants_number or asks_parts) and not scope.gather and outlines:

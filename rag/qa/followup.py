@@ -40,9 +40,9 @@ _FILLER = re.compile(r"这块|这方面|方面|这一块")  # "那失智老人�
 # what a question asks, at its end: "的目标是多少？", "有哪些", "是约束性的吗"
 _TAIL = re.compile(
     r"(?:的)?(?:目标值?|标准|要求|指标|比例|占比)?(?:是|要|要求|达到|提到|提高到|定的|定了|为|有)?"
-    r"(?:多少|几[个项条张所家名人]?|哪些|哪几|什么|如何|怎么|怎样|吗|有没有)[^，,。；;]*$"
+    r"(?:多少|几[个项条张所家名人]?|哪些|哪几|什么|如何|怎么|怎样|吗|有没有|哪一?年|何时)[^，,。；;]*$"
 )
-_ASKS = re.compile(r"多少|几[个项条张所家名人]?|哪些|哪几|什么|如何|怎么|怎样|吗|有没有|是否|啥")
+_ASKS = re.compile(r"多少|几[个项条张所家名人处]?|哪些|哪几[个项条处]?|什么|如何|怎么|怎样|吗|有没有|是否|啥")
 # what is left of a question that only asks again, of the previous topic: "那省里的目标呢", "25年提高到什么要求了"
 _ASPECT = re.compile(
     r"(?:目标值?|要求|标准|规定|安排|打算|计划|情况|说法|提法|说|讲|定的|定了|定|提高到|提高|达到|到|新增|增加|"
@@ -50,9 +50,16 @@ _ASPECT = re.compile(
 )
 # words that ask a property of the previous topic: "单位是什么", "是约束性的吗", "现在是多少"
 _PROPERTY = re.compile(
-    r"(?:单位|属性|约束性|预期性|还是|目标年份|年份|哪一年|哪年|基期|现状值?|现在|目前|目标值|具体|详细|内容|指标|"
-    r"针对|对象|人|谁|负责|牵头|时间|时候|时限|落实|要做|做|分|阶段|分阶段|量化|正文)+"
+    r"(?:单位|属性|约束性|预期性|还是|目标年份|年份|哪一年|哪年|基期|基数|现状值?|现在|目前|目标值|具体|详细|内容|指标|"
+    r"针对|对象|人|谁|负责|牵头|时间|时候|时限|落实|要做|做|分|阶段|分阶段|量化|正文|"
+    r"地方|地点|位置|在哪里?|哪里|哪儿|在|选址|建在|建设|建|打算|准备|资金|投资|投入|钱)+"
 )
+# what only asks again, or asks a property, once places, years and question words are gone
+_ASK_AGAIN = re.compile(rf"(?:{_PROPERTY.pattern}|{_ASPECT.pattern})+")
+# a question about now (现在是多少): the previous question's deadline (十四五期末, 到2025年) goes
+_NOW_WORDS = ("现在", "目前", "现状", "现有", "基期", "基数")
+_NOW = re.compile("|".join(_NOW_WORDS))
+_DEADLINE = re.compile(r"(?:到|至)?(?:[“\"]?十[一二三四五六七八九十]五[”\"]?(?:期末|末期|末|时期|期间)?|(?:20)?\d{2}\s*年(?:底|末)?)(?:前)?")
 _DOC_NAMED = re.compile(r"要点|规划|报告|方案|计划")
 _NUM = r"[一二三四五六七八九十\d]+"
 _ITEM_REF = re.compile(rf"第\s*({_NUM})\s*([项个条])(专栏)?")
@@ -64,10 +71,16 @@ _NUMBERED = re.compile(
 
 @dataclass(frozen=True)
 class Standalone:
-    """The question to answer, and whether it was rewritten from the conversation."""
+    """The question to answer, and whether it was rewritten from the conversation.
+
+    ``carried``: its topic is the previous question's, asked of another place, year or
+    document ("舒兰呢？", "那2021年要点里怎么说的"), so the topic's words are the other
+    document's and this one may word it differently.
+    """
 
     question: str
     rewritten: bool = False
+    carried: bool = False
 
 
 def standalone(question: str, history: Sequence[Message] | None) -> Standalone:
@@ -83,14 +96,14 @@ def standalone(question: str, history: Sequence[Message] | None) -> Standalone:
         turn = str(message.get("content", "")).strip()
         if not turn:
             continue
-        previous = _rewrite(turn, previous, answer) if previous else turn
+        previous = _rewrite(turn, previous, answer)[0] if previous else turn
         answer = next(
             (str(m.get("content", "")) for m in history[i + 1 :] if m.get("role") == "assistant"), ""
         )
     if not previous:
         return Standalone(question)
-    out = _rewrite(question, previous, answer)
-    return Standalone(out, out != question)
+    out, carried = _rewrite(question, previous, answer)
+    return Standalone(out, out != question, carried and out != question)
 
 
 def elliptical(question: str) -> bool:
@@ -98,8 +111,16 @@ def elliptical(question: str) -> bool:
     q = question.strip()
     if _ELLIPTICAL.search(q) or _REFER.search(q):
         return True
-    rest = _rest(_bare(q))
-    return not rest or bool(_PROPERTY.fullmatch(rest))
+    return _asks_again(_bare(q))
+
+
+def _asks_again(bare: str) -> bool:
+    """Whether a bare question names no topic of its own: it only asks again, or asks a property."""
+    rest = _rest(bare)
+    if not rest:
+        return True
+    t = re.sub(r"规划|工作要点|要点|报告|文件", "", _strip_places_years(bare))
+    return bool(_ASK_AGAIN.fullmatch(_ASKS.sub("", t)))
 
 
 def _bare(question: str) -> str:
@@ -114,32 +135,35 @@ def _rest(bare: str) -> str:
     return _ASPECT.sub("", t).strip()
 
 
-def _rewrite(question: str, previous: str, answer: str) -> str:
+def _rewrite(question: str, previous: str, answer: str) -> tuple[str, bool]:
+    """``question`` made standalone, and whether its topic is carried to another place, year or document."""
     if not elliptical(question):
-        return question
+        return question, False
     q = question.strip()
     item = _item(q, answer)
     if item:
         rest = _bare(_ITEM_REF.sub("", q)).strip("的 ")
-        return f"{_context(previous)}{item}{rest or '具体内容是什么'}"
+        return f"{_context(previous)}{item}{rest or '具体内容是什么'}", False
     bare = _bare(q)
     new_places = _places(bare)
     new_years = _YEAR.findall(bare)
+    moved = bool(new_places or new_years or _DOC_NAMED.search(bare))
     base = _substitute(previous, new_places, new_years)
-    rest = _rest(bare)
     body = _strip_places_years(bare)
     body = re.sub(r"^(?:规划|工作要点|要点|报告)(?:里|中)?(?:的)?", "", body).strip("的 ")
-    if not rest:  # only asks again, of another place or year: the previous question there
-        return base
-    if _REFER.search(q) or _PROPERTY.fullmatch(rest):  # a property of the previous topic
-        return f"{_strip_tail(base)}{'' if body.startswith('是') else '的'}{body}"
+    if not _rest(bare):  # only asks again, of another place or year: the previous question there
+        return base, moved
+    if _REFER.search(q) or _asks_again(bare):  # a property of the previous topic
+        if _NOW.search(body):  # "现在是多少": not the previous question's deadline
+            base = _DEADLINE.sub("", base)
+        return f"{_strip_tail(base)}{'' if body.startswith(('是', *_NOW_WORDS)) else '的'}{body}", moved
     if _DOC_NAMED.search(bare):  # a topic and a document of its own ("那2023年要点对社工站怎么要求的")
-        return bare
+        return bare, False
     # a topic of its own: the previous question's place, year and document, the new topic
     context = _context(previous)
     context += "".join(y for y in _YEAR.findall(previous) if y not in context)  # its year too
     tail = "" if _ASKS.search(body) else _generic_tail(previous)
-    return f"{_substitute(context, new_places, new_years)}{body}{tail}"
+    return f"{_substitute(context, new_places, new_years)}{body}{tail}", False
 
 
 def _generic_tail(previous: str) -> str:
@@ -149,6 +173,9 @@ def _generic_tail(previous: str) -> str:
         return "是多少"
     if re.search(r"哪些|哪几", tail):
         return "有哪些"
+    asked = re.search(r"(?:有|定了?|提出了?)?什么(?:要求|目标|安排|规定|措施|任务|部署)", tail)
+    if asked:  # "有什么要求" asks of any topic
+        return asked.group(0)
     if "什么" in tail:
         return "是什么"
     if re.search(r"怎么|如何|怎样", tail):

@@ -34,6 +34,10 @@ _YEAR_LIST = re.compile(
     r"((?:20)?\d{2})((?:\s*(?:年)?\s*[、,，和与及至到]\s*(?:20)?\d{2})*)\s*年(底|末|前|以前|起|度)?"
 )
 _DEADLINE_BEFORE = re.compile(r"(到|至|截至|截止|于|在)\s*$")
+# what follows a year that names its annual document: 23年要点, 2026年政府工作报告
+_NAMES_ANNUAL = re.compile(r"\s*(?:的)?(?:全省|全市|全区|全县)?(?:民政)?(?:工作)?(?:要点|政府工作报告|工作报告)")
+# a question over every year the corpus has a document of the kind asked: "这几年要点是怎么说的"
+_SERIES = re.compile(r"这几年|近几年|几年来|这些年|历年|逐年|各年|历次")
 _PLAN_NAME = re.compile(rf"{PERIOD}(?:时期|期间)?(?:的)?(?:[\u4e00-\u9fff]{{0,8}})?规划")
 _ANNUAL_KINDS = {"annual_work_points": re.compile(r"要点"), "work_report": re.compile(r"工作报告")}
 _ANNUAL_LABELS = {"annual_work_points": "工作要点", "work_report": "政府工作报告"}
@@ -103,6 +107,8 @@ def question_years(q: str) -> list[tuple[int, bool, int]]:
         if re.search(r"\d$", before):
             continue
         deadline = bool(m.group(3) in ("底", "末", "前", "以前", "起") or _DEADLINE_BEFORE.search(before))
+        if deadline and not m.group(3) and _NAMES_ANNUAL.match(q, m.end()):
+            deadline = False  # "从21年要点到23年要点": 到 joins two documents, it sets no deadline
         if re.search(r"(近|连续|多|第|每|前|后)$", before):
             continue
         nums = [m.group(1), *re.findall(r"(?:20)?\d{2}", m.group(2) or "")]
@@ -319,6 +325,7 @@ def question_scope(
             annual.setdefault(year, []).append(f)
     targets: list[int] = []
     plan_named = bool(docs)
+    annual_named = False
     for year, deadline, pos in question_years(q):
         owned = _annual_of_owner(q[:pos], annual.get(year, []), metas, named, named_provinces)
         if owned and not deadline:  # 省里2026年 / 吉林市2024年: that place's document of that year
@@ -333,6 +340,7 @@ def question_scope(
             found = [f for f in found if _of_places(metas[f], named)] or found
         if found:
             docs.extend(f for f in found if f not in docs)
+            annual_named = True
         elif asked_kind:
             what = _ANNUAL_LABELS[asked_kind]
             where = named[0] if named else ""
@@ -344,6 +352,12 @@ def question_scope(
             return Scope(missing=f"文档库中没有{where}{year}年的{what}（现有：{have or '无'}年）。")
         else:
             targets.append(year)
+
+    if asked_kind and not annual_named and _SERIES.search(q):
+        # every year's document of that kind (the named place's, when it has its own)
+        series = [f for files in annual.values() for f in files]
+        series = [f for f in series if _of_places(metas[f], named)] if named else series
+        docs.extend(f for f in series if f not in docs)
 
     gather = len(docs) > 1 or bool(_GATHER.search(q))
     order = list(metas)

@@ -237,3 +237,14 @@ def test_a_sentence_naming_the_year_asked_about_is_preferred() -> None:
     assert "s:2" in kept  # the 2020 figure is in the answer
     kept = [s.chunk.chunk_id for s in select(q, hits, Scope(), lambda t: 1.0).sentences]
     assert kept == ["s:1"]  # without the year asked, only the better-covering rule
+
+
+def test_the_denominator_of_a_rate_is_no_figure_in_the_unit_asked() -> None:
+    """"每百张床位…1名社工" states no count of 张; "这几年" asks no figure."""
+    from rag.qa.extractive import _ASKS_NUMBER, answers_number
+
+    q = "每千名老人拥有养老床位数的目标是多少张？"
+    assert not answers_number(q, "推动实现每千名老年人、每百张养老机构床位均拥有1名社会工作者。", ())
+    assert answers_number(q, "每千名老年人拥有养老床位数达到40张以上。", ())
+    assert not _ASKS_NUMBER.search("慈善条例的立法进度，这几年要点是怎么说的？")
+    assert _ASKS_NUMBER.search("要几年完成？")

@@ -29,6 +29,17 @@ def talk(*turns: str) -> list[dict[str, str]]:
          "省规划里社会工作专业人才总量的单位是什么"),
         ("这个指标是约束性的吗", talk("省规划里县级公益性安葬设施覆盖率目标", "100%。"),
          "省规划里县级公益性安葬设施覆盖率目标是约束性的吗"),
+        ("目标年份是哪年", talk("省规划要求村（居）民自治章程实现全覆盖吗？", "是的。"),
+         "省规划要求村（居）民自治章程实现全覆盖的目标年份是哪年"),
+        # where, of the previous topic, in another place: the previous question's 哪年 goes
+        ("那舒兰具体打算在哪几个地方建？", talk("省规划要求街道社区居家养老服务中心哪年实现全覆盖？", "2022年底。"),
+         "舒兰规划要求街道社区居家养老服务中心的具体打算在哪几个地方建"),
+        # now, not the previous question's deadline
+        ("现在是多少？", talk("舒兰十四五期末每千名老人养老床位要达到多少张？", "40张以上。"),
+         "舒兰每千名老人养老床位现在是多少"),
+        # a topic of its own keeps what the previous question asked of any topic
+        ("那失智老人这块呢？", talk("2021年要点对《养老机构服务安全基本规范》达标有什么要求？", "80%以上。"),
+         "2021年要点失智老人有什么要求"),
     ],
 )
 def test_a_follow_up_is_made_standalone(question: str, history: list[dict[str, str]], expected: str) -> None:
@@ -75,3 +86,13 @@ def test_the_answerer_answers_a_follow_up_and_says_what_it_answered(fake_answere
     assert a.to_json()["standalone_question"] == a.standalone
     plain = fake_answerer.answer("舒兰规划里农村互助养老站点数量目标是多少？")
     assert plain.standalone == "" and plain.to_json()["standalone_question"] == plain.question
+
+
+def test_a_topic_carried_to_another_place_or_year_is_marked() -> None:
+    """The topic's words are the other document's: the answerer asks a little less of them."""
+    history = talk("2025年要点对综合嵌入式社区居家养老服务中心定了什么目标？", "不少于60%街道。")
+    assert standalone("那2021年要点里怎么说的", history).carried
+    assert standalone("舒兰呢？", talk("十三五期间全省有多少人取得社工证书？", "10855人。")).carried
+    # a property, or a topic of its own, in the same document: its own words
+    assert not standalone("单位是什么？", talk("省规划里社会工作专业人才总量目标是多少", "2.0。")).carried
+    assert not standalone("护理型床位呢", talk("舒兰规划里养老机构床位数到2025年要达到多少", "1800张。")).carried

@@ -28,6 +28,9 @@ PROV, WP21, WP23, WP25, SHULAN = sorted(METAS)
         ("养老机构等级评定达标比例从23年到25年怎么变的", (WP23, WP25), True),
         ("村级小微权力清单全覆盖，2021年要点和省十四五规划说法一样吗？", (PROV, WP21), True),
         ("失智照护床位的新增目标这几年是怎么定的？", (), True),
+        # 到 between two documents sets no deadline; "这几年要点": every year's work points
+        ("养老机构等级评定办法，从21年要点到23年要点有什么进展？", (WP21, WP23), True),
+        ("吉林省慈善条例的立法进度，这几年要点是怎么说的？", (WP21, WP23, WP25), True),
         ("到2025年底全省失智老年人照护床位要达到多少张？", (), False),  # a deadline, not a document
     ],
 )
