@@ -298,10 +298,18 @@ class Citation:
 
 @dataclass
 class Claim:
-    """One sentence of an answer and the citation numbers that support it."""
+    """One sentence of an answer and the citation numbers that support it.
+
+    ``count``: the sentence says how many items follow it ("“第三章 …”包括6节："), a figure
+    counted from the outline rather than copied from a passage; verification counts them again.
+    ``total``: how many there are in all when those items are some of them ("15项指标中，约束性
+    指标5项"), counted from the table by the answerer, never taken from a model's reply.
+    """
 
     text: str
     cites: list[int]
+    count: int = 0
+    total: int = 0
 
 
 @dataclass

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -177,6 +178,7 @@ class Answerer:
             box_of=self.box_of,
             doc_years=self._doc_years,
             outlines=self._outlines,
+            rows_of=self.rows_of,
         )
         return verify(selection_answer(question, got.hits, sel, got.scope, self._doc_order))
 
@@ -230,6 +232,19 @@ class Answerer:
             if c.kind == "text":
                 out.append(c)
         return out
+
+    @cached_property
+    def _tables(self) -> dict[tuple[str, tuple[str, ...]], list[Chunk]]:
+        """Each table's rows, by (document, section path)."""
+        out: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
+        for c in self.index.chunks:
+            if c.kind == "table_row":
+                out.setdefault((c.doc, tuple(c.section_path)), []).append(c)
+        return out
+
+    def rows_of(self, chunk: Chunk) -> list[Chunk]:
+        """Every row of the table ``chunk`` (a table or one of its rows) belongs to, in order."""
+        return self._tables.get((chunk.doc, tuple(chunk.section_path)), [])
 
     def box_of(self, chunk: Chunk) -> Chunk | None:
         """The whole-专栏 chunk of the 专栏 that ``chunk`` is part of, if the index keeps one."""
@@ -287,10 +302,10 @@ def selection_answer(
         text = s.text.rstrip("；;")
         if not text.endswith(("。", "！", "？", "：")):
             text += "。"
-        if labelled and chunk.doc != last_doc:
+        if labelled and chunk.doc != last_doc and not text.startswith(f"《{chunk.title}》"):
             text = f"《{chunk.title}》：{text}"
         last_doc = chunk.doc
-        claims.append(Claim(text, [numbers[chunk.chunk_id]]))
+        claims.append(Claim(text, [numbers[chunk.chunk_id]], s.count, s.total))
     return Answer(question, claims, citations, backend="extractive")
 
 
@@ -303,18 +318,32 @@ def source_text(chunk: Chunk) -> str:
     return head + chunk.text
 
 
+def _counted(items: Sequence[Claim], by_n: Mapping[int, Citation]) -> int:
+    """How many of the claims that follow a listing's intro are cited items (up to the next intro)."""
+    n = 0
+    for claim in items:
+        if claim.count or not any(c in by_n for c in claim.cites):
+            break
+        n += 1
+    return n
+
+
 def verify(answer: Answer) -> Answer:
     """Drop claims without a citation or with a figure no cited passage states; note each drop."""
     if answer.abstained:
         return answer
     by_n = {c.n: c for c in answer.citations}
     kept: list[Claim] = []
-    for claim in answer.claims:
+    for i, claim in enumerate(answer.claims):
         sources = [source_text(by_n[n].chunk) for n in claim.cites if n in by_n]
         if not sources:
             answer.notices.append(f"已删除一句没有引用出处的内容：{claim.text[:40]}")
             continue
         bad = unsupported(claim.text, sources)
+        if claim.count and _counted(answer.claims[i + 1 :], by_n) >= claim.count:
+            # the count of the items that follow, and of all of them
+            counts = {claim.count, claim.total} - {0}
+            bad = [q for q in bad if q.percent or q.value not in counts]
         if bad:
             figures = "、".join(q.text for q in bad)
             answer.notices.append(f"已删除一句数字（{figures}）在所引段落中找不到的内容。")
@@ -327,6 +356,6 @@ def verify(answer: Answer) -> Answer:
         return out
     used = sorted({n for c in kept for n in c.cites})
     renumber = {old: new for new, old in enumerate(used, start=1)}
-    answer.claims = [Claim(c.text, [renumber[n] for n in c.cites if n in renumber]) for c in kept]
+    answer.claims = [dataclasses.replace(c, cites=[renumber[n] for n in c.cites if n in renumber]) for c in kept]
     answer.citations = [Citation(renumber[c.n], c.chunk) for c in answer.citations if c.n in renumber]
     return answer

@@ -33,7 +33,7 @@ from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
 from rag.qa.numbers import normalize
 from rag.qa.scope import Scope, is_place, question_years
-from rag.qa.structure import Listing, Node, find_listing
+from rag.qa.structure import Listing, Node, TableListing, find_listing, find_table_listing
 
 # Words that say what kind of answer is wanted, or which document to look in:
 # they steer retrieval (rag.qa.scope) but are not content to be matched.
@@ -99,6 +99,8 @@ class Sentence:
     text: str
     coverage: float
     score: float
+    count: int = 0  # how many listed items follow (an outline listing's intro); see rag.models.Claim
+    total: int = 0  # how many there are in all, when the items are some of them (a table's 约束性 rows)
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,7 @@ def select(
     box_of: Callable[[Chunk], Chunk | None] = lambda c: None,
     doc_years: Mapping[str, int] | None = None,
     outlines: Mapping[str, Node] | None = None,
+    rows_of: Callable[[Chunk], list[Chunk]] = lambda c: [],
 ) -> Selection:
     """The sentences that answer ``question`` from ``hits``, or none and a reason.
 
@@ -371,8 +374,14 @@ def select(
     ``doc_years`` the year of each annual document (work points), which its
     sentences speak for when they name none; ``outlines`` each document's
     section tree (:func:`rag.qa.structure.outlines`), which answers questions
-    about a plan's structure.
+    about a plan's structure; ``rows_of(chunk)`` every row of the table a passage
+    belongs to, which answers questions about a table's indicators as a set.
     """
+    if not (scope.gather and len(scope.docs) > 1):  # a table's indicators: the question whole ("一共几项？哪些是约束性")
+        terms = content_terms(question, scope.places + scope.doc_places)
+        table = find_table_listing(question, terms, weight, [h.chunk for h in hits], rows_of, min_coverage)
+        if table:
+            return Selection(table_sentences(table))
     chosen: list[Sentence] = []
     reason = ""
     parts = sub_questions(question)
@@ -381,7 +390,7 @@ def select(
         part_scope = dataclasses.replace(scope, target_years=years) if years else scope
         sel = _select_one(
             part, hits, part_scope, weight, min_coverage, keep_ratio, max_sentences, following, box_of,
-            doc_years or {}, outlines or {},
+            doc_years or {}, outlines or {}, rows_of,
         )
         reason = reason or sel.reason
         have = {(c.chunk.chunk_id, c.start) for c in chosen}
@@ -401,6 +410,7 @@ def _select_one(
     box_of: Callable[[Chunk], Chunk | None],
     doc_years: Mapping[str, int],
     outlines: Mapping[str, Node],
+    rows_of: Callable[[Chunk], list[Chunk]] = lambda c: [],
 ) -> Selection:
     terms = content_terms(question, scope.places + scope.doc_places)
     terms = [t for t in terms if not _QUESTION_WORD.match(t) or _quoted_name_found(question, t, hits)]
@@ -443,12 +453,13 @@ def _select_one(
     floor = min_coverage * (NAMED_DOC_SHARE if scope.gather and len(scope.docs) > 1 else 1.0)
     asks_list = bool(_ASKS_LIST.search(question) or _COUNTED_LIST.search(question))
     asks_parts = bool(_ASKS_PARTS.search(question))  # "分几节，都是啥", "第五章讲什么": the outline answers
-    if (asks_list and not wants_number or asks_parts) and not scope.gather and outlines:
+    several = scope.gather and len(scope.docs) > 1  # "分别" of one document asks for its parts, not for each document
+    if (asks_list and not wants_number or asks_parts) and not several and outlines:
         docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
         listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
         if listing:
             return Selection(listing_sentences(listing))
-    if asks_list and not wants_number and not scope.gather:
+    if asks_list and not wants_number and not several:
         listed = _list_answer(hits, terms, weight, floor, following, box_of)
         if listed:
             return Selection(tuple(listed))
@@ -481,14 +492,46 @@ def _select_one(
 def listing_sentences(listing: Listing) -> tuple[Sentence, ...]:
     """A listing of headings as sentences: the section they belong to ("“四、主要任务”包括："),
     then each heading, cited to the first passage of its section."""
+    items = [node for node in listing.items if node.first is not None]
+    if not items:
+        return ()
+    n, unit = len(items), _count_unit(items)
+    cov = listing.coverage
     out = []
     if listing.parent is not None and listing.parent.first is not None:
-        intro = f"“{listing.parent.heading}”包括："
-        out.append(Sentence(listing.parent.first, -1, intro, listing.coverage, listing.coverage))
-    for node in listing.items:
-        if node.first is not None:
-            out.append(Sentence(node.first, 0, node.heading, listing.coverage, listing.coverage))
+        intro = f"“{listing.parent.heading}”包括{n}{unit}："
+        out.append(Sentence(listing.parent.first, -1, intro, cov, cov, count=n))
+    else:  # the whole plan's 专栏, chapters or tasks: the count is the plan's
+        first = items[0].first
+        assert first is not None
+        out.append(Sentence(first, -1, f"《{first.title}》共有{n}{unit}：", cov, cov, count=n))
+    out.extend(Sentence(node.first, 0, node.heading, cov, cov) for node in items if node.first is not None)
     return tuple(out)
+
+
+def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
+    """A table's rows as sentences, after one that counts them ("“…主要发展指标”共有15项指标：",
+    "“…”的15项指标中，约束性指标5项："), cited to the first row."""
+    n = len(table.rows)
+    caption = table.caption if "“" in table.caption else f"“{table.caption}”"
+    what = "" if table.caption.endswith("指标") else "指标"
+    if table.attribute:
+        intro = f"{caption}的{table.total}项{what}中，{table.attribute}指标{n}项："
+    else:
+        intro = f"{caption}共有{n}项{what}："
+    out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total)]
+    out.extend(Sentence(row, 0, row.statement or row.text, 1.0, 1.0) for row in table.rows)
+    return tuple(out)
+
+
+_COUNT_UNITS = {"zhuanlan": "个专栏", "chapter": "章", "section": "节", "part": "部分", "annex": "个附件"}
+
+
+def _count_unit(items: Sequence[Node]) -> str:
+    """How a listing counts its items: 6节, 8个专栏, 5章, else 5项."""
+    kinds = {node.kind for node in items}
+    kind = kinds.pop() if len(kinds) == 1 else None
+    return _COUNT_UNITS.get(kind or "", "项")
 
 
 def _list_answer(

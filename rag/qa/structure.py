@@ -15,6 +15,8 @@ there without re-reading any file.
   plan's task chapters: its top-level sections less the framing ones (基础, 形势, 目标,
   指导思想, 保障措施, 附件 …), which is how Chinese plans are laid out.
 - A question about the plan's chapters or structure lists its top-level sections.
+- A question about a table's indicators ("主要发展指标一共几项？哪些是约束性指标？") lists the
+  table's rows, all of them (not the retrieved few), or those of the attribute it names.
 """
 
 from __future__ import annotations
@@ -232,3 +234,48 @@ def _in_title(term: str, title: str, title_words: set[str]) -> bool:
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+# A question about a table's indicators as a set: how many, which (of an attribute).
+_ASKS_ROWS = re.compile(r"指标.{0,6}(?:一共|共有|总共|几项|多少项|多少个|哪些|哪几|有什么|都有|包括|列了)|(?:一共|共有|总共|几项|多少项|哪些|哪几)[^，,。？?]{0,8}指标")
+_ATTRIBUTES = ("约束性", "预期性")
+
+
+@dataclass(frozen=True)
+class TableListing:
+    """The rows of one table that answer a question, and how many rows the table has."""
+
+    caption: str
+    rows: tuple[Chunk, ...]
+    total: int
+    attribute: str = ""  # the attribute the rows were chosen by (约束性), or ""
+
+
+def find_table_listing(
+    question: str,
+    terms: Sequence[str],
+    weight: Callable[[str], float],
+    hits: Sequence[Chunk],
+    rows_of: Callable[[Chunk], list[Chunk]],
+    floor: float,
+) -> TableListing | None:
+    """The indicator table a question about a table's indicators as a set is about, among the
+    passages retrieved first, with its rows; None when the question is not about one."""
+    if not _ASKS_ROWS.search(question):
+        return None
+    attribute = next((a for a in _ATTRIBUTES if a in question), "")
+    focal = [t for t in terms if t != "指标" and not any(t in a for a in _ATTRIBUTES) and weight(t) > 0]
+    total = sum(weight(t) for t in focal)
+    for chunk in hits[:5]:
+        if chunk.kind not in ("table", "table_row"):
+            continue
+        rows = rows_of(chunk)
+        if len(rows) < 2:
+            continue
+        where = _norm(chunk.title + "".join(chunk.section_path))
+        if total and sum(weight(t) for t in focal if _norm(t) in where) / total < floor:
+            continue
+        chosen = tuple(r for r in rows if attribute in r.text) if attribute else tuple(rows)
+        if chosen:
+            return TableListing(chunk.section_path[-1] if chunk.section_path else chunk.title, chosen, len(rows), attribute)
+    return None

@@ -92,11 +92,14 @@ def test_a_count_the_question_gives_confirms_the_section() -> None:
 def test_the_answerer_lists_the_boxes_of_the_provincial_plan(fake_answerer) -> None:  # type: ignore[no-untyped-def]
     a = fake_answerer.answer("吉林省民政事业发展十四五规划一共设了哪些专栏？")
     assert not a.abstained
-    boxes = [c.text for c in a.claims]
+    intro, *boxes_claims = a.claims
+    # the count is the outline's, checked against the items that follow it
+    assert intro.text == "《吉林省民政事业发展“十四五”规划》共有8个专栏：" and intro.count == 8
+    boxes = [c.text for c in boxes_claims]
     assert boxes[0].startswith("专栏1 基层社会救助服务能力提升工程")
     assert [b.split(" ")[0] for b in boxes] == ["专栏1", "专栏2", "专栏3", "专栏4", "专栏5", "专栏7", "专栏9", "专栏10"]
     # each 专栏 is cited to a passage inside it
-    for claim in a.claims:
+    for claim in boxes_claims:
         (n,) = claim.cites
         chunk = next(c.chunk for c in a.citations if c.n == n)
         assert any(p.startswith(claim.text.split(" ")[0] + " ") for p in chunk.section_path)
@@ -134,3 +137,32 @@ def test_a_section_named_by_number_and_words_is_the_one_whose_heading_holds_the_
     q = "专栏3 养老服务保障及提升工程包括哪些项目？"
     got = find_listing(q, content_terms(q), weight, ["county.txt", "province.txt"], trees, 0.6)
     assert got is not None and got.doc == "province.txt"
+
+
+def test_a_count_is_kept_only_when_the_items_it_counts_follow() -> None:
+    """A listing's count is verified by counting again: a count whose items went is removed."""
+    from rag.models import Answer, Citation, Claim
+    from rag.qa.answer import verify
+
+    chunk = chunks([["第三章 民生", "第一节 救助"]])[0]
+
+    def answer(*claims: Claim) -> Answer:
+        return Answer("第三章有几节", list(claims), [Citation(1, chunk)])
+
+    kept = verify(answer(Claim("“第三章 民生”包括2节：", [1], count=2), Claim("第一节 救助", [1]), Claim("第二节 养老", [1])))
+    assert [c.text for c in kept.claims][0] == "“第三章 民生”包括2节："
+    short = verify(answer(Claim("“第三章 民生”包括2节：", [1], count=2), Claim("第一节 救助", [1])))
+    assert all("2节" not in c.text for c in short.claims) and short.notices
+    # a count no code derived (an LLM's sentence) is a figure like any other
+    made_up = verify(answer(Claim("第三章共有2节。", [1]), Claim("第一节 救助", [1])))
+    assert all("2节" not in c.text for c in made_up.claims)
+
+
+def test_the_answerer_lists_a_tables_indicators_with_their_count(fake_answerer) -> None:  # type: ignore[no-untyped-def]
+    """All of the table's rows, not the retrieved few; of the attribute asked, with both counts."""
+    a = fake_answerer.answer("省民政十四五主要发展指标一共几项？")
+    assert a.claims[0].text.endswith("共有15项：") and len(a.claims) == 16 and not a.notices
+    a = fake_answerer.answer("省民政十四五主要发展指标一共几项？里面哪些是约束性指标？")
+    intro, *rows = a.claims
+    assert "15项中，约束性指标5项" in intro.text and len(rows) == 5
+    assert all("约束性" in r.text for r in rows) and any("护理型床位占比" in r.text for r in rows)
