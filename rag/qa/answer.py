@@ -29,7 +29,7 @@ from rag.errors import LLMError, PlanqaError
 from rag.index.directory import Index
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
 from rag.qa.extractive import NAMED_DOC_SHARE, Selection, idf_weights, select
-from rag.qa.followup import Message, rewritten_notice, standalone
+from rag.qa.followup import Message, Standalone, held_to_rules, rewrite_messages, rewritten_notice, standalone
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
@@ -116,6 +116,8 @@ class Answerer:
         (:mod:`rag.qa.followup`)."""
         asked = check_question(question)
         alone = standalone(asked, history)
+        if alone.rewritten and self.llm is not None and history:
+            alone = self._model_rewrite(asked, history, alone)
         if alone.rewritten:
             yield Event("notice", rewritten_notice(alone.question))
         for event in self._stream(alone.question, filters, alone.carried):
@@ -124,6 +126,19 @@ class Answerer:
                 event.answer.standalone = alone.question
                 event.answer.notices.insert(0, rewritten_notice(alone.question))
             yield event
+
+    def _model_rewrite(self, question: str, history: Sequence[Message], rules: Standalone) -> Standalone:
+        """The LLM's standalone form of a follow-up, held to the rules' checks; the rules' own
+        rewrite when the model breaks them or fails."""
+        try:
+            reply = "".join(self.llm.chat(rewrite_messages(question, history), stream=False))
+        except PlanqaError as exc:
+            log.warning("LLM rewrite of a follow-up failed, using the rules' rewrite: %s", exc.detail)
+            return rules
+        out = held_to_rules(question, history, reply, rules)
+        if out is rules:
+            log.info("LLM rewrite %r broke the rules; using %r", reply[:200], rules.question)
+        return out
 
     def _stream(self, question: str, filters: Filters | None, carried: bool = False) -> Iterator[Event]:
         got = self.retrieve(question, filters)

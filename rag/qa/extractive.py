@@ -454,6 +454,10 @@ def _select_one(
     asks_list = bool(_ASKS_LIST.search(question) or _COUNTED_LIST.search(question))
     asks_parts = bool(_ASKS_PARTS.search(question))  # "分几节，都是啥", "第五章讲什么": the outline answers
     several = scope.gather and len(scope.docs) > 1  # "分别" of one document asks for its parts, not for each document
+    if _ASKS_BODY.search(question) and not several and outlines:  # "第8条具体要求啥": that section's text
+        body = _section_body(question, hits, outlines, following)
+        if body:
+            return Selection(body)
     if (asks_list and not wants_number or asks_parts) and not several and outlines:
         docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
         listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
@@ -487,6 +491,45 @@ def _select_one(
     best = good[0]
     chosen = [c for c in good if c.score >= keep_ratio * best.score][:max_sentences]
     return Selection(tuple(chosen))
+
+
+# A question about what a section says: "推进农村养老服务具体要求啥", "专栏3讲了什么".
+_ASKS_BODY = re.compile(
+    r"具体(?:内容|要求|要做|做|说|讲|是|有|安排|部署|措施)|(?:讲|说|写)了?(?:什么|啥|哪些)|要求(?:啥|什么)|什么内容|主要内容"
+)
+_HEADING_NUMBER = re.compile(
+    r"^(?:第[\d一二三四五六七八九十百]+[章节部篇条]分?|[一二三四五六七八九十]+、|[（(][\d一二三四五六七八九十]+[）)]|\d+[.．、]|0\d|专栏\s*\d+)\s*"
+)
+BODY_SENTENCES = 8  # at most, of a section's text
+
+
+def _section_body(
+    question: str, hits: Sequence[Hit], outlines: Mapping[str, Node], following: Callable[[Chunk], list[Chunk]]
+) -> tuple[Sentence, ...]:
+    """The text of the section without sub-sections that the question names by its heading's
+    words ("推进农村养老服务") or number (专栏3), among the first passages retrieved: its sentences
+    in order, the heading itself left out."""
+    q = _norm(re.sub(r"\s+", "", question))
+    for hit in hits[:3]:
+        path = hit.chunk.section_path
+        if not path:
+            continue
+        heading = re.sub(r"\s+", "", path[-1])
+        title = _norm(_HEADING_NUMBER.sub("", heading).rstrip("。；：:"))
+        if not (len(title) >= 4 and title in q or in_named_section(question, path[-1:])):
+            continue
+        node = next((n for n in outlines[hit.chunk.doc].walk() if n.path == tuple(path)), None) if hit.chunk.doc in outlines else None
+        if node is None or node.children or node.first is None:
+            continue
+        out: list[Sentence] = []
+        for chunk in [node.first, *following(node.first)]:
+            for start, text in passage_sentences(chunk):
+                if _norm(re.sub(r"\s+", "", text)).rstrip("。；：:") in (_norm(heading).rstrip("。；：:"), title):
+                    continue  # the heading, run in at the start of its text
+                out.append(Sentence(chunk, start, text, 1.0, 1.0))
+        if out:
+            return tuple(out[:BODY_SENTENCES])
+    return ()
 
 
 def listing_sentences(listing: Listing) -> tuple[Sentence, ...]:

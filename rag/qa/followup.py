@@ -15,14 +15,22 @@ item of the previous answer:
   "06 …", "专栏6 …", "（六）…"; else the N-th line or 、-separated item).
 
 A question with a subject of its own and no sign of ellipsis is left as it is.
+
+With an LLM backend the model rewrites a follow-up the rules find elliptical
+(:func:`rewrite_messages`), and its rewrite is held to the same rules
+(:func:`held_to_rules`): the places and years the new question names are in it, and it
+names no place, year or figure the conversation does not; otherwise the rules' rewrite
+stands.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rag.docs.places import stem
 from rag.qa.numbers import count_value
 from rag.qa.scope import place_mentions
 
@@ -288,3 +296,51 @@ def history_messages(raw: object) -> list[dict[str, str]]:
         if isinstance(m, Mapping) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str):
             out.append({"role": str(m["role"]), "content": str(m["content"])})
     return out
+
+
+# -- the LLM's rewrite ---------------------------------------------------------
+
+REWRITE_INSTRUCTIONS = (
+    "你负责把对话中的追问改写成一个不看上文也能理解的完整问题，供检索规划文件使用。"
+    "规则：追问里新提到的地区、年份、文件要保留，并替换上文中对应的内容；追问没有提到的主题、地区、年份、文件沿用上一个问题；"
+    "不要回答问题，不要补充对话中没有的地区、年份或数字。只输出改写后的一个问题。"
+)
+MAX_REWRITE = 120  # characters: a rewrite longer than this is an answer, not a question
+_TURN_CHARS = 300  # of each earlier turn put in the prompt
+
+
+def rewrite_messages(question: str, history: Sequence[Message]) -> list[dict[str, str]]:
+    """The prompt that asks a model to make ``question`` standalone (the last three exchanges)."""
+    turns = [m for m in history if m.get("role") in ("user", "assistant")][-6:]
+    lines = [("用户：" if m["role"] == "user" else "助手：") + str(m.get("content", ""))[:_TURN_CHARS] for m in turns]
+    prompt = "对话：\n" + "\n".join(lines) + f"\n\n追问：{question}\n\n改写后的问题："
+    return [{"role": "system", "content": REWRITE_INSTRUCTIONS}, {"role": "user", "content": prompt}]
+
+
+def held_to_rules(question: str, history: Sequence[Message], reply: str, rules: Standalone) -> Standalone:
+    """The model's rewrite when it keeps the rules, else the rules' own rewrite ``rules``.
+
+    It must be one question of at most :data:`MAX_REWRITE` characters; hold each place and year
+    the new question names; and name no place, year or number the conversation does not.
+    """
+    line = next((ln.strip() for ln in reply.strip().splitlines() if ln.strip()), "")
+    line = re.sub(r"^(?:改写后的问题|改写|问题)[:：]\s*", "", line).strip(" “”\"'「」")
+    if not line or len(line) > MAX_REWRITE or line == question.strip():
+        return rules
+    said = question + "\n" + "\n".join(str(m.get("content", "")) for m in history)
+    new_places = _places(_bare(question))
+    new_years = {_year_value(y) for y in _YEAR.findall(question)}
+    if any(p not in line for p in new_places) or not new_years <= {_year_value(y) for y in _YEAR.findall(line)}:
+        return rules  # dropped what the new question names
+    if any(stem(p) not in said for p in _places(line)):
+        return rules  # a place nobody named
+    said_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", said)))
+    line_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", line)))
+    if not line_numbers <= said_numbers | set(re.findall(r"\d+(?:\.\d+)?", said)):
+        return rules  # a year or figure nobody said
+    return dataclasses.replace(rules, question=line, rewritten=True)
+
+
+def _year_value(text: str) -> int:
+    digits = re.sub(r"\D", "", text)
+    return int(digits) if len(digits) == 4 else 2000 + int(digits)

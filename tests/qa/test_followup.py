@@ -96,3 +96,49 @@ def test_a_topic_carried_to_another_place_or_year_is_marked() -> None:
     # a property, or a topic of its own, in the same document: its own words
     assert not standalone("单位是什么？", talk("省规划里社会工作专业人才总量目标是多少", "2.0。")).carried
     assert not standalone("护理型床位呢", talk("舒兰规划里养老机构床位数到2025年要达到多少", "1800张。")).carried
+
+
+# -- an LLM backend's rewrite, held to the rules --------------------------------
+
+PROVINCE_TURN = talk("省规划里公办养老机构护理型床位占比的目标是多少？", "到2025年不低于55%。")
+
+
+@pytest.mark.parametrize(
+    ("reply", "used"),
+    [
+        ("改写后的问题：舒兰市规划对公办养老机构护理型床位占比的目标是多少？", True),
+        ("省规划里公办养老机构护理型床位占比的目标是多少？", False),  # dropped 舒兰, which the question names
+        ("舒兰规划里2030年公办养老机构护理型床位占比的目标是多少？", False),  # a year nobody said
+        ("舒兰规划和延吉规划里护理型床位占比目标", False),  # a place nobody said
+        ("舒兰" + "的护理型床位" * 30, False),  # an answer, not a question
+        ("", False),
+    ],
+)
+def test_a_models_rewrite_is_held_to_the_rules(reply: str, used: bool) -> None:
+    from rag.qa.followup import held_to_rules
+
+    rules = standalone("舒兰呢？", PROVINCE_TURN)
+    got = held_to_rules("舒兰呢？", PROVINCE_TURN, reply, rules)
+    if used:
+        assert got.question == "舒兰市规划对公办养老机构护理型床位占比的目标是多少？" and got.rewritten and got.carried
+    else:
+        assert got == rules
+
+
+def test_the_llm_backend_rewrites_a_follow_up_with_the_model(fake_answerer) -> None:  # type: ignore[no-untyped-def]
+    """The model is asked for the standalone question first; the answer shows which it answered."""
+    import dataclasses
+
+    from rag.errors import LLMError
+    from tests.conftest import ScriptedLLM
+
+    history = talk("到2025年底全省失智老年人照护床位要达到多少张？", "不少于5000张。")
+    llm = ScriptedLLM("省规划到2025年底失智老年人照护专区试点怎么安排的？", "文档中没有相关信息。")
+    answer = dataclasses.replace(fake_answerer, llm=llm).answer("那照护专区试点呢？", history=history)
+    assert "追问" in llm.calls[0][1]["content"] and "那照护专区试点呢？" in llm.calls[0][1]["content"]
+    assert answer.standalone == "省规划到2025年底失智老年人照护专区试点怎么安排的？"
+    assert answer.notices[0] == "按“省规划到2025年底失智老年人照护专区试点怎么安排的？”回答。"
+    # a model that is down: the rules' rewrite, and the answer still comes
+    llm = ScriptedLLM(LLMError("无法连接大模型服务，已改用摘录式回答。", "refused"), "文档中没有相关信息。")
+    answer = dataclasses.replace(fake_answerer, llm=llm).answer("那照护专区试点呢？", history=history)
+    assert answer.standalone == standalone("那照护专区试点呢？", history).question
