@@ -166,3 +166,12 @@ def test_the_answerer_lists_a_tables_indicators_with_their_count(fake_answerer) 
     intro, *rows = a.claims
     assert "15项中，约束性指标5项" in intro.text and len(rows) == 5
     assert all("约束性" in r.text for r in rows) and any("护理型床位占比" in r.text for r in rows)
+
+
+def test_a_section_named_by_its_headings_words_is_answered_with_its_text(fake_answerer) -> None:  # type: ignore[no-untyped-def]
+    """"第8条具体要求啥" made standalone names the section by its title: its sentences, in order."""
+    a = fake_answerer.answer("2021年要点推进农村养老服务具体要求啥")
+    texts = [c.text for c in a.claims]
+    assert len(texts) >= 5 and not any(t.rstrip("。").endswith("8. 推进农村养老服务") for t in texts)
+    assert any("应进尽进" in t for t in texts) and any("农村助浴项目" in t for t in texts)
+    assert {c.chunk.section_path[-1] for c in a.citations} == {"8. 推进农村养老服务"}
