@@ -32,7 +32,7 @@ from rag.docs.periods import PERIOD, PERIOD_RE
 from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
 from rag.qa.numbers import normalize
-from rag.qa.scope import Scope, is_place, question_years
+from rag.qa.scope import Scope, is_place, place_mentions, question_years
 from rag.qa.structure import Listing, Node, TableListing, find_listing, find_table_listing
 
 # Words that say what kind of answer is wanted, or which document to look in:
@@ -127,6 +127,28 @@ def content_terms(question: str, places: Sequence[str] = ()) -> list[str]:
             continue
         if t not in out:
             out.append(t)
+    for name in instrument_names(question):  # 吉林省慈善条例: one name, not 慈善 + 条例
+        if name not in out:
+            out.append(name)
+    return out
+
+
+# A law, regulation or standard named in a question: 《吉林省慈善条例》, 养老机构等级评定办法.
+_INSTRUMENT = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:条例|办法|规定|细则|规范|管理规定)(?![\u4e00-\u9fff]*[条办规细])")
+
+
+def instrument_names(question: str) -> list[str]:
+    """The names of laws and regulations a question names, without the place they start with
+    (吉林省慈善条例 → 慈善条例, which 《吉林慈善条例》 holds too)."""
+    out = []
+    for m in _INSTRUMENT.finditer(unicodedata.normalize("NFKC", question)):
+        name = m.group(0)
+        for place, _pos in sorted(place_mentions(name), key=lambda p: p[1]):
+            if name.startswith(place):
+                name = name[len(place) :]
+        name = re.sub(r"^(?:省|市|县|区|国家|全国)", "", name)
+        if len(name) >= 4:
+            out.append(name)
     return out
 
 

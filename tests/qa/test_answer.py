@@ -248,3 +248,17 @@ def test_the_denominator_of_a_rate_is_no_figure_in_the_unit_asked() -> None:
     assert answers_number(q, "每千名老年人拥有养老床位数达到40张以上。", ())
     assert not _ASKS_NUMBER.search("慈善条例的立法进度，这几年要点是怎么说的？")
     assert _ASKS_NUMBER.search("要几年完成？")
+
+
+def test_a_law_named_in_the_question_is_one_term() -> None:
+    """"吉林省慈善条例的立法进度": a sentence about 《吉林省养老服务条例》立法 is not about it."""
+    from rag.qa.extractive import content_terms, coverage, instrument_names
+
+    assert instrument_names("吉林省慈善条例的立法进度，这几年要点是怎么说的？") == ["慈善条例"]
+    assert instrument_names("《吉林省地名管理规定》修订") == ["地名管理规定"]
+    assert instrument_names("低保标准是多少") == []
+    terms = content_terms("吉林省慈善条例的立法进度")
+    weight = {"慈善": 2.0, "条例": 2.7, "立法": 4.0, "进度": 0.0, "慈善条例": 4.5}.get
+    other = coverage(terms, lambda t: weight(t) or 0.0, "跟进完成《吉林省养老服务条例》立法。", "")
+    this = coverage(terms, lambda t: weight(t) or 0.0, "深入宣传贯彻落实《吉林省慈善条例》。", "")
+    assert this > other
