@@ -54,7 +54,16 @@ _ASKS = re.compile(r"多少|几[个项条张所家名人处]?|哪些|哪几[个�
 # what is left of a question that only asks again, of the previous topic: "那省里的目标呢", "25年提高到什么要求了"
 _ASPECT = re.compile(
     r"(?:目标值?|要求|标准|规定|安排|打算|计划|情况|说法|提法|说|讲|定的|定了|定|提高到|提高|达到|到|新增|增加|"
-    r"要|是|了|的|也|还|都|有|对|里|中|年|呢|做)+"
+    r"要|是|了|的|也|还|又|再|则|都|有|对|里|中|年|呢|做)+"
+)
+# words that stand for one another in a topic: "城市低保标准…" → "农村呢？" asks of 农村低保标准
+_SIBLINGS = (
+    ("城市", "城镇", "农村", "乡村", "城乡"),
+    ("公办", "民办"),
+    ("集中供养", "分散供养"),
+    ("男性", "女性"),
+    ("约束性", "预期性"),
+    ("新建", "改建", "改扩建"),
 )
 # words that ask a property of the previous topic: "单位是什么", "是约束性的吗", "现在是多少"
 _PROPERTY = re.compile(
@@ -167,11 +176,26 @@ def _rewrite(question: str, previous: str, answer: str) -> tuple[str, bool]:
         return f"{_strip_tail(base)}{'' if body.startswith(('是', *_NOW_WORDS)) else '的'}{body}", moved
     if _DOC_NAMED.search(bare):  # a topic and a document of its own ("那2023年要点对社工站怎么要求的")
         return bare, False
+    sibling = _sibling_swap(base, body)
+    if sibling:  # "农村呢？" after "城市低保标准…": the same topic, of the other
+        return sibling, moved
     # a topic of its own: the previous question's place, year and document, the new topic
     context = _context(previous)
     context += "".join(y for y in _YEAR.findall(previous) if y not in context)  # its year too
     tail = "" if _ASKS.search(body) else _generic_tail(previous)
     return f"{_substitute(context, new_places, new_years)}{body}{tail}", False
+
+
+def _sibling_swap(previous: str, body: str) -> str:
+    """``previous`` with the word ``body`` stands for swapped in (城市 → 农村), when ``body`` is
+    only such a word and ``previous`` holds another of its set; else ""."""
+    word = re.sub(r"(?:的|呢|方面|这边|那边)+$", "", body)
+    for group in _SIBLINGS:
+        if word in group:
+            other = next((w for w in sorted(group, key=len, reverse=True) if w != word and w in previous), None)
+            if other:
+                return previous.replace(other, word, 1)
+    return ""
 
 
 def _generic_tail(previous: str) -> str:

@@ -37,6 +37,11 @@ def talk(*turns: str) -> list[dict[str, str]]:
         # now, not the previous question's deadline
         ("现在是多少？", talk("舒兰十四五期末每千名老人养老床位要达到多少张？", "40张以上。"),
          "舒兰每千名老人养老床位现在是多少"),
+        # the other of a pair (城市 ↔ 农村, 公办 ↔ 民办): the same topic, of the other
+        ("农村呢？", talk("舒兰规划里城市低保标准2020年是多少？", "每人每月470元。"), "舒兰规划里农村低保标准2020年是多少？"),
+        ("民办的呢", talk("舒兰公办养老机构有多少家", "18家。"), "舒兰民办养老机构有多少家"),
+        # another document, asked again in other words ("又是怎么说的")
+        ("2023年要点又是怎么说的", talk("2021年要点对养老护理员培训有什么要求", "…"), "2023年要点对养老护理员培训有什么要求"),
         # a topic of its own keeps what the previous question asked of any topic
         ("那失智老人这块呢？", talk("2021年要点对《养老机构服务安全基本规范》达标有什么要求？", "80%以上。"),
          "2021年要点失智老人有什么要求"),
