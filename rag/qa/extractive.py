@@ -72,6 +72,7 @@ _UNIT_CLASSES = {
     "家": "家|个|所",
     "钱": "元",
 }
+_COUNTED = re.compile(r"[一二两三四五六七八九十百千万]+[个项类名人张家所户次倍成条]")
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类名人张家所户次倍成条]|全覆盖|全部|所有|每[个一]")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})年")
 _ASKS_TIME = re.compile(r"哪天|哪一天|什么时候|什么时间|何时|哪年|哪一年|几月|时间节点|时间表")
@@ -317,6 +318,8 @@ def answers_number(
     with no year speaks for its own year).
     """
     s = normalize(sentence)
+    for own in set(_COUNTED.findall(normalize(question))):
+        s = s.replace(own, "")  # the question's own "四项" (“四项”基本收费) is no figure of the answer
     if not _HAS_NUMBER.search(s):
         return False
     unit = asked_unit(question)

@@ -262,3 +262,12 @@ def test_a_law_named_in_the_question_is_one_term() -> None:
     other = coverage(terms, lambda t: weight(t) or 0.0, "跟进完成《吉林省养老服务条例》立法。", "")
     this = coverage(terms, lambda t: weight(t) or 0.0, "深入宣传贯彻落实《吉林省慈善条例》。", "")
     assert this > other
+
+
+def test_the_questions_own_count_is_no_figure_of_the_answer() -> None:
+    """"“四项”基本收费提标以后，收费标准是多少": a sentence whose only figure is 四项 does not answer it."""
+    from rag.qa.extractive import answers_number
+
+    q = "殡葬“四项”基本收费提标以后，具体收费标准是多少？"
+    assert not answers_number(q, "持续推动做好“四项”基本收费提标工作。", ())
+    assert answers_number(q, "“四项”基本收费标准提高到每具遗体800元。", ())
