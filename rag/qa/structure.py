@@ -163,6 +163,15 @@ def _listing_in(
             if cov >= floor:
                 # a heading with no sub-sections: its items are lines of text, not headings (rag.qa.extractive)
                 return Listing(doc, node, tuple(node.children), cov) if len(node.children) >= 2 else None
+        if asks_parts:  # "养老那部分": the part whose sub-headings speak of 养老, though its own heading does not
+            parts = []
+            for node in root.walk():
+                held = [c for c in node.children if sum(weight(t) for t in focal if t in _norm(c.heading)) >= floor * total]
+                if len(node.children) >= 2 and len(held) >= 2 and 3 * len(held) >= len(node.children):
+                    parts.append((len(held), -len(node.path), node))
+            if parts:
+                _, _, node = max(parts, key=lambda p: (p[0], p[1]))
+                return Listing(doc, node, tuple(node.children), floor)
     if focal and all(t in _TASK_WORDS for t in focal):
         tasks = tuple(n for n in top if not _FRAMING.search(n.heading) and n.kind not in ("annex", "zhuanlan"))
         if len(tasks) >= 2:

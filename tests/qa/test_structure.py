@@ -175,3 +175,15 @@ def test_a_section_named_by_its_headings_words_is_answered_with_its_text(fake_an
     assert len(texts) >= 5 and not any(t.rstrip("。").endswith("8. 推进农村养老服务") for t in texts)
     assert any("应进尽进" in t for t in texts) and any("农村助浴项目" in t for t in texts)
     assert {c.chunk.section_path[-1] for c in a.citations} == {"8. 推进农村养老服务"}
+
+
+def test_a_part_named_by_what_its_sub_headings_speak_of() -> None:
+    """"养老那部分有哪几条": no heading says 养老, but most sub-headings of one part do."""
+    paths = [["一、党建", "（一）政治建设"], ["一、党建", "（二）作风建设"],
+             ["二、应对人口老龄化", "（一）老龄事业"], ["二、应对人口老龄化", "（二）养老服务改革"],
+             ["二、应对人口老龄化", "（三）机构养老兜底"], ["二、应对人口老龄化", "（四）社区居家养老"],
+             ["三、社会救助", "（一）低保"], ["三、社会救助", "（二）特困供养"]]
+    got = listing("养老那部分有哪几条", outlines(chunks(paths)))
+    assert got is not None and got.parent is not None and got.parent.heading == "二、应对人口老龄化"
+    assert len(got.items) == 4
+    assert listing("殡葬那部分有哪几条", outlines(chunks(paths))) is None  # nothing speaks of it
