@@ -163,6 +163,7 @@ def _unknown_docs(filters: Any, index: Any) -> bool:
 def cmd_retrieve(args: argparse.Namespace) -> int:
     from rag.qa.followup import standalone
     from rag.qa.retrieve import load_cross_encoder, make_retriever
+    from rag.qa.scope import corpus_places
 
     if args.question is None and not args.questions:  # an empty question gets the empty-question message
         _err("请提供问题，或用 --questions FILE.jsonl 批量检索。")
@@ -175,10 +176,11 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     if _unknown_docs(filters, index):
         return 2
     if args.questions:
+        places = corpus_places(index.metas)
         return _run_batch(
             args.questions,
             lambda q, history: {
-                "hits": [h.to_json() for h in retriever.search(standalone(q, history).question, args.k, filters)]
+                "hits": [h.to_json() for h in retriever.search(standalone(q, history, places).question, args.k, filters)]
             },
             {"hits": []},
         )

@@ -237,13 +237,12 @@ class Service:
         self, question: str, filters: Filters, history: Sequence[Message] = (), k: int = 8
     ) -> tuple[str, list[Any]]:
         """(the standalone question, its passages): the answerer's retriever, as ``planqa retrieve``."""
-        from rag.qa.followup import standalone
         from rag.qa.retrieve import check_question
 
         self.refresh()
         if not self.ready:
             raise PlanqaError(self.load_error or "索引未载入。", "service not ready")
-        alone = standalone(check_question(question), history).question
+        alone = self.answerers["extractive"].standalone(check_question(question), history).question
         return alone, self.answerers["extractive"].retriever.search(alone, k, filters)
 
     def answer(

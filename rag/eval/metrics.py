@@ -218,12 +218,14 @@ def run_retrieval(
     docs: dict[str, Document],
     k: int = 10,
     on_question: Callable[[], None] | None = None,
+    places: Sequence[str] = (),
 ) -> list[QuestionResult]:
-    """Search every answerable gold question and judge the hits."""
+    """Search every answerable gold question and judge the hits (``places``: the corpus's own, for
+    making follow-ups standalone)."""
     results = []
     for q in answerable(gold):
         t0 = time.perf_counter()
-        question = standalone(q.question, q.messages()).question  # a follow-up, made standalone
+        question = standalone(q.question, q.messages(), places).question  # a follow-up, made standalone
         hits = retriever.search(question, k)  # type: ignore[attr-defined]
         dt = time.perf_counter() - t0
         results.append(judge(q, [h.chunk for h in hits], docs, dt))

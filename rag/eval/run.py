@@ -30,6 +30,7 @@ from rag.eval.metrics import (
     summarize_answers,
 )
 from rag.models import Document
+from rag.qa.scope import corpus_places
 
 REPORT_FORMAT = 1
 
@@ -189,7 +190,8 @@ def run_evaluation(
         setup = time.perf_counter() - t0
         advance()
         note = f"{retriever.n_nodes} 个 SentenceSplitter 节点" if name == "llamaindex" else ""
-        results = run_retrieval(retriever, gold, docs, on_question=progress(f"检索 {name}", n))
+        places = corpus_places(index.metas)
+        results = run_retrieval(retriever, gold, docs, on_question=progress(f"检索 {name}", n), places=places)
         run.configs.append(ConfigRun(name, results, setup, note))
     if answerer is not None:
         run.answers = run_answers(answerer, gold, docs, on_question=progress("回答", len(gold)))

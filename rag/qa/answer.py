@@ -33,7 +33,7 @@ from rag.qa.followup import Message, Standalone, held_to_rules, rewrite_messages
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
-from rag.qa.scope import Scope, annual_year, period_years_of, places, question_scope
+from rag.qa.scope import Scope, annual_year, corpus_places, period_years_of, places, question_scope
 from rag.qa.structure import Node, outlines
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class Answerer:
         messages, oldest first), against which a follow-up is made standalone first
         (:mod:`rag.qa.followup`)."""
         asked = check_question(question)
-        alone = standalone(asked, history)
+        alone = self.standalone(asked, history)
         if alone.rewritten and self.llm is not None and history:
             alone = self._model_rewrite(asked, history, alone)
         if alone.rewritten:
@@ -127,6 +127,11 @@ class Answerer:
                 event.answer.notices.insert(0, rewritten_notice(alone.question))
             yield event
 
+    def standalone(self, question: str, history: Sequence[Message] | None) -> Standalone:
+        """A follow-up made standalone by the rules (:func:`rag.qa.followup.standalone`), knowing the
+        corpus's own places."""
+        return standalone(question, history, self._places)
+
     def _model_rewrite(self, question: str, history: Sequence[Message], rules: Standalone) -> Standalone:
         """The LLM's standalone form of a follow-up, held to the rules' checks; the rules' own
         rewrite when the model breaks them or fails."""
@@ -135,7 +140,7 @@ class Answerer:
         except PlanqaError as exc:
             log.warning("LLM rewrite of a follow-up failed, using the rules' rewrite: %s", exc.detail)
             return rules
-        out = held_to_rules(question, history, reply, rules)
+        out = held_to_rules(question, history, reply, rules, self._places)
         if out is rules:
             log.info("LLM rewrite %r broke the rules; using %r", reply[:200], rules.question)
         return out
@@ -219,6 +224,10 @@ class Answerer:
     def _outlines(self) -> dict[str, Node]:
         """Each document's section tree, read back from the index's chunks."""
         return outlines(self.index.chunks)
+
+    @cached_property
+    def _places(self) -> tuple[str, ...]:
+        return corpus_places(self.index.metas)
 
     @cached_property
     def _mentioned(self) -> frozenset[str]:

@@ -77,6 +77,7 @@ _ASK_AGAIN = re.compile(rf"(?:{_PROPERTY.pattern}|{_ASPECT.pattern})+")
 _NOW_WORDS = ("现在", "目前", "现状", "现有", "基期", "基数")
 _NOW = re.compile("|".join(_NOW_WORDS))
 _DEADLINE = re.compile(r"(?:到|至)?(?:[“\"]?十[一二三四五六七八九十]五[”\"]?(?:期末|末期|末|时期|期间)?|(?:20)?\d{2}\s*年(?:底|末)?)(?:前)?")
+_SUFFIX_CHARS = "省市区县州旗"
 _DOC_NAMED = re.compile(r"要点|规划|报告|方案|计划")
 _NUM = r"[一二三四五六七八九十\d]+"
 _ITEM_REF = re.compile(rf"第\s*({_NUM})\s*([项个条])(专栏)?")
@@ -100,8 +101,9 @@ class Standalone:
     carried: bool = False
 
 
-def standalone(question: str, history: Sequence[Message] | None) -> Standalone:
-    """``question`` made standalone against ``history`` (see the module docstring)."""
+def standalone(question: str, history: Sequence[Message] | None, places: Sequence[str] = ()) -> Standalone:
+    """``question`` made standalone against ``history`` (see the module docstring). ``places``: the
+    corpus's own jurisdictions (长宁区, 长宁), which are places though the gazetteer may lack them."""
     history = list(history or [])
     if not history:
         return Standalone(question)
@@ -113,30 +115,30 @@ def standalone(question: str, history: Sequence[Message] | None) -> Standalone:
         turn = str(message.get("content", "")).strip()
         if not turn:
             continue
-        previous = _rewrite(turn, previous, answer)[0] if previous else turn
+        previous = _rewrite(turn, previous, answer, places)[0] if previous else turn
         answer = next(
             (str(m.get("content", "")) for m in history[i + 1 :] if m.get("role") == "assistant"), ""
         )
     if not previous:
         return Standalone(question)
-    out, carried = _rewrite(question, previous, answer)
+    out, carried = _rewrite(question, previous, answer, places)
     return Standalone(out, out != question, carried and out != question)
 
 
-def elliptical(question: str) -> bool:
+def elliptical(question: str, places: Sequence[str] = ()) -> bool:
     """Whether a question leans on the one before it."""
     q = question.strip()
     if _ELLIPTICAL.search(q) or _REFER.search(q):
         return True
-    return _asks_again(_bare(q))
+    return _asks_again(_bare(q), places)
 
 
-def _asks_again(bare: str) -> bool:
+def _asks_again(bare: str, known: Sequence[str]) -> bool:
     """Whether a bare question names no topic of its own: it only asks again, or asks a property."""
-    rest = _rest(bare)
+    rest = _rest(bare, known)
     if not rest:
         return True
-    t = re.sub(r"规划|工作要点|要点|报告|文件", "", _strip_places_years(bare))
+    t = re.sub(r"规划|工作要点|要点|报告|文件", "", _strip_places_years(bare, known))
     return bool(_ASK_AGAIN.fullmatch(_ASKS.sub("", t)))
 
 
@@ -145,33 +147,33 @@ def _bare(question: str) -> str:
     return _FILLER.sub("", _REFER.sub("", _TRAIL.sub("", _LEAD.sub("", question.strip())))).strip()
 
 
-def _rest(bare: str) -> str:
+def _rest(bare: str, known: Sequence[str]) -> str:
     """What names a topic in a question: no places, years, question words or words that only ask again."""
-    t = re.sub(r"规划|工作要点|要点|报告|文件", "", _strip_places_years(bare))
+    t = re.sub(r"规划|工作要点|要点|报告|文件", "", _strip_places_years(bare, known))
     t = _ASKS.sub("", t)
     return _ASPECT.sub("", t).strip()
 
 
-def _rewrite(question: str, previous: str, answer: str) -> tuple[str, bool]:
+def _rewrite(question: str, previous: str, answer: str, known: Sequence[str]) -> tuple[str, bool]:
     """``question`` made standalone, and whether its topic is carried to another place, year or document."""
-    if not elliptical(question):
+    if not elliptical(question, known):
         return question, False
     q = question.strip()
     item = _item(q, answer)
     if item:
         rest = _bare(_ITEM_REF.sub("", q)).strip("的 ")
-        return f"{_context(previous)}{item}{rest or '具体内容是什么'}", False
+        return f"{_context(previous, known)}{item}{rest or '具体内容是什么'}", False
     bare = _bare(q)
-    new_places = _places(bare)
+    new_places = _places(bare, known)
     new_years = _YEAR.findall(bare)
     moved = bool(new_places or new_years or _DOC_NAMED.search(bare))
-    base = _substitute(previous, new_places, new_years)
-    body = _strip_places_years(bare)
+    base = _substitute(previous, new_places, new_years, known)
+    body = _strip_places_years(bare, known)
     body = re.sub(r"^(?:规划|工作要点|要点|报告)(?:里|中)?(?:的)?", "", body).strip("的 ")
-    if not _rest(bare):  # only asks again, of another place or year: the previous question there
+    if not _rest(bare, known):  # only asks again, of another place or year: the previous question there
         return base, moved
-    if _REFER.search(q) or _asks_again(bare):  # a property of the previous topic
-        if _NOW.search(body):  # "现在是多少": not the previous question's deadline
+    if _REFER.search(q) or _asks_again(bare, known):  # a property of the previous topic
+        if _NOW.search(body) and not new_years:  # "现在是多少": not the previous question's deadline
             base = _DEADLINE.sub("", base)
         return f"{_strip_tail(base)}{'' if body.startswith(('是', *_NOW_WORDS)) else '的'}{body}", moved
     if _DOC_NAMED.search(bare):  # a topic and a document of its own ("那2023年要点对社工站怎么要求的")
@@ -180,10 +182,10 @@ def _rewrite(question: str, previous: str, answer: str) -> tuple[str, bool]:
     if sibling:  # "农村呢？" after "城市低保标准…": the same topic, of the other
         return sibling, moved
     # a topic of its own: the previous question's place, year and document, the new topic
-    context = _context(previous)
+    context = _context(previous, known)
     context += "".join(y for y in _YEAR.findall(previous) if y not in context)  # its year too
     tail = "" if _ASKS.search(body) else _generic_tail(previous)
-    return f"{_substitute(context, new_places, new_years)}{body}{tail}", False
+    return f"{_substitute(context, new_places, new_years, known)}{body}{tail}", False
 
 
 def _sibling_swap(previous: str, body: str) -> str:
@@ -215,15 +217,27 @@ def _generic_tail(previous: str) -> str:
     return ""
 
 
-def _places(text: str) -> list[str]:
-    found = [name for name, _pos in sorted(place_mentions(text), key=lambda p: p[1])]
-    found += [m.group(0) for m in _PLACE_WORDS.finditer(text) if not any(m.group(0) in f for f in found)]
-    return found
+def _places(text: str, known: Sequence[str] = ()) -> list[str]:
+    """The places ``text`` names, in order: the gazetteer's, the corpus's own (``known``), 省 / 全市 …"""
+    found = sorted(place_mentions(text), key=lambda p: p[1])
+    for name in sorted(known, key=len, reverse=True):
+        pos = text.find(name)
+        if pos >= 0 and not any(p <= pos < p + len(n) or pos <= p < pos + len(name) for n, p in found):
+            found.append((name, pos))
+    # a name with the suffix written after it is the name (上海市, not 上海 and a stray 市)
+    names = [_with_suffix(text, n, p) for n, p in sorted(found, key=lambda p: p[1])]
+    names += [m.group(0) for m in _PLACE_WORDS.finditer(text) if not any(m.group(0) in f for f in names)]
+    return names
 
 
-def _substitute(previous: str, places: Sequence[str], years: Sequence[str]) -> str:
+def _with_suffix(text: str, name: str, pos: int) -> str:
+    after = text[pos + len(name) : pos + len(name) + 1]
+    return name + after if after and after in _SUFFIX_CHARS and name[-1] not in _SUFFIX_CHARS else name
+
+
+def _substitute(previous: str, places: Sequence[str], years: Sequence[str], known: Sequence[str] = ()) -> str:
     """``previous`` with its place and year replaced by ``places`` / ``years`` (added when it named none)."""
-    out = _swap(previous, _places(previous), places)
+    out = _swap(previous, _places(previous, known), places)
     return _swap(out, _YEAR.findall(out), years)
 
 
@@ -232,17 +246,17 @@ def _swap(text: str, old: Sequence[str], new: Sequence[str]) -> str:
     dropped; ``new`` put in front when ``old`` is empty; unchanged when ``new`` is."""
     if not new:
         return text
-    if not old:
-        return new[0] + text
+    if not old:  # "市规划里…" of 长宁: 长宁规划里…, not 长宁市规划里…
+        return new[0] + re.sub(r"^(?:[省市区县](?=规划|的|里|[\u4e00-\u9fff]{0,8}规划))", "", text)
     text = text.replace(old[0], new[0], 1)
     for extra in old[1:]:
         text = text.replace(extra, "", 1)
     return text
 
 
-def _strip_places_years(text: str) -> str:
+def _strip_places_years(text: str, known: Sequence[str] = ()) -> str:
     out = _YEAR.sub("", text)
-    for place in _places(out):
+    for place in _places(out, known):
         out = out.replace(place, "", 1)
     return out.strip("的 ，,")
 
@@ -259,13 +273,13 @@ def _strip_tail(previous: str) -> str:
     return re.sub(r"(?:要|要求|达到|提高到|到|是|的)+$", "", p)
 
 
-def _context(previous: str) -> str:
+def _context(previous: str, known: Sequence[str] = ()) -> str:
     """The part of the previous question that says where to look: its leading place, year and
     document words ("舒兰规划里", "2023年要点中"), up to its topic."""
     m = re.match(r"^(.*?(?:规划|要点|报告|方案|计划)(?:里|中|里面|上)?(?:的)?)", previous)
     if m and len(m.group(1)) <= 24:
         return m.group(1)
-    places = _places(previous)
+    places = _places(previous, known)
     years = _YEAR.findall(previous)
     return "".join(places[:1]) + "".join(years[:1])
 
@@ -341,7 +355,9 @@ def rewrite_messages(question: str, history: Sequence[Message]) -> list[dict[str
     return [{"role": "system", "content": REWRITE_INSTRUCTIONS}, {"role": "user", "content": prompt}]
 
 
-def held_to_rules(question: str, history: Sequence[Message], reply: str, rules: Standalone) -> Standalone:
+def held_to_rules(
+    question: str, history: Sequence[Message], reply: str, rules: Standalone, places: Sequence[str] = ()
+) -> Standalone:
     """The model's rewrite when it keeps the rules, else the rules' own rewrite ``rules``.
 
     It must be one question of at most :data:`MAX_REWRITE` characters; hold each place and year
@@ -352,11 +368,11 @@ def held_to_rules(question: str, history: Sequence[Message], reply: str, rules: 
     if not line or len(line) > MAX_REWRITE or line == question.strip():
         return rules
     said = question + "\n" + "\n".join(str(m.get("content", "")) for m in history)
-    new_places = _places(_bare(question))
+    new_places = _places(_bare(question), places)
     new_years = {_year_value(y) for y in _YEAR.findall(question)}
     if any(p not in line for p in new_places) or not new_years <= {_year_value(y) for y in _YEAR.findall(line)}:
         return rules  # dropped what the new question names
-    if any(stem(p) not in said for p in _places(line)):
+    if any(stem(p) not in said for p in _places(line, places)):
         return rules  # a place nobody named
     said_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", said)))
     line_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", line)))

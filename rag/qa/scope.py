@@ -70,6 +70,13 @@ def _of_places(meta: DocMeta, names: Collection[str]) -> bool:
     return bool(place) and any(place.startswith(n) for n in names)
 
 
+def corpus_places(metas: Mapping[str, DocMeta]) -> tuple[str, ...]:
+    """The corpus's own jurisdictions, with and without their suffix (长宁区, 长宁): places
+    whether or not the gazetteer has them."""
+    names = {n for m in metas.values() if m.jurisdiction for n in (m.jurisdiction, stem(m.jurisdiction)) if len(n) >= 2}
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))
+
+
 def corpus_provinces(metas: Mapping[str, DocMeta]) -> set[str]:
     """The provinces (as in ``places.txt``) of the corpus's jurisdictions and their parents."""
     out = set()

@@ -147,3 +147,19 @@ def test_the_llm_backend_rewrites_a_follow_up_with_the_model(fake_answerer) -> N
     llm = ScriptedLLM(LLMError("无法连接大模型服务，已改用摘录式回答。", "refused"), "文档中没有相关信息。")
     answer = dataclasses.replace(fake_answerer, llm=llm).answer("那照护专区试点呢？", history=history)
     assert answer.standalone == standalone("那照护专区试点呢？", history).question
+
+
+def test_the_corpus_own_places_are_places_though_the_gazetteer_lacks_them() -> None:
+    """长宁 and 黄浦 name the corpus's district plans: "长宁呢？" moves the question there."""
+    places = ("长宁区", "黄浦区", "上海市", "长宁", "黄浦", "上海")
+    city = talk("上海市生态空间十五五规划里，人均公园绿地面积2030年要到多少？", "＞10.5平方米。")
+    got = standalone("长宁呢？", city, places)
+    assert got.question == "长宁生态空间十五五规划里，人均公园绿地面积2030年要到多少？" and got.carried
+    assert standalone("那黄浦区的呢？", city, places).question.startswith("黄浦区生态空间十五五规划里")
+    # "市规划里…" of a district: its plan, not "黄浦市规划"
+    got = standalone("黄浦呢", talk("市规划里景观照明集中控制纳控率2030年目标多少？", "＞95%。"), places)
+    assert got.question == "黄浦规划里景观照明集中控制纳控率2030年目标多少？"
+    assert standalone("长宁定的是多少", talk("黄浦十五五要推动多少个附属绿地开放共享？", "5个。"), places).rewritten
+    # a year the follow-up names stays, though it asks about now (基数)
+    got = standalone("2025年基数是多少？", talk("黄浦区十五五规划新增公园数量定了多少？", "10个。"), places)
+    assert "2025年" in got.question
