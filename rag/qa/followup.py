@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rag.docs.periods import PERIOD
 from rag.docs.places import stem
 from rag.qa.numbers import count_value
 from rag.qa.scope import place_mentions
@@ -38,7 +39,10 @@ Message = Mapping[str, str]
 
 _PROVINCE = r"全省|省里|省级|省"
 _PLACE_WORDS = re.compile(rf"{_PROVINCE}|全市|市里|全县|县里")
-_YEAR = re.compile(r"(?<!\d)(?:20)?\d{2}\s*年(?!代)")
+_YEAR = re.compile(r"(?<!\d)(?:20)?\d{2}\s*年(?!代)|今年|去年|明年|上一?年(?!度)|本年度?")
+# a plan period: a time ("十三五期间", "十五五末") or the plan of that period ("十五五的")
+_DONE = re.compile(r"(?:做了|完成|建了|建成|实现了|达到了|取得|累计|是多少|有多少)")
+_PERIOD_WORD = re.compile(rf"[“\"]?{PERIOD}[”\"]?(?P<time>期间|时期|期末|末期|末|以来)?")
 _LEAD = re.compile(r"^(?:那么|那|再问一下|再问|请问|还有|另外)\s*")
 _TRAIL = re.compile(r"(?:呢|呀|啊|吧)?\s*[？?。！!]*\s*$")
 _ELLIPTICAL = re.compile(r"呢\s*[？?]?\s*$|^(?:那|这|该|它|其)|第\s*[一二三四五六七八九十\d]+\s*[项个条节章]")
@@ -166,8 +170,9 @@ def _rewrite(question: str, previous: str, answer: str, known: Sequence[str]) ->
     bare = _bare(q)
     new_places = _places(bare, known)
     new_years = _YEAR.findall(bare)
-    moved = bool(new_places or new_years or _DOC_NAMED.search(bare))
-    base = _substitute(previous, new_places, new_years, known)
+    period = _PERIOD_WORD.search(bare)
+    moved = bool(new_places or new_years or period or _DOC_NAMED.search(bare))
+    base = _with_period(_substitute(previous, new_places, new_years, known), period, known)
     body = _strip_places_years(bare, known)
     body = re.sub(r"^(?:规划|工作要点|要点|报告)(?:里|中)?(?:的)?", "", body).strip("的 ")
     if not _rest(bare, known):  # only asks again, of another place or year: the previous question there
@@ -230,6 +235,30 @@ def _places(text: str, known: Sequence[str] = ()) -> list[str]:
     return names
 
 
+def _with_period(previous: str, period: re.Match[str] | None, known: Sequence[str]) -> str:
+    """``previous`` asked of the period a follow-up names: a time ("十三五期间") goes after the
+    previous question's document words, keeping its plan (the 十四五 plan reviews 十三五); a
+    plan's period ("十五五的呢") replaces the previous question's, or follows its place."""
+    if period is None:
+        return previous
+    said = period.group(0)
+    done = _DONE.match(period.string, period.end())  # "十三五做了多少": what was done then
+    if period.group("time") or done:  # a time: in the same document
+        if done:  # what was done then, not what is set
+            previous = re.sub(r"目标(?:值)?|(?:要|计划)(?=达到|完成|建)", "", previous)
+        context = _context(previous, known)
+        if context and previous.startswith(context) and said not in previous:
+            return context + said + previous[len(context) :]
+        return said + previous
+    old = _PERIOD_WORD.search(previous)
+    if old:
+        return previous[: old.start()] + said + previous[old.end() :]
+    places = _places(previous, known)
+    if places and previous.startswith(places[0]):
+        return places[0] + said + previous[len(places[0]) :]
+    return said + previous
+
+
 def _with_suffix(text: str, name: str, pos: int) -> str:
     after = text[pos + len(name) : pos + len(name) + 1]
     return name + after if after and after in _SUFFIX_CHARS and name[-1] not in _SUFFIX_CHARS else name
@@ -255,7 +284,7 @@ def _swap(text: str, old: Sequence[str], new: Sequence[str]) -> str:
 
 
 def _strip_places_years(text: str, known: Sequence[str] = ()) -> str:
-    out = _YEAR.sub("", text)
+    out = _PERIOD_WORD.sub("", _YEAR.sub("", text))
     for place in _places(out, known):
         out = out.replace(place, "", 1)
     return out.strip("的 ，,")
@@ -381,6 +410,9 @@ def held_to_rules(
     return dataclasses.replace(rules, question=line, rewritten=True)
 
 
-def _year_value(text: str) -> int:
+def _year_value(text: str) -> int | str:
+    """2021 of "21年" / "2021年"; a relative year (今年) as written."""
     digits = re.sub(r"\D", "", text)
+    if not digits:
+        return text
     return int(digits) if len(digits) == 4 else 2000 + int(digits)

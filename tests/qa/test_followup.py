@@ -163,3 +163,21 @@ def test_the_corpus_own_places_are_places_though_the_gazetteer_lacks_them() -> N
     # a year the follow-up names stays, though it asks about now (基数)
     got = standalone("2025年基数是多少？", talk("黄浦区十五五规划新增公园数量定了多少？", "10个。"), places)
     assert "2025年" in got.question
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "expected"),
+    [
+        # a period as a time keeps the plan that reviews it; what was done then, not what is set
+        ("十三五期间是多少", "住房十四五规划里旧住房更新改造规模是多少？", "住房十四五规划里十三五期间旧住房更新改造规模是多少？"),
+        ("十三五做了多少", "黄浦旧改规划里架空线入地目标多少公里？", "黄浦旧改规划里十三五架空线入地多少公里？"),
+        # a period as a plan replaces the previous one's, or follows the place
+        ("十五五的呢", "舒兰十四五规划里养老床位目标是多少", "舒兰十五五规划里养老床位目标是多少"),
+        ("吉林省十五五定的是什么？", "普陀规划里研发经费支出占GDP比例目标是多少？", "吉林省十五五规划里研发经费支出占GDP比例目标是多少？"),
+        # a relative year is a year
+        ("今年目标呢？", "吉林省报告里2025年肉牛屠宰加工量是多少？", "吉林省报告里今年肉牛屠宰加工量是多少？"),
+    ],
+)
+def test_a_period_or_a_relative_year_in_a_follow_up(question: str, previous: str, expected: str) -> None:
+    got = standalone(question, talk(previous, "…"), ("黄浦", "普陀", "吉林省", "吉林"))
+    assert got.question == expected and got.carried
