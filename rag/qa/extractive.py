@@ -33,7 +33,7 @@ from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
 from rag.qa.numbers import normalize
 from rag.qa.scope import Scope, is_place, place_mentions, question_years
-from rag.qa.structure import Listing, Node, TableListing, find_listing, find_table_listing
+from rag.qa.structure import Listing, Node, TableListing, find_listing, find_table_listing, names_document
 
 # Words that say what kind of answer is wanted, or which document to look in:
 # they steer retrieval (rag.qa.scope) but are not content to be matched.
@@ -86,7 +86,7 @@ _QUESTION_WORD = re.compile(
 # "五项主要任务是什么", "一带一心一城分别指什么": a counted list, asked without 哪些.
 _COUNTED_LIST = re.compile(r"[一二三四五六七八九十两\d]+[项个大条类方面部分]+[^？?]{0,12}(?:是什么|分别|指什么|是哪)|分哪|分为哪")
 _ASKS_PARTS = re.compile(
-    r"(?:分|有|共|包括)?(?:几|多少)(?:个)?(?:节|章|条|项|部分|大部分|个专栏|专栏|项工程|个子项目|子项目)|"
+    r"(?:分|有|共|包括)?(?:几|多少)(?:个)?(?:节|章|条|项|部分|大部分|个专栏|专栏|项工程|个子项目|子项目|大块|块|方面|大方面|板块|大类)|"
     r"第[一二三四五六七八九十\d]+(?:章|节|部分|篇)(?:讲|是|说|包括|有)|讲(?:了)?什么|都是啥|都有啥"
 )
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)")
@@ -151,6 +151,16 @@ def instrument_names(question: str) -> list[str]:
         if len(name) >= 4:
             out.append(name)
     return out
+
+
+def _without_document_names(terms: list[str], scope: Scope, hits: Sequence[Hit]) -> list[str]:
+    """The terms less those that only name the documents the question is steered to ("上海生态空间
+    规划里绿道…": 空间规划 picked the plan; a sentence about 绿道 need not say it)."""
+    titles = {h.chunk.title for h in hits if h.chunk.doc in scope.docs}
+    if not titles:
+        return terms
+    kept = [t for t in terms if not all(names_document(t, title) for title in titles)]
+    return kept if kept else terms
 
 
 def _quoted_name_found(question: str, term: str, hits: Sequence[Hit]) -> bool:
@@ -439,6 +449,7 @@ def _select_one(
 ) -> Selection:
     terms = content_terms(question, scope.places + scope.doc_places)
     terms = [t for t in terms if not _QUESTION_WORD.match(t) or _quoted_name_found(question, t, hits)]
+    terms = _without_document_names(terms, scope, hits)
     if not terms or sum(weight(t) for t in terms) <= 0:
         return Selection((), "问题中没有可以检索的内容词。")
     wants_number = bool(_ASKS_NUMBER.search(question))

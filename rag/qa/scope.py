@@ -193,6 +193,21 @@ def topic_docs(q: str, metas: Mapping[str, DocMeta]) -> list[str]:
     return out
 
 
+# "市生态空间规划", "全市", "省里": a level word, not after a place name, names the document of that level
+_LEVEL_WORD = re.compile(r"(?:^|[^\u4e00-\u9fff]|全|本)([省市区县])(?:里|级|的)?(?=[\u4e00-\u9fff]{0,12}(?:规划|方案|计划|报告|要点))")
+
+
+def _of_level_word(q: str, docs: Sequence[str], metas: Mapping[str, DocMeta]) -> list[str]:
+    """Of several documents on one subject, those a level word names: "市生态空间十五五规划" among a
+    city's and its districts' → the city's (its jurisdiction ends in 市)."""
+    if len(docs) < 2:
+        return []
+    m = _LEVEL_WORD.search(q)
+    if not m:
+        return []
+    return [f for f in docs if (metas[f].jurisdiction or "").endswith(m.group(1))]
+
+
 def _around(q: str, word: str, width: int = 6) -> str:
     i = q.find(word)
     return q[max(0, i - 1) : i] + "|" + q[i + len(word) : i + len(word) + width]
@@ -306,7 +321,7 @@ def question_scope(
         if place_docs:
             place_docs = [f for f in place_docs if f in topical] or place_docs
         else:
-            place_docs = of_place or topical
+            place_docs = of_place or _of_level_word(q, topical, metas) or topical
     periods = [period_years(m.group(1)) for m in PERIOD_RE.finditer(q)]
     if periods and place_docs:
         # 长宁和黄浦的十五五规划: each place's plan of that period, not its other plans
@@ -316,7 +331,7 @@ def question_scope(
     bare_plan = not named and not topical and re.search(r"(?<!十[一二三四五六七八九]五)规划", q) and not re.search(r"[市县区]", q)
     if _PROVINCE_PLAN.search(q) or bare_plan or (place_docs and re.search(r"全省|省里|省级|省", q.replace("省民政厅", ""))):
         docs.extend(f for f in province_plans if f not in docs)
-    elif place_docs and _UPPER_WORDS.search(q):
+    elif place_docs and named and _UPPER_WORDS.search(q):
         # 长宁的…和全市比: the plan the named document implements
         higher = [metas[f].implements for f in place_docs if metas[f].implements in metas]
         docs.extend(f for f in (higher or province_plans) if f and f not in docs)

@@ -21,6 +21,7 @@ there without re-reading any file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,12 @@ def _listing_in(
         if len(boxes) >= 2 and not rest:
             return Listing(doc, None, boxes, 1.0)
         focal = [t for t in focal if "专栏" not in t]  # 专栏 alone names no section
+    # a section the question names by its title, word for word ("2026年工作安排重点做几个方面"): its parts
+    q = _norm(question)
+    titled = [n for n in root.walk() if len(n.children) >= 2 and len(_title(n.heading)) >= 6 and _title(n.heading) in q]
+    if titled:
+        node = max(titled, key=lambda n: len(_title(n.heading)))
+        return Listing(doc, node, tuple(node.children), 1.0)
     # a section the question names by its heading: its sub-sections
     asks_parts = any(t in _ITEM_WORDS for t in focal)  # "养老那部分有哪几条": a section with parts
     focal = [t for t in focal if t not in _ITEM_WORDS] or focal
@@ -233,12 +240,28 @@ def _to_cn(n: int) -> str:
     return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
 
 
+def names_document(term: str, title: str) -> bool:
+    """Whether a question's word names the document titled ``title`` rather than something in it
+    (空间规划 of 《…生态空间建设和市容环境优化“十五五”规划》)."""
+    return _in_title(term, title, _title_words(title))
+
+
+@functools.lru_cache(maxsize=1024)
+def _title_words(title: str) -> set[str]:
+    return set(tokenize(title))
+
+
 def _in_title(term: str, title: str, title_words: set[str]) -> bool:
     """Whether ``term`` names the document rather than a part of it (空间规划 of 《…生态空间建设…规划》)."""
     if term in title_words or term in title:
         return True
     stem = _GENERIC_END.sub("", term)
     return bool(stem) and stem != term and stem in title
+
+
+def _title(heading: str) -> str:
+    """A heading without its number and end mark: "二、2026年工作安排" → "2026年工作安排"."""
+    return _HEAD_NUMBER.sub("", _norm(heading)).rstrip("。；：:")
 
 
 def _norm(text: str) -> str:
