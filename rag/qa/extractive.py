@@ -39,7 +39,7 @@ from rag.qa.structure import Listing, Node, TableListing, find_listing, find_tab
 # they steer retrieval (rag.qa.scope) but are not content to be matched.
 NON_CONTENT = frozenset(
     "多少 哪些 哪几 哪个 哪年 哪里 几个 几项 几类 几倍 什么 怎么 怎么样 如何 是否 分别 具体 主要 "
-    "提到 提出 要求 规定 说 讲 定 定的 搞 要 达到 需要 能 可以 现在 目前 这几年 这块 这个 那个 "
+    "提到 提出 提 提的 做 干 写 要求 规定 说 讲 定 定的 搞 要 达到 需要 能 可以 现在 目前 这几年 这块 这个 那个 "
     "变化 有变化 有啥 一样 不同 区别 对比 比较 相比 吗 呢 还是 高 低 早 晚 又 各 各是 "
     "全省 省里 省级 省 市 规划 要点 工作 工作要点 民政 "
     "年 年度 之 那 这 里 里面 中 后 前 哪 几 几条 有没有 没有 有 到 给 设 出 啥 "
