@@ -221,7 +221,9 @@ def place_mentions(q: str) -> list[tuple[str, int]]:
     """(name, position) of each gazetteer place the question names, longest names first. A name
     inside a longer proper noun is no place: 苏州河 is a river, 黄浦江 too, 长宁路 a road."""
     out: list[tuple[str, int]] = []
-    for name in sorted(places(), key=len, reverse=True):
+    for name in _longest_first():
+        if name not in q:
+            continue
         for m in re.finditer(re.escape(name), q):
             pos = m.start()
             if any(p <= pos < p + len(n) for n, p in out):
@@ -231,6 +233,11 @@ def place_mentions(q: str) -> list[tuple[str, int]]:
             out.append((name, pos))
             break
     return out
+
+
+@lru_cache(maxsize=1)
+def _longest_first() -> tuple[str, ...]:
+    return tuple(sorted(places(), key=len, reverse=True))
 
 
 _PROVINCE_WORDS = re.compile(r"(?:全省|省里|省级|省)(?:的)?$")

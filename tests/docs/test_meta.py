@@ -150,14 +150,14 @@ def test_period_from_the_preamble_when_the_title_has_none():
 @pytest.mark.parametrize(
     ("name", "places", "level", "province"),
     [
-        ("上海市长宁区绿化和市容管理局", ["上海市", "长宁区"], "county", None),
+        ("上海市长宁区绿化和市容管理局", ["上海市", "长宁区"], "county", "上海市"),  # the gazetteer knows 长宁区
         ("北京市朝阳区发展规划", ["北京市", "朝阳区"], "county", None),
         ("重庆市城市更新规划", ["重庆市"], "province", None),
         ("吉林市2024年政府工作报告", ["吉林市"], "city", "吉林省"),
         ("舒兰市民政事业发展“十四五”规划", ["舒兰市"], "county", "吉林省"),  # a 县级市 under 吉林市
         ("2026年吉林省政府工作报告", ["吉林省"], "province", None),
-        ("黄浦区旧区改造和重大项目“十四五”规划", ["黄浦区"], "county", None),  # 旧区 is no place
-        ("中共黄浦区委关于制定…的建议", ["黄浦区"], "county", None),
+        ("黄浦区旧区改造和重大项目“十四五”规划", ["黄浦区"], "county", "上海市"),  # 旧区 is no place
+        ("中共黄浦区委关于制定…的建议", ["黄浦区"], "county", "上海市"),
         ("城市更新行动方案", [], None, None),
         ("2021年全省民政工作要点", [], None, None),
     ],
