@@ -199,6 +199,7 @@ class Answerer:
             doc_years=self._doc_years,
             outlines=self._outlines,
             rows_of=self.rows_of,
+            carried=carried,
         )
         return verify(selection_answer(question, got.hits, sel, got.scope, self._doc_order))
 

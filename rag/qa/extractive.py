@@ -163,6 +163,28 @@ def _without_document_names(terms: list[str], scope: Scope, hits: Sequence[Hit])
     return kept if kept else terms
 
 
+# The generic head of a measure ("森林覆盖率", "护理型床位占比"): what it measures is the word before it.
+_MEASURE_HEAD = re.compile(r"覆盖率|普及率|利用率|达标率|增长率|增速|占比|比例|比重|面积|数量|总量|密度|长度|指数")
+
+
+# what is done rather than what is measured: 达标比例, 新建数量, 建设面积 (the thing is further left)
+_ACTION = re.compile(r"(?:达标|新建|新增|建设|建成|改造|改建|提升|实施|完成|达到|开放|共享|利用|处理|回收|治理|更新|修缮|培训|供应|覆盖)$")
+
+
+def measure_modifiers(question: str, terms: Sequence[str], weight: Callable[[str], float]) -> list[tuple[str, str]]:
+    """(modifier, head) of each measure the question names with a content word right before a
+    generic head: 森林 of 森林覆盖率. A sentence stating another measure of that head does not answer."""
+    q = _norm(question)
+    out = []
+    for m in _MEASURE_HEAD.finditer(q):
+        before = q[: m.start()]
+        words = [t for t in terms if len(t) >= 2 and not _MEASURE_HEAD.fullmatch(t)
+                 and before.endswith(_norm(t)) and not _ACTION.search(t)]
+        if words:
+            out.append((_norm(max(words, key=len)), m.group(0)))
+    return out
+
+
 def _quoted_name_found(question: str, term: str, hits: Sequence[Hit]) -> bool:
     """Whether a count kept as part of a quoted name (“四个优先”) is the passages' name too; a
     question's own summary (“七个明显”, written nowhere) makes it a count again."""
@@ -400,6 +422,7 @@ def select(
     doc_years: Mapping[str, int] | None = None,
     outlines: Mapping[str, Node] | None = None,
     rows_of: Callable[[Chunk], list[Chunk]] = lambda c: [],
+    carried: bool = False,
 ) -> Selection:
     """The sentences that answer ``question`` from ``hits``, or none and a reason.
 
@@ -410,7 +433,9 @@ def select(
     sentences speak for when they name none; ``outlines`` each document's
     section tree (:func:`rag.qa.structure.outlines`), which answers questions
     about a plan's structure; ``rows_of(chunk)`` every row of the table a passage
-    belongs to, which answers questions about a table's indicators as a set.
+    belongs to, which answers questions about a table's indicators as a set;
+    ``carried``: the question's topic comes from a conversation about another document
+    (:class:`rag.qa.followup.Standalone`), in that document's words.
     """
     if not (scope.gather and len(scope.docs) > 1):  # a table's indicators: the question whole ("一共几项？哪些是约束性")
         terms = content_terms(question, scope.places + scope.doc_places)
@@ -425,7 +450,7 @@ def select(
         part_scope = dataclasses.replace(scope, target_years=years) if years else scope
         sel = _select_one(
             part, hits, part_scope, weight, min_coverage, keep_ratio, max_sentences, following, box_of,
-            doc_years or {}, outlines or {}, rows_of,
+            doc_years or {}, outlines or {}, rows_of, carried,
         )
         reason = reason or sel.reason
         have = {(c.chunk.chunk_id, c.start) for c in chosen}
@@ -446,6 +471,7 @@ def _select_one(
     doc_years: Mapping[str, int],
     outlines: Mapping[str, Node],
     rows_of: Callable[[Chunk], list[Chunk]] = lambda c: [],
+    carried: bool = False,
 ) -> Selection:
     terms = content_terms(question, scope.places + scope.doc_places)
     terms = [t for t in terms if not _QUESTION_WORD.match(t) or _quoted_name_found(question, t, hits)]
@@ -506,6 +532,12 @@ def _select_one(
     good = sorted((c for c in cands if c.coverage >= floor), key=lambda c: -c.score)
     if not good:
         return Selection((), "检索到的段落没有直接回答这个问题。")
+    for modifier, head in [] if carried else measure_modifiers(question, terms, weight):
+        # "森林覆盖率": a sentence about 轨交站点覆盖率 is about another measure
+        forms = [_norm(f) for f in (modifier, *ABBREVIATIONS.get(modifier, ()))]
+        good = [c for c in good if any(f in _norm(c.text + " " + " ".join(c.chunk.section_path)) for f in forms)]
+        if not good:
+            return Selection((), f"检索到的段落没有说到“{modifier}{head}”。")
     if scope.gather:  # the best sentence of each document, and any close to it
         per_doc: dict[str, list[Sentence]] = {}
         if len(scope.docs) > 1:

@@ -271,3 +271,18 @@ def test_the_questions_own_count_is_no_figure_of_the_answer() -> None:
     q = "殡葬“四项”基本收费提标以后，具体收费标准是多少？"
     assert not answers_number(q, "持续推动做好“四项”基本收费提标工作。", ())
     assert answers_number(q, "“四项”基本收费标准提高到每具遗体800元。", ())
+
+
+def test_a_measure_is_answered_only_by_a_sentence_about_what_it_measures() -> None:
+    """"森林覆盖率": a row about 轨交站点600米用地覆盖率 is another measure; 达标比例 names no thing."""
+    from rag.qa.extractive import measure_modifiers
+
+    weight = lambda t: 2.0  # noqa: E731
+    assert measure_modifiers("普陀规划2030年森林覆盖率是多少", ["森林", "覆盖", "覆盖率"], weight) == [("森林", "覆盖率")]
+    assert measure_modifiers("养老机构等级评定达标比例", ["养老", "机构", "等级", "评定", "达标", "比例"], weight) == []
+    assert measure_modifiers("城市低保标准是多少", ["城市", "低保", "标准"], weight) == []  # 标准 is no measure head
+
+
+def test_the_answerer_declines_a_measure_no_passage_states(fake_answerer) -> None:  # type: ignore[no-untyped-def]
+    a = fake_answerer.answer("省规划里森林覆盖率2025年目标是多少？")
+    assert a.abstained
