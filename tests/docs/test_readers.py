@@ -70,6 +70,37 @@ def test_docx_clause_numbers_come_from_word_numbering(standard_docx: Document) -
     assert lines[lines.index("核电厂定期安全评价第1部分：通用要求") + 1] == "1 范围"  # not joined into the title
 
 
+def _outline(doc: Document) -> list[tuple[int, str, str]]:
+    return [(len(path), s.kind, s.heading) for s, path in iter_sections(parse_outline(doc)) if path]
+
+
+def test_docx_outline_is_the_clause_tree(standard_docx: Document) -> None:
+    """The clause numbers (Word's numbering written in) are the outline, nested by number; the
+    目次's "1 范围" … "附录C" is no heading, nor are 5.1.1's numbered sentences."""
+    outline = _outline(standard_docx)
+    top = [heading for depth, _, heading in outline if depth == 1]
+    assert top == [
+        "第1部分",  # the cover's "第1部分：通用要求", a part heading as before
+        "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
+        "6 执行评价", "7 定期安全评价后工作",
+        "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
+    ]
+    six = outline.index((1, "clause", "6 执行评价"))
+    assert outline[six : six + 6] == [
+        (1, "clause", "6 执行评价"),
+        (2, "clause", "6.1 要素/专项评价"),
+        (3, "clause", "6.1.1 要素/专项评价方法"),
+        (3, "clause", "6.1.2 差异项分析及处置"),
+        (4, "clause", "6.1.2.1 差异项提出及安全影响分析"),
+        (4, "clause", "6.1.2.2 弱项处置"),
+    ]
+    assert (3, "clause", "5.6.3 要素/专项评价程序、细则编制") in outline  # not joined with its first paragraph
+    assert not [h for _, _, h in outline if h.startswith("5.1.1")]
+    # the matrix sits under its appendix
+    matrix = next(t for t in standard_docx.tables if "提供输入的安全要素" in t.header)
+    assert matrix.section_path == ("附录A 安全要素关联矩阵",)
+
+
 def test_docx_cover_form_fields_read_as_text_and_no_page_numbers(standard_docx: Document) -> None:
     lines = _lines(standard_docx)
     assert lines[:2] == ["ICS\u200227.120.99", "F69"]  # (an en space in the file)  # legacy FORMTEXT fields: their text, not "FORMTEXT"
@@ -105,6 +136,26 @@ def test_doc_numbered_clauses_and_lists(standard_doc: Document) -> None:
     assert "5.1.1一般而言，核电厂定期安全评价的范围应包括以下14个安全要素：" in lines
     assert "5 定期安全评价的策划和准备" in lines and "a)核电厂设计（SF1）" in lines
     assert "FORMTEXT" not in standard_doc.text
+
+
+def test_doc_outline_is_the_clause_tree_antiword_leaves(standard_doc: Document) -> None:
+    """antiword writes Word's top-level numbers as "1. 范围" and drops the second level ("5.1"):
+    the clauses it keeps nest by number, the sub-clauses typed into the text under their clause."""
+    outline = _outline(standard_doc)
+    top = [heading for depth, _, heading in outline if depth == 1]
+    assert top == [
+        "第1部分", "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
+        "6 执行评价", "7 定期安全评价后工作",
+        "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
+    ]
+    six = outline.index((1, "clause", "6 执行评价"))
+    assert outline[six : six + 5] == [
+        (1, "clause", "6 执行评价"),
+        (2, "clause", "6.1.1 要素/专项评价方法"),
+        (2, "clause", "6.1.2 差异项分析及处置"),
+        (3, "clause", "6.1.2.1 差异项提出及安全影响分析"),
+        (3, "clause", "6.1.2.2 弱项处置"),
+    ]
 
 
 def test_wps2md_table_rows_become_tab_rows() -> None:
