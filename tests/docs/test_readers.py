@@ -158,6 +158,35 @@ def test_doc_outline_is_the_clause_tree_antiword_leaves(standard_doc: Document) 
     ]
 
 
+def test_doc_appendix_a_matrix_rows_like_the_docx(standard_doc: Document, standard_docx: Document) -> None:
+    """antiword prints the matrix's body as one paragraph with the cell marks inline
+    ("接受输入的安全要素 |SF1 | |× |…| | |SF2 |…"): split into its 14 rows, under the two header
+    rows, it is the .docx twin's table, except that a .doc leaves the cells a merge covers empty
+    (the .docx repeats 接受输入的安全要素)."""
+    matrix = next(t for t in standard_doc.tables if "提供输入的安全要素" in t.header)
+    twin = next(t for t in standard_docx.tables if "提供输入的安全要素" in t.header)
+    assert matrix.header == ["", "", *["提供输入的安全要素"] * 14] == twin.header
+    assert matrix.rows[0] == ["", "", *(f"SF{k}" for k in range(1, 15))]
+    assert matrix.rows[1] == ["接受输入的安全要素", "SF1", "", "×", "×", "×", "×", "×", "×", "×", "×", "", "", "×", "×", "×"]
+    assert matrix.rows[2] == ["", "SF2", "×", "", "×", "×", "×", "", "", "×", "×", "×"]
+    assert matrix.rows[14] == ["", "SF14", "×", "×", "", "", "", "×", "", "×", "×", "", "×"]
+    assert [r[1:] for r in matrix.rows] == [r[1:] for r in twin.rows]
+    assert matrix.section_path == ("附录A 安全要素关联矩阵",)
+
+
+def test_inline_cell_marks_are_split_into_rows() -> None:
+    from rag.docs.readers.legacy import _antiword_text, inline_rows
+
+    assert inline_rows("类别 |指标 |单位 | |  |人口 |万人 | |") == [["类别", "指标", "单位"], ["", "人口", "万人"]]
+    assert inline_rows("甲|乙|丙|丁|戊|己|庚") is None  # text after the last mark
+    assert inline_rows("见表1 |表2 |表3 |表4 |表5 |表6 |") is None  # no empty row end
+    out = "标题\n   |  |目标值 |\n\n |2025年 |2030年 | |\n\n人口 |80 |90 | | 就业 |50 |55 | |\n"
+    # the header rows above widen to the body's three columns, 目标值 over both years
+    assert _antiword_text(out).split("\n") == [
+        "标题", "\t目标值\t目标值", "", "\t2025年\t2030年", "", "人口\t80\t90", "就业\t50\t55"
+    ]
+
+
 def test_wps2md_table_rows_become_tab_rows() -> None:
     """wps2md's paragraphs: cells of a row, then the row-end mark, as a .docx row is written."""
     from wps2md import Paragraph
