@@ -369,6 +369,82 @@ def test_a_sheet_with_a_cell_at_the_far_corner_is_refused(tmp_path: Path) -> Non
     )
 
 
+def _biff(kind: int, payload: bytes) -> bytes:
+    import struct
+
+    return struct.pack("<HH", kind, len(payload)) + payload
+
+
+def _xls(last_row: int, last_col: int) -> bytes:
+    """A BIFF8 workbook of one sheet that holds only its DIMENSIONS record."""
+    import struct
+
+    bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    sheet_name = b"Sheet1"
+
+    def globals_(offset: int) -> bytes:
+        boundsheet = _biff(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(sheet_name), 0) + sheet_name)
+        return bof + boundsheet + _biff(0x000A, b"")
+
+    head = globals_(0)
+    sheet = bof.replace(b"\x05\x00", b"\x10\x00", 1) + _biff(0x0200, struct.pack("<IIHHH", 0, last_row, 0, last_col, 0))
+    # (4096 bytes at least: a shorter stream would belong in the mini stream, which ole() does not write)
+    return ole({"Workbook": (globals_(len(head)) + sheet + _biff(0x000A, b"")).ljust(4096, b"\0")})
+
+
+def test_an_xls_whose_dimensions_are_too_large_is_refused(tmp_path: Path) -> None:
+    """65536 rows × 256 columns (a whole BIFF8 sheet) is 16.7 million cells: refused from the
+    sheet's DIMENSIONS record before calamine opens it."""
+    path = tmp_path / "大表.xls"
+    path.write_bytes(_xls(65536, 256))
+    with pytest.raises(UnreadableFileError) as info:
+        read_document(path)
+    assert info.value.message == (
+        "表格范围过大（约 1677 万个单元格，可能有远处的零散单元格），请删除多余的行列后再导入：大表.xls"
+    )
+    from rag.docs.readers.extent import _areas
+
+    assert list(_areas(_xls(63, 199), "y.xls")) == [("Sheet1", 63 * 199)]
+    assert list(_areas(XLS.read_bytes(), "yunnan_11.xls"))[0][1] == 63 * 199  # the real file: 63 rows, 199 columns
+
+
+def _ods_with(rows_xml: str) -> bytes:
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(ods([["指标", "2025年"], ["人口", 80]])))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "content.xml":
+                data = data.replace(b"</table:table>", rows_xml.encode() + b"</table:table>")
+            out.writestr(info, data)
+    return buf.getvalue()
+
+
+def test_an_ods_whose_repeated_cells_reach_too_far_is_refused(tmp_path: Path) -> None:
+    """A value repeated over 100000 rows × 100 columns is 10 million cells; the empty rows and
+    columns LibreOffice repeats to the sheet's end count for nothing."""
+    empty_tail = (
+        '<table:table-row table:number-rows-repeated="1048570">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+    )
+    path = tmp_path / "指标.ods"
+    path.write_bytes(_ods_with(empty_tail))
+    assert read_document(path)[1].text == "指标\t2025年\n人口\t80"
+    far = (
+        '<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+        'table:number-columns-repeated="100" office:value-type="float" office:value="1"/></table:table-row>'
+    )
+    path.write_bytes(_ods_with(far))
+    with pytest.raises(UnreadableFileError) as info:
+        read_document(path)
+    assert info.value.message == (
+        "表格范围过大（约 1000 万个单元格，可能有远处的零散单元格），请删除多余的行列后再导入：指标.ods"
+    )
+
+
 # ---------------------------------------------------------------------------
 # Word features written by hand
 

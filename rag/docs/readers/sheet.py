@@ -5,7 +5,8 @@ group cell (类别) written once per group is in a text table; the table model f
 Empty rows and columns go, so an indicator table laid out anywhere on a sheet becomes the
 same :class:`~rag.models.Table` as its text twin. A sheet is read up to ``MAX_CELLS``
 cells (rows × used width), so a very wide, sparse sheet, or a stray cell far away, does
-not blow up memory; what was left out is said in a warning.
+not blow up memory; what was left out is said in a warning. A sheet whose used range calamine
+could not hold is refused before it is opened (:mod:`~rag.docs.readers.extent`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,12 @@ import re
 from collections.abc import Sequence
 
 from rag.docs.readers import RawText
+from rag.docs.readers.extent import check_extent
 from rag.errors import UnreadableFileError
 
 log = logging.getLogger(__name__)
 
 MAX_CELLS = 2_000_000
-# calamine holds a sheet's whole used range (first to last cell) in memory, and aborts the
-# process when it cannot: an .xlsx sheet whose range is larger is refused before it is opened
-MAX_SHEET_AREA = 5_000_000
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _DEFAULT_SHEET_NAME = re.compile(r"^(Sheet|工作表|Лист)\s*\d+$", re.IGNORECASE)
 
 
@@ -35,8 +33,7 @@ def read_sheet(data: bytes, name: str) -> RawText:
 
     warnings: list[str] = []
     blocks: list[str] = []
-    if data.startswith(b"PK"):
-        _check_xlsx_extent(data, name)
+    check_extent(data, name)  # a sheet too large for calamine to hold is refused first
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with workbook:
@@ -73,41 +70,6 @@ def read_sheet(data: bytes, name: str) -> RawText:
     if not blocks:
         raise UnreadableFileError(f"表格文件中没有内容：{name}", f"no cells in {name}")
     return RawText("\n\n".join(blocks), warnings=warnings)
-
-
-def _check_xlsx_extent(data: bytes, name: str) -> None:
-    """Refuse an .xlsx with a sheet whose used range (from its cell references) is too large."""
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return  # calamine says it is damaged
-    with archive:
-        for entry in archive.namelist():
-            if not (entry.startswith("xl/worksheets/") and entry.endswith(".xml")):
-                continue
-            rows: list[int] = []
-            cols: list[int] = []
-            for m in _CELL_REF.finditer(archive.read(entry)):
-                cols.append(_column_index(m.group(1)))
-                rows.append(int(m.group(2)))
-            if not rows:
-                continue
-            area = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
-            if area > MAX_SHEET_AREA:
-                raise UnreadableFileError(
-                    f"表格范围过大（约 {area // 10000} 万个单元格，可能有远处的零散单元格），"
-                    f"请删除多余的行列后再导入：{name}",
-                    f"sheet {entry}: used range {area} cells > {MAX_SHEET_AREA}",
-                )
-
-
-def _column_index(letters: bytes) -> int:
-    n = 0
-    for c in letters:
-        n = n * 26 + c - 64
-    return n
 
 
 def _rows(grid: Sequence[Sequence[object]]) -> list[list[str]]:
