@@ -409,18 +409,9 @@ def test_an_xls_whose_dimensions_are_too_large_is_refused(tmp_path: Path) -> Non
 
 
 def _ods_with(rows_xml: str) -> bytes:
-    import io
-    import zipfile
-
-    src = zipfile.ZipFile(io.BytesIO(ods([["指标", "2025年"], ["人口", 80]])))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as out:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "content.xml":
-                data = data.replace(b"</table:table>", rows_xml.encode() + b"</table:table>")
-            out.writestr(info, data)
-    return buf.getvalue()
+    """A small .ods with ``rows_xml`` after its two rows."""
+    data = ods([["指标", "2025年"], ["人口", 80]])
+    return _ods_replace(data, b"</table:table>", rows_xml.encode() + b"</table:table>")
 
 
 def test_an_ods_whose_repeated_cells_reach_too_far_is_refused(tmp_path: Path) -> None:
@@ -443,6 +434,54 @@ def test_an_ods_whose_repeated_cells_reach_too_far_is_refused(tmp_path: Path) ->
     assert info.value.message == (
         "表格范围过大（约 1000 万个单元格，可能有远处的零散单元格），请删除多余的行列后再导入：指标.ods"
     )
+
+
+def test_xlsx_values_as_excel_shows_them(tmp_path: Path) -> None:
+    """A rate formatted 0% is stored as 0.55 and shown as 55%; dates come as dates (calamine
+    reads the date formats), a date without a time without 00:00:00."""
+    sheet = tmp_path / "指标.xlsx"
+    sheet.write_bytes(xlsx(
+        [["指标", "2025年", "基期", "更新时间"], ["护理型床位占比", 0.55, 0.1234, 46023.5], ["完成日期", 46023, 7, 0.5]],
+        origin=(1, 1),  # the grid does not start at A1: formats are found by the cell's own place
+        formats={(1, 1): "0%", (1, 2): "0.00%", (1, 3): "yyyy/m/d h:mm", (2, 1): 'yyyy"年"m"月"d"日"', (2, 3): "h:mm"},
+    ))
+    assert read_document(sheet)[1].text == (
+        "指标\t2025年\t基期\t更新时间\n护理型床位占比\t55%\t12.34%\t2026-01-01 12:00\n完成日期\t2026-01-01\t7\t12:00"
+    )
+
+
+def test_percent_decimals_of_a_format_code() -> None:
+    from rag.docs.readers.numfmt import percent_decimals
+
+    assert [percent_decimals(c) for c in ("0%", "0.00%", "#,##0.0%;[Red]-0.0%", '0"%"', "0\\%", "0.00", "yyyy-mm-dd")] == [
+        0, 2, 1, None, None, None, None
+    ]
+
+
+def test_ods_percentage_as_shown(tmp_path: Path) -> None:
+    """An .ods cell says it is a percentage; its text gives the decimals shown."""
+    cell = b'office:value-type="float" office:value="0.55"><text:p>0.55'
+    data = ods([["指标", "2025年"], ["护理型床位占比", 0.55]])
+    data = _ods_replace(data, cell, b'office:value-type="percentage" office:value="0.55"><text:p>55.0%')
+    path = tmp_path / "指标.ods"
+    path.write_bytes(data)
+    assert read_document(path)[1].text == "指标\t2025年\n护理型床位占比\t55.0%"
+
+
+def _ods_replace(data: bytes, old: bytes, new: bytes) -> bytes:
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename == "content.xml":
+                assert old in part
+                part = part.replace(old, new)
+            out.writestr(info, part)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------

@@ -5,7 +5,9 @@ group cell (类别) written once per group is in a text table; the table model f
 Empty rows and columns go, so an indicator table laid out anywhere on a sheet becomes the
 same :class:`~rag.models.Table` as its text twin. A sheet is read up to ``MAX_CELLS``
 cells (rows × used width), so a very wide, sparse sheet, or a stray cell far away, does
-not blow up memory; what was left out is said in a warning. A sheet whose used range calamine
+not blow up memory; what was left out is said in a warning. Values are written as the sheet
+shows them: dates as dates (calamine reads the date formats), an .xlsx percentage as 55%
+(:mod:`~rag.docs.readers.numfmt`). A sheet whose used range calamine
 could not hold is refused before it is opened (:mod:`~rag.docs.readers.extent`).
 """
 
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 
 from rag.docs.readers import RawText
 from rag.docs.readers.extent import check_extent
+from rag.docs.readers.numfmt import Percents, ods_percent_cells, show_percent, xlsx_percent_cells
 from rag.errors import UnreadableFileError
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ def read_sheet(data: bytes, name: str) -> RawText:
     warnings: list[str] = []
     blocks: list[str] = []
     check_extent(data, name)  # a sheet too large for calamine to hold is refused first
+    percents = _percent_cells(data, name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with workbook:
@@ -49,7 +53,9 @@ def read_sheet(data: bytes, name: str) -> RawText:
                     warnings.append(
                         f"工作表“{sheet_name}”过大（{height} 行 × {width} 列），只读取了前 {nrows} 行：{name}"
                     )
-                rows = _rows(sheet.to_python(skip_empty_area=True, nrows=nrows))
+                origin = sheet.start or (0, 0)  # the grid starts at the first used cell
+                shown = percents[index] if index < len(percents) else {}
+                rows = _rows(sheet.to_python(skip_empty_area=True, nrows=nrows), origin, shown)
                 if not rows:
                     continue
                 lines = ["\t".join(r) for r in rows]
@@ -72,9 +78,25 @@ def read_sheet(data: bytes, name: str) -> RawText:
     return RawText("\n\n".join(blocks), warnings=warnings)
 
 
-def _rows(grid: Sequence[Sequence[object]]) -> list[list[str]]:
-    """Cells as text, empty rows and columns dropped."""
-    cells = [[_cell(v) for v in row] for row in grid]
+def _percent_cells(data: bytes, name: str) -> list[Percents]:
+    """Per sheet, the cells shown as percentages (.xlsx, .ods; none for an .xls)."""
+    if not data.startswith(b"PK"):
+        return []
+    if b"opendocument.spreadsheet" in data[:100]:  # an .ods's stored mimetype comes first
+        return ods_percent_cells(data, name)
+    return xlsx_percent_cells(data, name)
+
+
+def _rows(
+    grid: Sequence[Sequence[object]], origin: tuple[int, int] = (0, 0), percents: Percents | None = None
+) -> list[list[str]]:
+    """Cells as text (a percentage as shown: ``percents`` by the sheet's (row, column), the grid
+    starting at ``origin``), empty rows and columns dropped."""
+    shown = percents or {}
+    cells = [
+        [_cell(v, shown.get((origin[0] + i, origin[1] + j))) for j, v in enumerate(row)]
+        for i, row in enumerate(grid)
+    ]
     cells = [row for row in cells if any(row)]
     if not cells:
         return []
@@ -83,15 +105,22 @@ def _rows(grid: Sequence[Sequence[object]]) -> list[list[str]]:
     return [[r[j] if j < len(r) else "" for j in used] for r in cells]
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, percent: int | None = None) -> str:
+    """A value as the sheet shows it; ``percent``: the decimals of its percentage format."""
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if percent is not None and isinstance(value, int | float):
+        return show_percent(float(value), percent)
     if isinstance(value, float):
         return format(value, ".12g")  # 3913.5000000000023 -> 3913.5, 2025.0 -> 2025
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
+        if value.time() == dt.time():
+            return value.date().isoformat()  # a date format's 2026-01-01, not 2026-01-01 00:00:00
+        return value.isoformat(sep=" ", timespec="minutes" if not value.second else "seconds")
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes" if not value.second else "seconds")
+    if isinstance(value, dt.date):
         return value.isoformat()
     return re.sub(r"[\t\r\n]+", " ", str(value)).strip()
