@@ -269,7 +269,11 @@ def test_xls_cells_headers_and_rows() -> None:
     assert lines[0].split("\t")[3] == "农业"
     assert lines[1].split("\t")[3:6] == ["耕地面积", "", "播种面积"]
     assert lines[3].split("\t")[:5] == ["", "", "", "数值（万亩）", "增长率％"]
-    assert lines[4].split("\t")[:5] == ["一五计划", "", "1953", "504.769808511", "0.668660524004"]
+    # the growth rates are formatted 0.00% / 0.0% (XF → FORMAT records): shown as Excel shows them,
+    # not as the stored 0.668660524004; the areas next to them (General) stay numbers
+    assert lines[4].split("\t")[:11] == [
+        "一五计划", "", "1953", "504.769808511", "66.87%", "865.627725328", "54.44%", "", "9.30%", "", "17.8%"
+    ]
     table = doc.tables[0]
     assert len(table.rows) == 47
     assert [r[:3] for r in table.rows if len(r) > 2 and r[2] == "1958"] == [["二五计划", "", "1958"]]

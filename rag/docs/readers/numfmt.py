@@ -7,7 +7,8 @@ workbook order, which cells carry a percentage format and with how many decimals
 has a % outside quotes) and the cells' ``s`` attributes in the sheet XML. The sheet reader
 then writes such a value as 55% / 12.34%. An .ods cell says it itself
 (``office:value-type="percentage"``, its decimals in the text it shows):
-:func:`ods_percent_cells`. An .xls (BIFF XF records) is read as calamine returns it.
+:func:`ods_percent_cells`. An .xls has the same chain in BIFF records (a cell's XF index →
+the XF's format index → a built-in or FORMAT record): :func:`xls_percent_cells`.
 """
 
 from __future__ import annotations
@@ -151,6 +152,87 @@ def _ods_row(tr: Any, row: int, percents: Percents) -> int:
 def _repeat(element: Any, attribute: str) -> int:
     value = element.get(f"{_TABLE}{attribute}")
     return int(value) if value and value.isdigit() else 1
+
+
+# BIFF record types
+_BIFF_FORMAT, _BIFF_XF, _BIFF_BOUNDSHEET, _BIFF_EOF, _BIFF_FILEPASS = 0x041E, 0x00E0, 0x0085, 0x000A, 0x002F
+_BIFF_BOF = 0x0809
+_BIFF_NUMBER, _BIFF_RK, _BIFF_MULRK, _BIFF_FORMULA = 0x0203, 0x027E, 0x00BD, 0x0006
+
+
+def xls_percent_cells(data: bytes, name: str) -> list[Percents]:
+    """For each sheet of an .xls (every BOUNDSHEET, in order), its percentage cells; [] when
+    there are none or the workbook is unreadable or encrypted."""
+    import struct
+
+    import olefile
+
+    from rag.docs.readers.extent import _records
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
+    except Exception as exc:  # noqa: BLE001 - olefile raises OSError, ValueError, IndexError … on damage
+        log.info("%s: number formats not read: %r", name, exc)
+        return []
+    formats: dict[int, int] = dict(_BUILTIN_PERCENT)
+    xf_formats: list[int] = []
+    sheets: list[int] = []
+    biff8 = True
+    for kind, payload in _records(stream, 0):
+        if kind == _BIFF_BOF and len(payload) >= 2:
+            biff8 = struct.unpack_from("<H", payload)[0] == 0x0600
+        elif kind == _BIFF_FILEPASS:
+            return []
+        elif kind == _BIFF_FORMAT and len(payload) >= 3:
+            decimals = percent_decimals(_biff_string(payload[2:], biff8))
+            index = struct.unpack_from("<H", payload)[0]
+            if decimals is None:
+                formats.pop(index, None)
+            else:
+                formats[index] = decimals
+        elif kind == _BIFF_XF and len(payload) >= 4:
+            xf_formats.append(struct.unpack_from("<H", payload, 2)[0])
+        elif kind == _BIFF_BOUNDSHEET and len(payload) >= 4:
+            sheets.append(struct.unpack_from("<I", payload)[0])
+        elif kind == _BIFF_EOF:
+            break
+    styles = {i: formats[f] for i, f in enumerate(xf_formats) if f in formats}
+    if not styles:
+        return []
+    return [_xls_sheet_percents(stream, offset, styles) for offset in sheets]
+
+
+def _biff_string(raw: bytes, biff8: bool) -> str:
+    """A BIFF8 XLUnicodeString (length, flags, characters), or a BIFF5 byte string."""
+    if biff8 and len(raw) >= 3:
+        size, wide = int.from_bytes(raw[:2], "little"), raw[2] & 1
+        start = 3 + (2 if raw[2] & 8 else 0) + (4 if raw[2] & 4 else 0)
+        chars = raw[start : start + size * (2 if wide else 1)]
+        return chars.decode("utf-16-le" if wide else "latin-1", errors="replace")
+    return raw[1 : 1 + raw[0]].decode("latin-1", errors="replace") if raw else ""
+
+
+def _xls_sheet_percents(stream: bytes, offset: int, styles: dict[int, int]) -> Percents:
+    import struct
+
+    from rag.docs.readers.extent import _records
+
+    out: Percents = {}
+    for kind, payload in _records(stream, offset):
+        if kind in (_BIFF_NUMBER, _BIFF_RK, _BIFF_FORMULA) and len(payload) >= 6:
+            row, col, xf = struct.unpack_from("<HHH", payload)
+            if xf in styles:
+                out[(row, col)] = styles[xf]
+        elif kind == _BIFF_MULRK and len(payload) >= 6:
+            row, first = struct.unpack_from("<HH", payload)
+            for k in range((len(payload) - 6) // 6):
+                xf = struct.unpack_from("<H", payload, 4 + 6 * k)[0]
+                if xf in styles:
+                    out[(row, first + k)] = styles[xf]
+        elif kind == _BIFF_EOF:
+            break
+    return out
 
 
 def show_percent(value: float, decimals: int) -> str:

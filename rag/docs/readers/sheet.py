@@ -20,8 +20,14 @@ import re
 from collections.abc import Sequence
 
 from rag.docs.readers import RawText
-from rag.docs.readers.extent import check_extent
-from rag.docs.readers.numfmt import Percents, ods_percent_cells, show_percent, xlsx_percent_cells
+from rag.docs.readers.extent import OLE_MAGIC, check_extent
+from rag.docs.readers.numfmt import (
+    Percents,
+    ods_percent_cells,
+    show_percent,
+    xls_percent_cells,
+    xlsx_percent_cells,
+)
 from rag.errors import UnreadableFileError
 
 log = logging.getLogger(__name__)
@@ -42,6 +48,8 @@ def read_sheet(data: bytes, name: str) -> RawText:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with workbook:
             names = workbook.sheet_names
+            if len(percents) != len(names):
+                percents = []  # sheets that do not line up with calamine's: stored values
             for index, sheet_name in enumerate(names):
                 sheet = workbook.get_sheet_by_index(index)
                 height, width = sheet.height, sheet.width
@@ -79,7 +87,9 @@ def read_sheet(data: bytes, name: str) -> RawText:
 
 
 def _percent_cells(data: bytes, name: str) -> list[Percents]:
-    """Per sheet, the cells shown as percentages (.xlsx, .ods; none for an .xls)."""
+    """Per sheet, the cells shown as percentages."""
+    if data.startswith(OLE_MAGIC):
+        return xls_percent_cells(data, name)
     if not data.startswith(b"PK"):
         return []
     if b"opendocument.spreadsheet" in data[:100]:  # an .ods's stored mimetype comes first
