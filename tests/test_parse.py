@@ -24,7 +24,7 @@ def test_parse_json_of_the_docx() -> None:
     assert len(matrix["rows"]) == 15
     # the standard's clauses are its outline (the cover's 第1部分 stays a part of its own)
     top = [(s["kind"], s["title"]) for s in parsed["outline"]]
-    assert top[:3] == [("part", "第1部分"), ("clause", "1 范围"), ("clause", "2 规范性引用文件")]
+    assert top[:4] == [("part", "第1部分"), ("preface", "前言"), ("preface", "引言"), ("clause", "1 范围")]
     assert top[-1] == ("annex", "附录C 收益成本分析的一般方法")
     five = next(s for s in parsed["outline"] if s["title"] == "5 定期安全评价的策划和准备")
     assert [c["title"] for c in five["children"]][:2] == ["5.1 确定评价范围和内容", "5.2 确定评价依据"]

@@ -15,6 +15,8 @@ as headings only where a document uses the scheme throughout:
 - a run whose headings mostly follow one another with nothing between is a table of
   contents, not the outline.
 
+The unnumbered 前言 and 引言 before clause 1 are headings too, of kind "preface".
+
 An appendix heading may be the letter alone ("附录A", or "A." where antiword drops the word),
 with its nature "（资料性附录）" and its name on the lines after: its title is "附录A 名称".
 """
@@ -38,6 +40,7 @@ _BARE_LETTER = re.compile(r"^(?P<letter>[A-Z])[.．]?$")
 _NATURE = re.compile(r"^[（(](?:资料性|规范性)(?:附录)?[）)]\s*")
 _NOT_TITLE = re.compile(r"[。；！？;!?]|[：:，,、]$")
 _TITLE_START = re.compile(r"[\u4e00-\u9fffA-Z《“（(]")
+_PREFACES = ("前言", "引言")
 # a paragraph that is no body between two headings: a table of contents' page number
 _PAGE_REF = re.compile(r"^(?:[\dIVXivx]{1,6}|[-—\s\d]+)$")
 
@@ -55,7 +58,9 @@ class Clause:
 
     @property
     def kind(self) -> str:
-        """The outline kind: "annex" for an appendix, "clause" for any numbered clause."""
+        """The outline kind: "annex" for an appendix, "preface" for 前言 / 引言, "clause" else."""
+        if self.number[0] in _PREFACES:
+            return "preface"
         return "annex" if self.depth == 1 and self.number[0].isalpha() else "clause"
 
 
@@ -171,4 +176,18 @@ def find_clauses(paragraphs: Sequence[str | None]) -> dict[int, Clause]:
     for run in sorted(runs, key=lambda r: -len(r.members)):
         if run.is_outline(paragraphs) and not any(i in found for i, _ in run.members):
             found.update(run.members)
-    return found
+    if found:
+        found.update(_prefaces(paragraphs, min(found)))
+    return dict(sorted(found.items()))
+
+
+def _prefaces(paragraphs: Sequence[str | None], first: int) -> dict[int, Clause]:
+    """A standard's unnumbered 前言 and 引言 before its first clause; a table of contents'
+    entry for them (a page number after it) is none."""
+    out = {}
+    for i in range(first):
+        word = re.sub(r"\s", "", paragraphs[i] or "")
+        after = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
+        if word in _PREFACES and not (after and _PAGE_REF.match(after.strip())):
+            out[i] = Clause((word,), word)
+    return out

@@ -9,7 +9,7 @@ from rag.docs.outline import iter_sections, parse_outline
 from rag.models import DocMeta, Document
 
 STANDARD = (
-    "目  次\n1 范围\n2 术语和定义\n3 总体要求\n3.1 布局\n3.2 设施\n附录A（规范性附录）指标计算方法\n"
+    "目  次\n前言\tI\n1 范围\n2 术语和定义\n3 总体要求\n3.1 布局\n3.2 设施\n附录A（规范性附录）指标计算方法\n"
     "前言\n本标准按照GB/T 1.1—2020给出的规则起草。\n"
     "1 范围\n本标准规定了城市公园的建设要求。\n"
     "2 术语和定义\n下列术语和定义适用于本标准。\n"
@@ -33,6 +33,7 @@ def _tree(text: str) -> list[tuple[int, str, str]]:
 
 def test_clauses_nest_by_their_numbers_and_the_table_of_contents_is_no_outline() -> None:
     assert _tree(STANDARD) == [
+        (1, "preface", "前言"),
         (1, "clause", "1 范围"),
         (1, "clause", "2 术语和定义"),
         (1, "clause", "3 总体要求"),

@@ -81,6 +81,7 @@ def test_docx_outline_is_the_clause_tree(standard_docx: Document) -> None:
     top = [heading for depth, _, heading in outline if depth == 1]
     assert top == [
         "第1部分",  # the cover's "第1部分：通用要求", a part heading as before
+        "前言", "引言",  # unnumbered, before clause 1 (the 目次's entries for them are none)
         "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
         "6 执行评价", "7 定期安全评价后工作",
         "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
@@ -144,7 +145,7 @@ def test_doc_outline_is_the_clause_tree_antiword_leaves(standard_doc: Document) 
     outline = _outline(standard_doc)
     top = [heading for depth, _, heading in outline if depth == 1]
     assert top == [
-        "第1部分", "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
+        "第1部分", "前言", "引言", "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
         "6 执行评价", "7 定期安全评价后工作",
         "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
     ]
