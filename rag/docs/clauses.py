@@ -31,7 +31,7 @@ MIN_CLAUSES = 3  # top-level clauses in a run
 MAX_CLAUSE_TITLE = 40  # characters in a heading line's title
 
 _NUMBERED = re.compile(
-    r"^(?P<num>(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,4})(?![\d]|[.．]\d)"
+    r"^(?P<num>(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,4})(?!\d|[.．]\d)"
     r"(?P<dot>[.．](?=[ \u3000\t]))?[ \u3000\t\u2002\u2003]*(?P<title>.+)$"
 )
 _SPACED = re.compile(r"[.．]?[ \u3000\t\u2002\u2003]")

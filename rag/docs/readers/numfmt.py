@@ -1,4 +1,4 @@
-"""Percentages as Excel shows them: the .xlsx cells whose number format is a percentage.
+"""Percentages as Excel shows them: the cells whose number format is a percentage.
 
 calamine returns a cell's stored value: a rate formatted ``0%`` is 0.55, where the user sees
 55%. (Dates it already returns as dates.) :func:`xlsx_percent_cells` reads, per sheet in

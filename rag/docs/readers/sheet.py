@@ -6,8 +6,8 @@ Empty rows and columns go, so an indicator table laid out anywhere on a sheet be
 same :class:`~rag.models.Table` as its text twin. A sheet is read up to ``MAX_CELLS``
 cells (rows × used width), so a very wide, sparse sheet, or a stray cell far away, does
 not blow up memory; what was left out is said in a warning. Values are written as the sheet
-shows them: dates as dates (calamine reads the date formats), an .xlsx percentage as 55%
-(:mod:`~rag.docs.readers.numfmt`). A sheet whose used range calamine
+shows them: dates as dates (calamine reads the date formats), a cell formatted as a
+percentage as 55% (:mod:`~rag.docs.readers.numfmt`). A sheet whose used range calamine
 could not hold is refused before it is opened (:mod:`~rag.docs.readers.extent`).
 """
 
