@@ -11,6 +11,8 @@ as headings only where a document uses the scheme throughout:
 - at least one sub-clause, each under the top-level clause (or appendix) its number begins
   with, numbers increasing in the order they come (a level the text lost, as antiword loses
   Word's "5.1", is skipped over: "5.2.3" then nests under "5");
+- a title line with no number right above the first paragraph numbered N.M.1 under N, where
+  no N.M came, is N.M (antiword loses Word's second level, not the third typed in the text);
 - a heading line is short, a title and not a sentence (no 。；！？, not ending in ：，);
 - a run whose headings mostly follow one another with nothing between is a table of
   contents, not the outline.
@@ -41,6 +43,7 @@ _NATURE = re.compile(r"^[（(](?:资料性|规范性)(?:附录)?[）)]\s*")
 _NOT_TITLE = re.compile(r"[。；！？;!?]|[：:，,、]$")
 _TITLE_START = re.compile(r"[\u4e00-\u9fffA-Z《“（(]")
 _PREFACES = ("前言", "引言")
+_LEAD_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){2,4})(?!\d|[.．]\d)")
 # a paragraph that is no body between two headings: a table of contents' page number
 _PAGE_REF = re.compile(r"^(?:[\dIVXivx]{1,6}|[-—\s\d]+)$")
 
@@ -140,6 +143,19 @@ class _Run:
         else:
             self.last_sub = tuple(int(n) for n in clause.number[1:])
 
+    def infer_parent(self, i: int, number: tuple[str, ...], paragraphs: Sequence[str | None]) -> None:
+        """A paragraph numbered N.M.1 under N with no N.M before it: the title line just above,
+        unnumbered, is N.M's heading whose number the text lost (antiword drops Word's second
+        level: "确定评价范围和内容" above "5.1.1 一般而言…")."""
+        if len(number) < 3 or number[0] != self.top or not self.top.isdigit() or number[2:] != ("1",) * (len(number) - 2):
+            return
+        sub = int(number[1])
+        above = (paragraphs[i - 1] or "").strip() if i > 0 else ""
+        if (self.last_sub[:1] >= (sub,)) or not self.members or self.members[-1][0] >= i - 1:
+            return
+        if _TITLE_START.match(above) and _is_title(above) and _candidate(paragraphs, i - 1) is None:
+            self.add(i - 1, Clause((number[0], number[1]), f"{number[0]}.{number[1]} {above}"))
+
     def is_outline(self, paragraphs: Sequence[str | None]) -> bool:
         """Enough top-level clauses, some sub-clauses, and body between the headings."""
         tops = sum(1 for _, c in self.members if c.depth == 1 and c.kind == "clause")
@@ -163,6 +179,10 @@ def find_clauses(paragraphs: Sequence[str | None]) -> dict[int, Clause]:
     # body (or a table of contents before it) does not cut the outline short
     runs: list[_Run] = []
     for i in range(len(paragraphs)):
+        lead = _LEAD_NUMBER.match(paragraphs[i] or "")
+        if lead:
+            for run in runs:
+                run.infer_parent(i, tuple(lead.group(1).split(".")), paragraphs)
         clause = _candidate(paragraphs, i)
         if clause is None:
             continue

@@ -59,6 +59,21 @@ def test_a_lost_level_is_skipped_over() -> None:
     ]
 
 
+def test_a_title_above_n_m_1_is_n_m_whose_number_was_lost() -> None:
+    text = (
+        "1. 范围\n适用于核电厂。\n2. 术语\n无。\n3. 要求\n确定评价范围\n3.1.1 评价范围包括14个要素。\n"
+        "确定评价依据\n3.2.1 评价依据包括安全基准。\n人员要求\n评价人员应经培训。\n"
+    )
+    assert _tree(text) == [
+        (1, "clause", "1 范围"),
+        (1, "clause", "2 术语"),
+        (1, "clause", "3 要求"),
+        (2, "clause", "3.1 确定评价范围"),
+        (2, "clause", "3.2 确定评价依据"),
+        # "人员要求" has no 3.3.1 under it: a paragraph
+    ]
+
+
 def test_numbered_lines_of_a_plan_stay_what_they_were() -> None:
     """Numbers at the start of a plan's lines are not clauses: no run 1, 2, 3 with sub-clauses."""
     text = (

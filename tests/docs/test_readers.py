@@ -141,7 +141,8 @@ def test_doc_numbered_clauses_and_lists(standard_doc: Document) -> None:
 
 def test_doc_outline_is_the_clause_tree_antiword_leaves(standard_doc: Document) -> None:
     """antiword writes Word's top-level numbers as "1. 范围" and drops the second level ("5.1"):
-    the clauses it keeps nest by number, the sub-clauses typed into the text under their clause."""
+    the clauses it keeps nest by number; a title line right above a paragraph numbered 6.1.1 is
+    6.1 again, and where no N.M.1 follows (5.7, 7.1–7.3) the title stays a paragraph."""
     outline = _outline(standard_doc)
     top = [heading for depth, _, heading in outline if depth == 1]
     assert top == [
@@ -150,13 +151,21 @@ def test_doc_outline_is_the_clause_tree_antiword_leaves(standard_doc: Document) 
         "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
     ]
     six = outline.index((1, "clause", "6 执行评价"))
-    assert outline[six : six + 5] == [
+    assert outline[six : six + 6] == [
         (1, "clause", "6 执行评价"),
-        (2, "clause", "6.1.1 要素/专项评价方法"),
-        (2, "clause", "6.1.2 差异项分析及处置"),
-        (3, "clause", "6.1.2.1 差异项提出及安全影响分析"),
-        (3, "clause", "6.1.2.2 弱项处置"),
+        (2, "clause", "6.1 要素/专项评价"),
+        (3, "clause", "6.1.1 要素/专项评价方法"),
+        (3, "clause", "6.1.2 差异项分析及处置"),
+        (4, "clause", "6.1.2.1 差异项提出及安全影响分析"),
+        (4, "clause", "6.1.2.2 弱项处置"),
     ]
+    five = [h for d, _, h in outline if d == 2 and h.startswith("5.")]
+    assert five == [f"5.{k} {t}" for k, t in enumerate(
+        ["确定评价范围和内容", "确定评价依据", "确定工作模式", "组建PSR技术团队", "建立PSR项目管理体系", "编制PSR工作文件"], 1
+    )]
+    assert (2, "clause", "5.2.3 确定适用的现行安全标准和实践") not in outline  # under 5.2 now
+    seven = outline.index((1, "clause", "7 定期安全评价后工作"))
+    assert outline[seven + 1][2] == "附录A 安全要素关联矩阵"
 
 
 def test_doc_appendix_a_matrix_rows_like_the_docx(standard_doc: Document, standard_docx: Document) -> None:
