@@ -19,7 +19,8 @@ def _gbk_escapes(text: str) -> bytes:
 
 
 # What Word and WordPad write: tables of fonts and colours, a generator, document info, a
-# field whose instruction is no text, Chinese as code-page escapes and as \uN with a fallback.
+# field whose instruction is no text, Chinese as code-page escapes and as \uN with a fallback,
+# a cell of two paragraphs (护理 / 型床位: one cell, its row unbroken).
 RTF = (
     rb"{\rtf1\ansi\ansicpg936\deff0{\fonttbl{\f0\fnil\fcharset134 " + _gbk_escapes("宋体") + rb";}}"
     rb"{\colortbl ;\red255\green0\blue0;}{\*\generator Msftedit 5.41;}{\info{\title "
@@ -28,14 +29,14 @@ RTF = (
     + _gbk_escapes("全省养老机构达到") + rb"2100" + _gbk_escapes("家。") + rb"\par"
     rb"\trowd\cellx1000\cellx2000\cellx3000\intbl " + _gbk_escapes("序号") + rb"\cell "
     + _gbk_escapes("指标") + rb"\cell " + _gbk_escapes("单位") + rb"\cell\row"
-    rb"\trowd\intbl 1\cell \u25252?\u29702?\u22411?\u24202?\u20301?\cell %\cell\row"
+    rb"\trowd\pard\intbl 1\cell \u25252?\u29702?\par\u22411?\u24202?\u20301?\cell %\cell\row"
     rb"\pard " + _gbk_escapes("详见") + rb"{\field{\*\fldinst HYPERLINK \"http://example.org\"}{\fldrslt "
     + _gbk_escapes("附件") + rb"}}\par}"
 )
 
 
 def test_rtf_text_decodes_the_code_page_and_drops_destinations() -> None:
-    assert rtf_text(RTF) == "第一章 总则\n全省养老机构达到2100家。\n序号\t指标\t单位\t\n1\t护理型床位\t%\t\n详见附件\n"
+    assert rtf_text(RTF) == "第一章 总则\n全省养老机构达到2100家。\n序号\t指标\t单位\t\n1\t护理 型床位\t%\t\n详见附件\n"
 
 
 def test_a_doc_that_is_rtf_is_read_as_rtf(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ Both are text formats under a Word name, so :mod:`~rag.docs.readers.sniff` sends
 the control words and tags.
 
 - **RTF.** Groups, control words and hex escapes are read: ``\\par`` / ``\\line`` end a line,
-  ``\\cell`` / ``\\row`` write table rows as tab-separated cells, ``\\'XX`` bytes are decoded in
+  ``\\cell`` / ``\\row`` write table rows as tab-separated cells (a cell's paragraphs
+  joined), ``\\'XX`` bytes are decoded in
   the document's code page (``\\ansicpg936`` → GBK; a double-byte character is two escapes),
   ``\\uN`` is the character N (its ``\\ucN`` fallback skipped). Destinations that are not body
   text go (font and colour tables, styles, document info, pictures, headers and footers, field
@@ -81,6 +82,7 @@ class _Rtf:
         self.fallback = 0  # fallback characters still to skip
         self.stack: list[tuple[bool, int]] = []
         self.group_start = False  # the last token opened a group (a destination word may follow)
+        self.in_table = False  # since \intbl, until \row: a \par inside a cell does not end its row
 
     def flush(self) -> None:
         if self.pending:
@@ -113,8 +115,15 @@ class _Rtf:
             if not self.skip:
                 self.out.append(_char(arg + 65536 if arg < 0 else arg))
             self.fallback = self.uc
+        elif word == "intbl":
+            self.in_table = True
+        elif word == "par" and self.in_table:
+            if not self.skip:
+                self.out.append(" ")
         elif word in _SYMBOLS and not self.skip:
             self.out.append(_SYMBOLS[word])
+            if word == "row":
+                self.in_table = False
 
     def open(self) -> None:
         self.flush()
