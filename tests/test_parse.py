@@ -22,7 +22,12 @@ def test_parse_json_of_the_docx() -> None:
     matrix = next(t for t in parsed["tables"] if "提供输入的安全要素" in t["header"])
     assert matrix["rows"][1][:4] == ["接受输入的安全要素", "SF1", "", "×"]
     assert len(matrix["rows"]) == 15
-    assert parsed["outline"] == [{"title": "第1部分", "kind": "part", "children": []}]
+    # the standard's clauses are its outline (the cover's 第1部分 stays a part of its own)
+    top = [(s["kind"], s["title"]) for s in parsed["outline"]]
+    assert top[:4] == [("part", "第1部分"), ("preface", "前言"), ("preface", "引言"), ("clause", "1 范围")]
+    assert top[-1] == ("annex", "附录C 收益成本分析的一般方法")
+    five = next(s for s in parsed["outline"] if s["title"] == "5 定期安全评价的策划和准备")
+    assert [c["title"] for c in five["children"]][:2] == ["5.1 确定评价范围和内容", "5.2 确定评价依据"]
     assert parsed["ocr_pages"] == [] and parsed["warnings"] == []
 
 

@@ -63,6 +63,9 @@ _BLOCK_START = re.compile(
     # a clause number Word writes before a heading, with its full-width space: "1　范围", "5.1　…"
     rf"|\d{{1,2}}(?:[.．]\d{{1,2}}){{0,3}}\u3000(?=\S))"
 )
+# A standard's sub-clause heading, a short title after its number ("5.6.3要素/专项评价程序、细则
+#编制"): the paragraph under it is not its continuation
+_CLAUSE_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,4}(?![.\d])[ \u3000]*[\u4e00-\u9fffA-Z][^。；！？：:，,]{0,39}$")
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +196,7 @@ def _is_standalone(line: str, wrap: float) -> bool:
         return False  # a full-width line of a hard-wrapped file goes on
     if _BLOCK_START.match(text) and not any(c in text for c in "。；！？"):
         return True  # a heading-only line: 第X章 …, 一、…, （一）…, 1.…, 专栏N …, 01 …
-    return False
+    return bool(_CLAUSE_HEADING.match(text))
 
 
 def _is_prose(line: str) -> bool:

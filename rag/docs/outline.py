@@ -9,6 +9,9 @@ Documents use different subsets in different orders (the work points go
 fixed: a heading kind already open on the stack closes everything below it
 and becomes a sibling; a new kind nests under the current heading.
 
+A standard numbered 1 / 5.1 / 5.1.2 / 附录A throughout (:mod:`rag.docs.clauses`) has those
+clauses as headings, each nested by its number.
+
 A heading is either a line of its own ("第一节 总体思路") or run-in, the
 first sentence of its paragraph ("（三）强化政治建设。把党的政治建设…"),
 whose section title is that first sentence.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import re
 
+from rag.docs.clauses import Clause, find_clauses
 from rag.docs.heads import NOTICE_HEADING, NOTICE_LIMIT, find_notice
 from rag.models import Block, Document, Section
 
@@ -75,6 +79,8 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
     notice = find_notice(
         [doc_text[b.start : b.end] if b.kind == "para" else "\t" for b in blocks[:NOTICE_LIMIT]]
     )
+    clauses = find_clauses([doc_text[b.start : b.end] if b.kind == "para" else None for b in blocks])
+    depths: dict[int, int] = {}  # id of an open clause section -> its clause depth
     for i, block in enumerate(blocks):
         if notice is not None and notice.start <= i < notice.end:
             if i == notice.start:
@@ -82,6 +88,9 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
                     Section(kind="notice", heading=NOTICE_HEADING, level=1, start=block.start, end=block.start)
                 )
             root.children[-1].blocks.append(block)
+            continue
+        if i in clauses:
+            _open_clause(stack, depths, clauses[i], block)
             continue
         text = doc_text[block.start : block.end]
         kind = heading_kind(text) if block.kind == "para" else None
@@ -110,6 +119,17 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
         stack[-1].children.append(section)
         stack.append(section)
     return root
+
+
+def _open_clause(stack: list[Section], depths: dict[int, int], clause: Clause, block: Block) -> None:
+    """A standard's clause heading: it closes everything down to its parent clause, so 5.1.2
+    nests under 5.1 and 6 under the root, whatever other headings opened in between."""
+    while len(stack) > 1 and depths.get(id(stack[-1]), clause.depth) >= clause.depth:
+        stack.pop()
+    section = Section(kind=clause.kind, heading=clause.title, level=len(stack), start=block.start, end=block.end)
+    depths[id(section)] = clause.depth
+    stack[-1].children.append(section)
+    stack.append(section)
 
 
 def iter_sections(section: Section, path: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]

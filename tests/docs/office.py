@@ -61,8 +61,16 @@ def docx(body: str, *, numbering: str = "", styles: str = "", footnotes: str = "
     return _zip(parts)
 
 
-def xlsx(rows: list[list[str | float | None]], merges: tuple[str, ...] = (), origin: tuple[int, int] = (0, 0)) -> bytes:
-    """A one-sheet .xlsx with ``rows`` placed from ``origin`` (row, column), strings inline."""
+def xlsx(
+    rows: list[list[str | float | None]],
+    merges: tuple[str, ...] = (),
+    origin: tuple[int, int] = (0, 0),
+    formats: dict[tuple[int, int], str] | None = None,
+) -> bytes:
+    """A one-sheet .xlsx with ``rows`` placed from ``origin`` (row, column), strings inline;
+    ``formats`` gives cells of ``rows`` (i, j) a number format code ("0%", "yyyy-mm-dd"), written
+    as Excel does: a custom numFmt (id 164 on) in styles.xml, a cellXfs entry, the cell's ``s``."""
+    codes = sorted(set((formats or {}).values()))
     cells = []
     for i, row in enumerate(rows):
         r = origin[0] + i + 1
@@ -71,10 +79,12 @@ def xlsx(rows: list[list[str | float | None]], merges: tuple[str, ...] = (), ori
             if value is None or value == "":
                 continue
             ref = f"{_column(origin[1] + j)}{r}"
+            code = (formats or {}).get((i, j))
+            style = f' s="{codes.index(code) + 1}"' if code else ""
             if isinstance(value, str):
-                out.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+                out.append(f'<c r="{ref}" t="inlineStr"{style}><is><t>{escape(value)}</t></is></c>')
             else:
-                out.append(f'<c r="{ref}"><v>{value}</v></c>')
+                out.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
         cells.append(f'<row r="{r}">{"".join(out)}</row>')
     refs = "".join(f'<mergeCell ref="{m}"/>' for m in merges)
     merge = f'<mergeCells count="{len(merges)}">{refs}</mergeCells>' if merges else ""
@@ -98,10 +108,26 @@ def xlsx(rows: list[list[str | float | None]], merges: tuple[str, ...] = (), ori
         ),
         "xl/_rels/workbook.xml.rels": (
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
         ),
         "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{"".join(cells)}</sheetData>{merge}</worksheet>',
+        **({"xl/styles.xml": _styles(main, codes)} if codes else {}),
     })
+
+
+def _styles(main: str, codes: list[str]) -> str:
+    fmts = "".join(f'<numFmt numFmtId="{164 + k}" formatCode="{escape(c, {chr(34): "&quot;"})}"/>' for k, c in enumerate(codes))
+    xfs = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' + "".join(
+        f'<xf numFmtId="{164 + k}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        for k in range(len(codes))
+    )
+    return (
+        f'<styleSheet xmlns="{main}"><numFmts count="{len(codes)}">{fmts}</numFmts>'
+        '<fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{len(codes) + 1}">{xfs}</cellXfs></styleSheet>'
+    )
 
 
 def _column(index: int) -> str:

@@ -59,10 +59,37 @@ def test_csrc_table_over_pages() -> None:
     assert table.header == ["门类名称及代码", "行业大类代码", "行业大类名称", "上市公司代码", "上市公司简称"]
     assert doc.text.count("门类名称及代码") == 1  # the header repeated on pages 2 and 3 goes
     assert table.rows[0] == ["农、林、牧、渔业(A)", "01", "农业", "000998", "隆平高科"]
-    assert ["", "", "", "002041", "登海种业"] in table.rows  # a cell merged down stays empty
+    # 门类 and 大类 are merged down their groups: each row they cover carries them
+    assert table.rows[1] == ["农、林、牧、渔业(A)", "01", "农业", "002041", "登海种业"]
     assert ["采矿业(B)", "06", "煤炭开采和洗选业", "000552", "靖远煤电"] in table.rows  # page 2
+    assert ["采矿业(B)", "09", "有色金属矿采选业", "000688", "国城矿业"] in table.rows  # the foot of page 2
+    assert all(all(row) for row in table.rows)
     codes = [r[3] for r in table.rows]
     assert len(codes) == len(set(codes)) and all(re.fullmatch(r"\d{6}", c) for c in codes)
+
+
+def test_a_cell_merged_down_repeats_one_merged_across_does_not() -> None:
+    """pdfplumber: None where a merged cell covers the place, "" for an empty cell."""
+    from types import SimpleNamespace
+
+    from rag.docs.readers.pdf import _table_rows
+
+    def row(top: float, *cells: tuple[float, float, float, float] | None) -> SimpleNamespace:
+        return SimpleNamespace(bbox=(0, top, 30, top + 10), cells=list(cells))
+
+    texts = [["类别", "指标", "值"], ["经济", "GDP", ""], [None, "投资", "5"], ["合计：见附表", None, None]]
+    table = SimpleNamespace(
+        rows=[
+            row(0, (0, 0, 10, 10), (10, 0, 20, 10), (20, 0, 30, 10)),
+            row(10, (0, 10, 10, 30), (10, 10, 20, 20), (20, 10, 30, 20)),  # 经济 merged down a row
+            row(20, None, (10, 20, 20, 30), (20, 20, 30, 30)),
+            row(30, (0, 30, 30, 40), None, None),  # one cell across the table
+        ],
+        extract=lambda: texts,
+    )
+    assert _table_rows(table) == [
+        ["类别", "指标", "值"], ["经济", "GDP", ""], ["经济", "投资", "5"], ["合计：见附表", "", ""]
+    ]
 
 
 def _line(text: str, top: float, x0: float = 90, x1: float = 505, size: float = 10.5) -> Line:

@@ -70,6 +70,38 @@ def test_docx_clause_numbers_come_from_word_numbering(standard_docx: Document) -
     assert lines[lines.index("核电厂定期安全评价第1部分：通用要求") + 1] == "1 范围"  # not joined into the title
 
 
+def _outline(doc: Document) -> list[tuple[int, str, str]]:
+    return [(len(path), s.kind, s.heading) for s, path in iter_sections(parse_outline(doc)) if path]
+
+
+def test_docx_outline_is_the_clause_tree(standard_docx: Document) -> None:
+    """The clause numbers (Word's numbering written in) are the outline, nested by number; the
+    目次's "1 范围" … "附录C" is no heading, nor are 5.1.1's numbered sentences."""
+    outline = _outline(standard_docx)
+    top = [heading for depth, _, heading in outline if depth == 1]
+    assert top == [
+        "第1部分",  # the cover's "第1部分：通用要求", a part heading as before
+        "前言", "引言",  # unnumbered, before clause 1 (the 目次's entries for them are none)
+        "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
+        "6 执行评价", "7 定期安全评价后工作",
+        "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
+    ]
+    six = outline.index((1, "clause", "6 执行评价"))
+    assert outline[six : six + 6] == [
+        (1, "clause", "6 执行评价"),
+        (2, "clause", "6.1 要素/专项评价"),
+        (3, "clause", "6.1.1 要素/专项评价方法"),
+        (3, "clause", "6.1.2 差异项分析及处置"),
+        (4, "clause", "6.1.2.1 差异项提出及安全影响分析"),
+        (4, "clause", "6.1.2.2 弱项处置"),
+    ]
+    assert (3, "clause", "5.6.3 要素/专项评价程序、细则编制") in outline  # not joined with its first paragraph
+    assert not [h for _, _, h in outline if h.startswith("5.1.1")]
+    # the matrix sits under its appendix
+    matrix = next(t for t in standard_docx.tables if "提供输入的安全要素" in t.header)
+    assert matrix.section_path == ("附录A 安全要素关联矩阵",)
+
+
 def test_docx_cover_form_fields_read_as_text_and_no_page_numbers(standard_docx: Document) -> None:
     lines = _lines(standard_docx)
     assert lines[:2] == ["ICS\u200227.120.99", "F69"]  # (an en space in the file)  # legacy FORMTEXT fields: their text, not "FORMTEXT"
@@ -105,6 +137,64 @@ def test_doc_numbered_clauses_and_lists(standard_doc: Document) -> None:
     assert "5.1.1一般而言，核电厂定期安全评价的范围应包括以下14个安全要素：" in lines
     assert "5 定期安全评价的策划和准备" in lines and "a)核电厂设计（SF1）" in lines
     assert "FORMTEXT" not in standard_doc.text
+
+
+def test_doc_outline_is_the_clause_tree_antiword_leaves(standard_doc: Document) -> None:
+    """antiword writes Word's top-level numbers as "1. 范围" and drops the second level ("5.1"):
+    the clauses it keeps nest by number; a title line right above a paragraph numbered 6.1.1 is
+    6.1 again, and where no N.M.1 follows (5.7, 7.1–7.3) the title stays a paragraph."""
+    outline = _outline(standard_doc)
+    top = [heading for depth, _, heading in outline if depth == 1]
+    assert top == [
+        "第1部分", "前言", "引言", "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
+        "6 执行评价", "7 定期安全评价后工作",
+        "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
+    ]
+    six = outline.index((1, "clause", "6 执行评价"))
+    assert outline[six : six + 6] == [
+        (1, "clause", "6 执行评价"),
+        (2, "clause", "6.1 要素/专项评价"),
+        (3, "clause", "6.1.1 要素/专项评价方法"),
+        (3, "clause", "6.1.2 差异项分析及处置"),
+        (4, "clause", "6.1.2.1 差异项提出及安全影响分析"),
+        (4, "clause", "6.1.2.2 弱项处置"),
+    ]
+    five = [h for d, _, h in outline if d == 2 and h.startswith("5.")]
+    assert five == [f"5.{k} {t}" for k, t in enumerate(
+        ["确定评价范围和内容", "确定评价依据", "确定工作模式", "组建PSR技术团队", "建立PSR项目管理体系", "编制PSR工作文件"], 1
+    )]
+    assert (2, "clause", "5.2.3 确定适用的现行安全标准和实践") not in outline  # under 5.2 now
+    seven = outline.index((1, "clause", "7 定期安全评价后工作"))
+    assert outline[seven + 1][2] == "附录A 安全要素关联矩阵"
+
+
+def test_doc_appendix_a_matrix_rows_like_the_docx(standard_doc: Document, standard_docx: Document) -> None:
+    """antiword prints the matrix's body as one paragraph with the cell marks inline
+    ("接受输入的安全要素 |SF1 | |× |…| | |SF2 |…"): split into its 14 rows, under the two header
+    rows, it is the .docx twin's table, except that a .doc leaves the cells a merge covers empty
+    (the .docx repeats 接受输入的安全要素)."""
+    matrix = next(t for t in standard_doc.tables if "提供输入的安全要素" in t.header)
+    twin = next(t for t in standard_docx.tables if "提供输入的安全要素" in t.header)
+    assert matrix.header == ["", "", *["提供输入的安全要素"] * 14] == twin.header
+    assert matrix.rows[0] == ["", "", *(f"SF{k}" for k in range(1, 15))]
+    assert matrix.rows[1] == ["接受输入的安全要素", "SF1", "", "×", "×", "×", "×", "×", "×", "×", "×", "", "", "×", "×", "×"]
+    assert matrix.rows[2] == ["", "SF2", "×", "", "×", "×", "×", "", "", "×", "×", "×"]
+    assert matrix.rows[14] == ["", "SF14", "×", "×", "", "", "", "×", "", "×", "×", "", "×"]
+    assert [r[1:] for r in matrix.rows] == [r[1:] for r in twin.rows]
+    assert matrix.section_path == ("附录A 安全要素关联矩阵",)
+
+
+def test_inline_cell_marks_are_split_into_rows() -> None:
+    from rag.docs.readers.legacy import _antiword_text, inline_rows
+
+    assert inline_rows("类别 |指标 |单位 | |  |人口 |万人 | |") == [["类别", "指标", "单位"], ["", "人口", "万人"]]
+    assert inline_rows("甲|乙|丙|丁|戊|己|庚") is None  # text after the last mark
+    assert inline_rows("见表1 |表2 |表3 |表4 |表5 |表6 |") is None  # no empty row end
+    out = "标题\n   |  |目标值 |\n\n |2025年 |2030年 | |\n\n人口 |80 |90 | | 就业 |50 |55 | |\n"
+    # the header rows above widen to the body's three columns, 目标值 over both years
+    assert _antiword_text(out).split("\n") == [
+        "标题", "\t目标值\t目标值", "", "\t2025年\t2030年", "", "人口\t80\t90", "就业\t50\t55"
+    ]
 
 
 def test_wps2md_table_rows_become_tab_rows() -> None:
@@ -189,7 +279,11 @@ def test_xls_cells_headers_and_rows() -> None:
     assert lines[0].split("\t")[3] == "农业"
     assert lines[1].split("\t")[3:6] == ["耕地面积", "", "播种面积"]
     assert lines[3].split("\t")[:5] == ["", "", "", "数值（万亩）", "增长率％"]
-    assert lines[4].split("\t")[:5] == ["一五计划", "", "1953", "504.769808511", "0.668660524004"]
+    # the growth rates are formatted 0.00% / 0.0% (XF → FORMAT records): shown as Excel shows them,
+    # not as the stored 0.668660524004; the areas next to them (General) stay numbers
+    assert lines[4].split("\t")[:11] == [
+        "一五计划", "", "1953", "504.769808511", "66.87%", "865.627725328", "54.44%", "", "9.30%", "", "17.8%"
+    ]
     table = doc.tables[0]
     assert len(table.rows) == 47
     assert [r[:3] for r in table.rows if len(r) > 2 and r[2] == "1958"] == [["二五计划", "", "1958"]]
@@ -287,6 +381,121 @@ def test_a_sheet_with_a_cell_at_the_far_corner_is_refused(tmp_path: Path) -> Non
     assert info.value.message == (
         "表格范围过大（约 1717986 万个单元格，可能有远处的零散单元格），请删除多余的行列后再导入：指标.xlsx"
     )
+
+
+def _biff(kind: int, payload: bytes) -> bytes:
+    import struct
+
+    return struct.pack("<HH", kind, len(payload)) + payload
+
+
+def _xls(last_row: int, last_col: int) -> bytes:
+    """A BIFF8 workbook of one sheet that holds only its DIMENSIONS record."""
+    import struct
+
+    bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    sheet_name = b"Sheet1"
+
+    def globals_(offset: int) -> bytes:
+        boundsheet = _biff(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(sheet_name), 0) + sheet_name)
+        return bof + boundsheet + _biff(0x000A, b"")
+
+    head = globals_(0)
+    sheet = bof.replace(b"\x05\x00", b"\x10\x00", 1) + _biff(0x0200, struct.pack("<IIHHH", 0, last_row, 0, last_col, 0))
+    # (4096 bytes at least: a shorter stream would belong in the mini stream, which ole() does not write)
+    return ole({"Workbook": (globals_(len(head)) + sheet + _biff(0x000A, b"")).ljust(4096, b"\0")})
+
+
+def test_an_xls_whose_dimensions_are_too_large_is_refused(tmp_path: Path) -> None:
+    """65536 rows × 256 columns (a whole BIFF8 sheet) is 16.7 million cells: refused from the
+    sheet's DIMENSIONS record before calamine opens it."""
+    path = tmp_path / "大表.xls"
+    path.write_bytes(_xls(65536, 256))
+    with pytest.raises(UnreadableFileError) as info:
+        read_document(path)
+    assert info.value.message == (
+        "表格范围过大（约 1677 万个单元格，可能有远处的零散单元格），请删除多余的行列后再导入：大表.xls"
+    )
+    from rag.docs.readers.extent import _areas
+
+    assert list(_areas(_xls(63, 199), "y.xls")) == [("Sheet1", 63 * 199)]
+    assert list(_areas(XLS.read_bytes(), "yunnan_11.xls"))[0][1] == 63 * 199  # the real file: 63 rows, 199 columns
+
+
+def _ods_with(rows_xml: str) -> bytes:
+    """A small .ods with ``rows_xml`` after its two rows."""
+    data = ods([["指标", "2025年"], ["人口", 80]])
+    return _ods_replace(data, b"</table:table>", rows_xml.encode() + b"</table:table>")
+
+
+def test_an_ods_whose_repeated_cells_reach_too_far_is_refused(tmp_path: Path) -> None:
+    """A value repeated over 100000 rows × 100 columns is 10 million cells; the empty rows and
+    columns LibreOffice repeats to the sheet's end count for nothing."""
+    empty_tail = (
+        '<table:table-row table:number-rows-repeated="1048570">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+    )
+    path = tmp_path / "指标.ods"
+    path.write_bytes(_ods_with(empty_tail))
+    assert read_document(path)[1].text == "指标\t2025年\n人口\t80"
+    far = (
+        '<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+        'table:number-columns-repeated="100" office:value-type="float" office:value="1"/></table:table-row>'
+    )
+    path.write_bytes(_ods_with(far))
+    with pytest.raises(UnreadableFileError) as info:
+        read_document(path)
+    assert info.value.message == (
+        "表格范围过大（约 1000 万个单元格，可能有远处的零散单元格），请删除多余的行列后再导入：指标.ods"
+    )
+
+
+def test_xlsx_values_as_excel_shows_them(tmp_path: Path) -> None:
+    """A rate formatted 0% is stored as 0.55 and shown as 55%; dates come as dates (calamine
+    reads the date formats), a date without a time without 00:00:00."""
+    sheet = tmp_path / "指标.xlsx"
+    sheet.write_bytes(xlsx(
+        [["指标", "2025年", "基期", "更新时间"], ["护理型床位占比", 0.55, 0.1234, 46023.5], ["完成日期", 46023, 7, 0.5]],
+        origin=(1, 1),  # the grid does not start at A1: formats are found by the cell's own place
+        formats={(1, 1): "0%", (1, 2): "0.00%", (1, 3): "yyyy/m/d h:mm", (2, 1): 'yyyy"年"m"月"d"日"', (2, 3): "h:mm"},
+    ))
+    assert read_document(sheet)[1].text == (
+        "指标\t2025年\t基期\t更新时间\n护理型床位占比\t55%\t12.34%\t2026-01-01 12:00\n完成日期\t2026-01-01\t7\t12:00"
+    )
+
+
+def test_percent_decimals_of_a_format_code() -> None:
+    from rag.docs.readers.numfmt import percent_decimals
+
+    assert [percent_decimals(c) for c in ("0%", "0.00%", "#,##0.0%;[Red]-0.0%", '0"%"', "0\\%", "0.00", "yyyy-mm-dd")] == [
+        0, 2, 1, None, None, None, None
+    ]
+
+
+def test_ods_percentage_as_shown(tmp_path: Path) -> None:
+    """An .ods cell says it is a percentage; its text gives the decimals shown."""
+    cell = b'office:value-type="float" office:value="0.55"><text:p>0.55'
+    data = ods([["指标", "2025年"], ["护理型床位占比", 0.55]])
+    data = _ods_replace(data, cell, b'office:value-type="percentage" office:value="0.55"><text:p>55.0%')
+    path = tmp_path / "指标.ods"
+    path.write_bytes(data)
+    assert read_document(path)[1].text == "指标\t2025年\n护理型床位占比\t55.0%"
+
+
+def _ods_replace(data: bytes, old: bytes, new: bytes) -> bytes:
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename == "content.xml":
+                assert old in part
+                part = part.replace(old, new)
+            out.writestr(info, part)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ One module per family of formats, each a function ``(data, name) -> RawText``:
 :mod:`~rag.docs.readers.ocr` (images: .png / .jpg / .tif).
 :func:`read_document` checks the file (type, size), looks at its first bytes
 (:mod:`~rag.docs.readers.sniff`: a .doc that is really a .docx is read as a .docx, with a
-warning; an encrypted Office file or a zip bomb is refused) and dispatches; the raw text then
+warning, and so is a .doc that is RTF or a web page, read by :mod:`~rag.docs.readers.markup`;
+an encrypted Office file or a zip bomb is refused) and dispatches; the raw text then
 goes through the same cleaning and outline (:mod:`rag.docs.ingest`) whatever the format. A
 reader raises :class:`~rag.errors.UnreadableFileError` with one Chinese line for a file it
 cannot read; what it read with doubts it says in ``warnings``.
@@ -41,7 +42,7 @@ Reader = Callable[[bytes, str], RawText]
 
 
 def _readers() -> dict[str, Reader]:
-    from rag.docs.readers import legacy, ocr, ofd, pdf, sheet, text, word
+    from rag.docs.readers import legacy, markup, ocr, ofd, pdf, sheet, text, word
 
     return {
         ".txt": text.read_text,
@@ -55,6 +56,9 @@ def _readers() -> dict[str, Reader]:
         ".xls": sheet.read_sheet,
         ".ods": sheet.read_sheet,
         **{suffix: ocr.read_image for suffix in IMAGE_SUFFIXES},
+        # what a file under another name may really be (see sniff): no suffix of its own
+        ".rtf": markup.read_rtf,
+        ".html": markup.read_html,
     }
 
 

@@ -4,7 +4,8 @@ wps2md (pure Python) reads the paragraphs with their table flags; it reads a fil
 is one run of characters, not one Word saved in pieces (fast save), where it returns garbage.
 Such a file, and any wps2md refuses, is read by Debian's ``antiword`` when it is installed.
 Either way paragraphs come out one a line and table rows as tab-separated cells, as the
-.docx reader writes them, so the table model builds the same tables.
+.docx reader writes them, so the table model builds the same tables; a table antiword
+prints as one paragraph with its cell marks inline ("…|SF1 | |× |…") is split into its rows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rag.errors import UnreadableFileError
 log = logging.getLogger(__name__)
 
 ANTIWORD_TIMEOUT_S = 30
+MIN_INLINE_MARKS = 6  # cell marks in a paragraph that may be table rows run together
 # the share of characters that must be ones a Chinese document is written in, else the
 # text is taken for garbage (a fast-saved file's text read as one run)
 MIN_PLAIN_SHARE = 0.98
@@ -123,12 +125,77 @@ def _antiword(data: bytes, name: str) -> str | None:
     if done.returncode != 0 or not done.stdout.strip():
         log.info("antiword on %s: rc %s, %s", name, done.returncode, done.stderr[:200])
         return None
-    lines = []
-    for line in done.stdout.decode("utf-8", errors="replace").splitlines():
+    return _antiword_text(done.stdout.decode("utf-8", errors="replace"))
+
+
+def _antiword_text(out: str) -> str:
+    """antiword's lines -> ours: a table row ("|cell |cell |") as tab-separated cells, and a
+    paragraph of inline cell marks (:func:`inline_rows`) as the rows it holds."""
+    lines: list[str | list[str]] = []  # a table row as its cells
+    for line in out.splitlines():
         stripped = line.strip()
         if len(stripped) > 2 and stripped.startswith("|") and stripped.endswith("|"):
-            cells = [c.strip() for c in stripped[1:-1].split("|")]
-            lines.append("\t".join(cells))
-        else:
+            lines.append([c.strip() for c in stripped[1:-1].split("|")])
+            continue
+        inline = inline_rows(stripped)
+        if inline is None:
             lines.append(stripped)
-    return "\n".join(lines)
+            continue
+        _widen_rows_above(lines, max(len(r) for r in inline))
+        lines.extend(inline)
+    return "\n".join(x if isinstance(x, str) else "\t".join(x) for x in lines)
+
+
+def inline_rows(text: str) -> list[list[str]] | None:
+    """The rows of a paragraph where Word's cell marks stand inline, or None.
+
+    A table whose rows Word did not mark as rows (this happens in a .doc saved in pieces)
+    reaches antiword as one paragraph: each cell's text followed by its mark, which antiword
+    prints as "|", and a row's end as one more mark after an empty text ("接受输入的安全要素
+    |SF1 | |× |…|× | | |SF2 |…"). The rows are the shortest equal slices of the marks that
+    each end on such an empty row end and hold at least two cells of text.
+    """
+    if text.count("|") < MIN_INLINE_MARKS or text.startswith("|"):
+        return None
+    pieces = [p.strip() for p in text.split("|")]
+    if pieces[-1]:
+        return None  # text after the last mark: a paragraph with bars in it
+    pieces.pop()
+    n = len(pieces)
+    for width in range(3, n // 2 + 1):
+        if n % width:
+            continue
+        rows = [pieces[k : k + width] for k in range(0, n, width)]
+        if all(not r[-1] and sum(1 for c in r if c) >= 2 for r in rows):
+            return [_trim(r[:-1]) for r in rows]
+    return None
+
+
+def _trim(cells: list[str]) -> list[str]:
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    return cells
+
+
+def _widen_rows_above(lines: list[str | list[str]], width: int) -> None:
+    """The table rows right above inline rows (blank lines between) that are narrower: the
+    header over the value columns, its corner cell spanning the label columns, as antiword
+    prints one cell for a merged one. Their first cells widen to the left to ``width``; a row
+    whose only text is its last cell (a title over the columns) spans the labelled columns
+    of the row below, as a .docx repeats a merged cell."""
+    below: list[str] = []
+    for k in range(len(lines) - 1, -1, -1):
+        item = lines[k]
+        if isinstance(item, str):
+            if item:
+                return
+            continue
+        cells = _trim(item)
+        if len(cells) < width:
+            span = 1
+            if len(below) == width and cells and [c for c in cells if c] == cells[-1:]:
+                while span < width - len(cells) + 1 and below[width - span - 1]:
+                    span += 1
+            cells = [""] * (width - len(cells) - span + 1) + cells[:-1] + cells[-1:] * span
+            lines[k] = cells
+        below = cells

@@ -1,7 +1,8 @@
 """PDF: the text layer read with its geometry (pdfplumber), scanned pages by OCR.
 
-Per page: tables (pdfplumber's ruling lines) become rows of tab-separated cells, a header
-row repeated at the top of every page once; the other lines are joined into paragraphs by
+Per page: tables (pdfplumber's ruling lines) become rows of tab-separated cells, a cell
+merged down repeated in each row it covers, a header row repeated at the top of every page
+once; the other lines are joined into paragraphs by
 their geometry (a line that reaches the right margin goes on in the next one unless that is
 indented, across page breaks too); running headers and footers (the same line at the top or
 bottom of most pages) and page numbers (— 3 —, 第3页 共20页, 3/20, 3) go; footnotes (small
@@ -88,6 +89,31 @@ def _cell(value: object) -> str:
     return re.sub(r"\s*\n\s*", "", str(value or "")).strip()
 
 
+def _table_rows(table: Any) -> list[list[str]]:
+    """A pdfplumber table's rows of cells, a cell merged down repeated in each row it covers.
+
+    pdfplumber gives None where no cell starts (a merged cell covers the place) and "" for an
+    empty cell: a None under a cell whose box reaches down over its row takes that cell's
+    text, as the .docx reader repeats a vMerge cell (门类 / 行业大类 down their groups); one
+    covered by a cell to its left stays empty.
+    """
+    texts = table.extract()
+    rows: list[list[str]] = []
+    for i, (row, values) in enumerate(zip(table.rows, texts, strict=False)):
+        out = [_cell(v) for v in values]
+        for j, box in enumerate(row.cells):
+            if box is not None or i == 0:
+                continue
+            k = i - 1
+            while k > 0 and table.rows[k].cells[j] is None:
+                k -= 1
+            above = table.rows[k].cells[j] if j < len(table.rows[k].cells) else None
+            if above is not None and above[3] >= row.bbox[3] - 1:
+                out[j] = _cell(texts[k][j])
+        rows.append(out)
+    return rows
+
+
 def _read_page(page: Any, number: int) -> Page:
     """One page's lines and tables, top down."""
     out = Page(number, float(page.width))
@@ -108,8 +134,7 @@ def _read_page(page: Any, number: int) -> Page:
         size = statistics.median(sizes) if sizes else 0.0
         placed.append((raw["top"], Line(text, raw["x0"], raw["x1"], raw["top"], raw["bottom"], size)))
     for table in tables:
-        rows = [[_cell(c) for c in row] for row in table.extract()]
-        rows = [r for r in rows if any(r)]
+        rows = [r for r in _table_rows(table) if any(r)]
         if rows:
             placed.append((table.bbox[1], rows))
     placed.sort(key=lambda t: t[0])

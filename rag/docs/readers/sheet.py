@@ -5,7 +5,10 @@ group cell (类别) written once per group is in a text table; the table model f
 Empty rows and columns go, so an indicator table laid out anywhere on a sheet becomes the
 same :class:`~rag.models.Table` as its text twin. A sheet is read up to ``MAX_CELLS``
 cells (rows × used width), so a very wide, sparse sheet, or a stray cell far away, does
-not blow up memory; what was left out is said in a warning.
+not blow up memory; what was left out is said in a warning. Values are written as the sheet
+shows them: dates as dates (calamine reads the date formats), a cell formatted as a
+percentage as 55% (:mod:`~rag.docs.readers.numfmt`). A sheet whose used range calamine
+could not hold is refused before it is opened (:mod:`~rag.docs.readers.extent`).
 """
 
 from __future__ import annotations
@@ -17,15 +20,19 @@ import re
 from collections.abc import Sequence
 
 from rag.docs.readers import RawText
+from rag.docs.readers.extent import OLE_MAGIC, check_extent
+from rag.docs.readers.numfmt import (
+    Percents,
+    ods_percent_cells,
+    show_percent,
+    xls_percent_cells,
+    xlsx_percent_cells,
+)
 from rag.errors import UnreadableFileError
 
 log = logging.getLogger(__name__)
 
 MAX_CELLS = 2_000_000
-# calamine holds a sheet's whole used range (first to last cell) in memory, and aborts the
-# process when it cannot: an .xlsx sheet whose range is larger is refused before it is opened
-MAX_SHEET_AREA = 5_000_000
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _DEFAULT_SHEET_NAME = re.compile(r"^(Sheet|工作表|Лист)\s*\d+$", re.IGNORECASE)
 
 
@@ -35,12 +42,14 @@ def read_sheet(data: bytes, name: str) -> RawText:
 
     warnings: list[str] = []
     blocks: list[str] = []
-    if data.startswith(b"PK"):
-        _check_xlsx_extent(data, name)
+    check_extent(data, name)  # a sheet too large for calamine to hold is refused first
+    percents = _percent_cells(data, name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         with workbook:
             names = workbook.sheet_names
+            if len(percents) != len(names):
+                percents = []  # sheets that do not line up with calamine's: stored values
             for index, sheet_name in enumerate(names):
                 sheet = workbook.get_sheet_by_index(index)
                 height, width = sheet.height, sheet.width
@@ -52,7 +61,9 @@ def read_sheet(data: bytes, name: str) -> RawText:
                     warnings.append(
                         f"工作表“{sheet_name}”过大（{height} 行 × {width} 列），只读取了前 {nrows} 行：{name}"
                     )
-                rows = _rows(sheet.to_python(skip_empty_area=True, nrows=nrows))
+                origin = sheet.start or (0, 0)  # the grid starts at the first used cell
+                shown = percents[index] if index < len(percents) else {}
+                rows = _rows(sheet.to_python(skip_empty_area=True, nrows=nrows), origin, shown)
                 if not rows:
                     continue
                 lines = ["\t".join(r) for r in rows]
@@ -75,44 +86,27 @@ def read_sheet(data: bytes, name: str) -> RawText:
     return RawText("\n\n".join(blocks), warnings=warnings)
 
 
-def _check_xlsx_extent(data: bytes, name: str) -> None:
-    """Refuse an .xlsx with a sheet whose used range (from its cell references) is too large."""
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return  # calamine says it is damaged
-    with archive:
-        for entry in archive.namelist():
-            if not (entry.startswith("xl/worksheets/") and entry.endswith(".xml")):
-                continue
-            rows: list[int] = []
-            cols: list[int] = []
-            for m in _CELL_REF.finditer(archive.read(entry)):
-                cols.append(_column_index(m.group(1)))
-                rows.append(int(m.group(2)))
-            if not rows:
-                continue
-            area = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
-            if area > MAX_SHEET_AREA:
-                raise UnreadableFileError(
-                    f"表格范围过大（约 {area // 10000} 万个单元格，可能有远处的零散单元格），"
-                    f"请删除多余的行列后再导入：{name}",
-                    f"sheet {entry}: used range {area} cells > {MAX_SHEET_AREA}",
-                )
+def _percent_cells(data: bytes, name: str) -> list[Percents]:
+    """Per sheet, the cells shown as percentages."""
+    if data.startswith(OLE_MAGIC):
+        return xls_percent_cells(data, name)
+    if not data.startswith(b"PK"):
+        return []
+    if b"opendocument.spreadsheet" in data[:100]:  # an .ods's stored mimetype comes first
+        return ods_percent_cells(data, name)
+    return xlsx_percent_cells(data, name)
 
 
-def _column_index(letters: bytes) -> int:
-    n = 0
-    for c in letters:
-        n = n * 26 + c - 64
-    return n
-
-
-def _rows(grid: Sequence[Sequence[object]]) -> list[list[str]]:
-    """Cells as text, empty rows and columns dropped."""
-    cells = [[_cell(v) for v in row] for row in grid]
+def _rows(
+    grid: Sequence[Sequence[object]], origin: tuple[int, int] = (0, 0), percents: Percents | None = None
+) -> list[list[str]]:
+    """Cells as text (a percentage as shown: ``percents`` by the sheet's (row, column), the grid
+    starting at ``origin``), empty rows and columns dropped."""
+    shown = percents or {}
+    cells = [
+        [_cell(v, shown.get((origin[0] + i, origin[1] + j))) for j, v in enumerate(row)]
+        for i, row in enumerate(grid)
+    ]
     cells = [row for row in cells if any(row)]
     if not cells:
         return []
@@ -121,15 +115,22 @@ def _rows(grid: Sequence[Sequence[object]]) -> list[list[str]]:
     return [[r[j] if j < len(r) else "" for j in used] for r in cells]
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, percent: int | None = None) -> str:
+    """A value as the sheet shows it; ``percent``: the decimals of its percentage format."""
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if percent is not None and isinstance(value, int | float):
+        return show_percent(float(value), percent)
     if isinstance(value, float):
         return format(value, ".12g")  # 3913.5000000000023 -> 3913.5, 2025.0 -> 2025
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
+        if value.time() == dt.time():
+            return value.date().isoformat()  # a date format's 2026-01-01, not 2026-01-01 00:00:00
+        return value.isoformat(sep=" ", timespec="minutes" if not value.second else "seconds")
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes" if not value.second else "seconds")
+    if isinstance(value, dt.date):
         return value.isoformat()
     return re.sub(r"[\t\r\n]+", " ", str(value)).strip()

@@ -3,7 +3,7 @@
 Offices rename files: a .doc that Word saved as .docx, a .pdf that is a text export, a .docx
 that is an old Word binary. :func:`reader_suffix` picks the reader from the content (``%PDF``,
 a zip holding ``word/document.xml`` / ``OFD.xml`` / ``xl/``, an OLE compound file holding
-``WordDocument`` / ``Workbook``) and says so in a warning. It also refuses, before any reader
+``WordDocument`` / ``Workbook``, ``{\\rtf``, ``<html``) and says so in a warning. It also refuses, before any reader
 opens them, a zip whose content would expand past a limit (a zip bomb) and an Office file
 encrypted with a password (OLE-wrapped ``EncryptionInfo``).
 """
@@ -32,13 +32,16 @@ _FAMILY = {
     ".txt": "text", ".md": "text", ".pdf": "pdf", ".docx": "docx", ".doc": "ole", ".wps": "ole",
     ".xlsx": "sheet", ".xls": "sheet", ".ods": "sheet", ".ofd": "ofd",
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image",
+    ".rtf": "rtf", ".html": "html",  # content kinds only: no file is taken in by these suffixes
 }
 _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"II*\x00", ".tif"), (b"MM\x00*", ".tif"))
 _LABEL = {
     ".txt": "纯文本", ".pdf": "PDF", ".docx": "Word（.docx）", ".doc": "Word 97-2003（.doc）",
     ".xlsx": "Excel（.xlsx）", ".xls": "Excel 97-2003（.xls）", ".ods": "OpenDocument 表格（.ods）",
     ".ofd": "OFD", ".png": "图片（PNG）", ".jpg": "图片（JPEG）", ".tif": "图片（TIFF）",
+    ".rtf": "RTF", ".html": "网页（HTML）",
 }
+_HTML_START = (b"<!doctype html", b"<html")
 
 
 def reader_suffix(data: bytes, suffix: str, name: str) -> tuple[str, str | None]:
@@ -62,6 +65,10 @@ def sniff(data: bytes, suffix: str, name: str) -> str | None:
         return _sniff_zip(data, name)
     if data.startswith(OLE_MAGIC):
         return _sniff_ole(data, suffix, name)
+    if _FAMILY[suffix] != "text":
+        markup = _sniff_markup(data)
+        if markup is not None:
+            return markup  # a "Word file" saved as RTF or as a web page
     if _FAMILY[suffix] != "text" and _is_text(data):
         return ".txt"  # a "PDF" or "Word file" that is a text export
     return None
@@ -129,6 +136,18 @@ def _sniff_ole(data: bytes, suffix: str, name: str) -> str | None:
             return suffix if suffix == ".wps" else ".doc"
         if ole.exists("Workbook") or ole.exists("Book"):
             return ".xls"
+    return None
+
+
+def _sniff_markup(data: bytes) -> str | None:
+    """".rtf" for ``{\\rtf``, ".html" for a page (``<!DOCTYPE html``, ``<html``, an XHTML
+    ``<?xml`` prologue before ``<html``), at the start after a BOM and blanks."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{\\rtf"):
+        return ".rtf"
+    lower = head.lower()
+    if lower.startswith(_HTML_START) or (lower.startswith(b"<?xml") and b"<html" in lower):
+        return ".html"
     return None
 
 
