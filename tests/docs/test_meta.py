@@ -182,3 +182,16 @@ def test_manifest_corpus_is_not_relinked(corpus_docs):
     assert CORPUS.joinpath("manifest.json").exists()
     before = [d.meta for d in corpus_docs.values()]
     assert link_implements(before) == before
+
+
+def test_the_gazetteer_holds_every_province_city_and_unambiguous_county() -> None:
+    """rag/data/places.txt: hand-written lines, then every division from the national table."""
+    from rag.docs.places import find_place, gazetteer
+
+    table = gazetteer()
+    assert len(table) > 2500
+    assert find_place("黄浦区") == ("上海", "区") and find_place("长宁区") == ("上海", "区")
+    assert find_place("南京") == ("江苏", "地级市") and find_place("吉林市") == ("吉林", "地级市")
+    assert find_place("舒兰") == ("吉林", "县级市")  # a hand-written bare name stays
+    assert "朝阳区" not in table  # in 北京 and in 吉林: which one a question means is unknown
+    assert not {"东区", "城区", "新县", "市南区"} & set(table)  # too plain to tell from words
