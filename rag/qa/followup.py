@@ -41,6 +41,7 @@ _PROVINCE = r"全省|省里|省级|省"
 _PLACE_WORDS = re.compile(rf"{_PROVINCE}|全市|市里|全县|县里")
 _YEAR = re.compile(r"(?<!\d)(?:20)?\d{2}\s*年(?!代)|今年|去年|明年|上一?年(?!度)|本年度?")
 # a plan period: a time ("十三五期间", "十五五末") or the plan of that period ("十五五的")
+_DONE_WORDS = re.compile(r"实际|完成了|做了|建了|建成了|实现了|达到了")
 _DONE = re.compile(r"(?:做了|完成|建了|建成|实现了|达到了|取得|累计|是多少|有多少)")
 _PERIOD_WORD = re.compile(rf"[“\"]?{PERIOD}[”\"]?(?P<time>期间|时期|期末|末期|末|以来)?")
 _LEAD = re.compile(r"^(?:那么|那|再问一下|再问|请问|还有|另外)\s*")
@@ -58,7 +59,7 @@ _ASKS = re.compile(r"多少|几[个项条张所家名人处]?|哪些|哪几[个�
 # what is left of a question that only asks again, of the previous topic: "那省里的目标呢", "25年提高到什么要求了"
 _ASPECT = re.compile(
     r"(?:目标值?|要求|标准|规定|安排|打算|计划|情况|说法|提法|说|讲|定的|定了|定|提高到|提高|达到|到|新增|增加|"
-    r"要|是|了|的|也|还|又|再|则|都|有|对|里|中|年|呢|做)+"
+    r"要|是|了|的|也|还|又|再|则|都|有|对|里|中|年|呢|做|完成|实现|建成|建了|建|实际|累计|共|一共|总共|期间|时期|末)+"
 )
 # words that stand for one another in a topic: "城市低保标准…" → "农村呢？" asks of 农村低保标准
 _SIBLINGS = (
@@ -82,6 +83,7 @@ _NOW_WORDS = ("现在", "目前", "现状", "现有", "基期", "基数")
 _NOW = re.compile("|".join(_NOW_WORDS))
 _DEADLINE = re.compile(r"(?:到|至)?(?:[“\"]?十[一二三四五六七八九十]五[”\"]?(?:期末|末期|末|时期|期间)?|(?:20)?\d{2}\s*年(?:底|末)?)(?:前)?")
 _SUFFIX_CHARS = "省市区县州旗"
+_NAMES_DOC = re.compile(r"\s*(?:的)?(?:全省|全市|全区|全县)?(?:民政)?(?:工作)?(?:要点|政府工作报告|工作报告|报告)")
 _DOC_NAMED = re.compile(r"要点|规划|报告|方案|计划")
 _NUM = r"[一二三四五六七八九十\d]+"
 _ITEM_REF = re.compile(rf"第\s*({_NUM})\s*([项个条])(专栏)?")
@@ -173,6 +175,8 @@ def _rewrite(question: str, previous: str, answer: str, known: Sequence[str]) ->
     period = _PERIOD_WORD.search(bare)
     moved = bool(new_places or new_years or period or _DOC_NAMED.search(bare))
     base = _with_period(_substitute(previous, new_places, new_years, known), period, known)
+    if _DONE_WORDS.search(bare):  # "去年实际完成了多少": what was done, not the previous question's target
+        base = re.sub(r"目标(?:值)?|(?:要|计划)(?=[\u4e00-\u9fff])", "", base)
     body = _strip_places_years(bare, known)
     body = re.sub(r"^(?:规划|工作要点|要点|报告)(?:里|中)?(?:的)?", "", body).strip("的 ")
     if not _rest(bare, known):  # only asks again, of another place or year: the previous question there
@@ -246,6 +250,9 @@ def _with_period(previous: str, period: re.Match[str] | None, known: Sequence[st
     if period.group("time") or done:  # a time: in the same document
         if done:  # what was done then, not what is set
             previous = re.sub(r"目标(?:值)?|(?:要|计划)(?=达到|完成|建)", "", previous)
+        old_time = next((m for m in _PERIOD_WORD.finditer(previous) if m.group("time")), None)
+        if old_time:  # "十四五期间…" → "十三五期间…"
+            return previous[: old_time.start()] + said + previous[old_time.end() :]
         context = _context(previous, known)
         if context and previous.startswith(context) and said not in previous:
             return context + said + previous[len(context) :]
@@ -265,9 +272,15 @@ def _with_suffix(text: str, name: str, pos: int) -> str:
 
 
 def _substitute(previous: str, places: Sequence[str], years: Sequence[str], known: Sequence[str] = ()) -> str:
-    """``previous`` with its place and year replaced by ``places`` / ``years`` (added when it named none)."""
+    """``previous`` with its place and year replaced by ``places`` / ``years`` (added when it named none).
+    A year asked about goes before a year that names a document ("2024年报告里2023年…": 2023年)."""
     out = _swap(previous, _places(previous, known), places)
-    return _swap(out, _YEAR.findall(out), years)
+    found = [m for m in _YEAR.finditer(out)]
+    asked = [m.group(0) for m in found if not _NAMES_DOC.match(out, m.end())]
+    named = [m.group(0) for m in found if _NAMES_DOC.match(out, m.end())]
+    if asked and named and years:  # keep the document, change the year asked about
+        return _swap(out, asked, years)
+    return _swap(out, [m.group(0) for m in found], years)
 
 
 def _swap(text: str, old: Sequence[str], new: Sequence[str]) -> str:

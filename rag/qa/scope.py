@@ -37,6 +37,8 @@ _DEADLINE_BEFORE = re.compile(r"(到|至|截至|截止|于|在)\s*$")
 # what follows a year that names its annual document: 23年要点, 2026年政府工作报告
 _NAMES_ANNUAL = re.compile(r"\s*(?:的)?(?:全省|全市|全区|全县)?(?:民政)?(?:工作)?(?:要点|政府工作报告|工作报告)")
 # a question over every year the corpus has a document of the kind asked: "这几年要点是怎么说的"
+_RELATIVE_YEAR = re.compile(r"今年|本年|去年|上一?年(?!度)|明年")
+_RELATIVE_OFFSET = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "上一年": -1, "明年": 1}
 _SERIES = re.compile(r"这几年|近几年|几年来|这些年|历年|逐年|各年|历次")
 _PLAN_NAME = re.compile(rf"{PERIOD}(?:时期|期间)?(?:的)?(?:[\u4e00-\u9fff]{{0,8}})?规划")
 _ANNUAL_KINDS = {"annual_work_points": re.compile(r"要点"), "work_report": re.compile(r"工作报告")}
@@ -387,6 +389,11 @@ def question_scope(
         series = [f for files in annual.values() for f in files]
         series = [f for f in series if _of_places(metas[f], named)] if named else series
         docs.extend(f for f in series if f not in docs)
+
+    annual_docs = [f for f in docs if annual_year(metas[f]) is not None]
+    relative = _RELATIVE_YEAR.search(q)
+    if relative and len(annual_docs) == 1:  # "今年" in a 2026 report is 2026; "去年", 2025
+        targets.append(annual_year(metas[annual_docs[0]]) + _RELATIVE_OFFSET[relative.group(0)])  # type: ignore[operator]
 
     gather = len(docs) > 1 or bool(_GATHER.search(q))
     order = list(metas)

@@ -181,3 +181,18 @@ def test_the_corpus_own_places_are_places_though_the_gazetteer_lacks_them() -> N
 def test_a_period_or_a_relative_year_in_a_follow_up(question: str, previous: str, expected: str) -> None:
     got = standalone(question, talk(previous, "…"), ("黄浦", "普陀", "吉林省", "吉林"))
     assert got.question == expected and got.carried
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "expected"),
+    [
+        # the year asked about changes, not the year that names the report
+        ("今年计划新增多少？", "吉林市2024年政府工作报告里，2023年城镇新增就业多少人？", "吉林市2024年政府工作报告里，今年城镇新增就业多少人？"),
+        # what was done is no target; one period time replaces another
+        ("去年实际完成了多少", "吉林省报告里2026年粮食产量目标是多少？", "吉林省报告里去年粮食产量是多少？"),
+        ("十三五期间完成了多少", "上海住房十四五规划里，新增供应租赁住房目标是多少？", "上海住房十四五规划里十三五期间，新增供应租赁住房是多少？"),
+        ("十三五做了多少？", "黄浦区旧改规划里，十四五期间旧改目标是多少？", "黄浦区旧改规划里，十三五旧改是多少？"),
+    ],
+)
+def test_a_follow_up_about_another_time_or_what_was_done(question: str, previous: str, expected: str) -> None:
+    assert standalone(question, talk(previous, "…"), ("黄浦区", "黄浦", "吉林市")).question == expected

@@ -164,3 +164,9 @@ def test_the_province_beside_a_named_place_is_that_places_province() -> None:
     scope = question_scope("省里2026年和吉林市2024年各计划城镇新增就业多少", _external())
     assert scope.docs == ("jilin-jilinshi_general_govreport_2024.txt", "jilin_general_govreport_2026.txt")
     assert scope.gather and scope.target_years == (2024, 2026)
+
+
+def test_a_relative_year_is_the_annual_documents_own() -> None:
+    """"2023年要点里今年…" asks about 2023; "去年", about 2022."""
+    assert question_scope("2023年要点里今年养老床位新增多少张", METAS).target_years == (2023,)
+    assert question_scope("2023年要点里去年完成了多少", METAS).target_years == (2022,)
