@@ -626,8 +626,10 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
     n = len(table.rows)
     caption = table.caption if "“" in table.caption else f"“{table.caption}”"
     what = "" if table.caption.endswith("指标") else "指标"
-    if table.attribute:
+    if table.attribute in ("约束性", "预期性"):
         intro = f"{caption}的{table.total}项{what}中，{table.attribute}指标{n}项："
+    elif table.attribute:  # a category: 指标类别为生态低碳安全
+        intro = f"{caption}的{table.total}项{what}中，{table.attribute}的{n}项："
     else:
         intro = f"{caption}共有{n}项{what}："
     out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total)]

@@ -72,17 +72,20 @@ _SIBLINGS = (
 )
 # words that ask a property of the previous topic: "单位是什么", "是约束性的吗", "现在是多少"
 _PROPERTY = re.compile(
-    r"(?:单位|属性|约束性|预期性|还是|目标年份|年份|哪一年|哪年|基期|基数|现状值?|现在|目前|目标值|具体|详细|内容|指标|"
+    r"(?:单位|属性|约束性|预期性|还是|目标年份|年份|哪一年|哪年|基期|基数|基准值?|基年|现状值?|现在|目前|目标值|具体|详细|内容|指标|"
     r"针对|对象|人|谁|负责|牵头|时间|时候|时限|落实|要做|做|分|阶段|分阶段|量化|正文|"
     r"地方|地点|位置|在哪里?|哪里|哪儿|在|选址|建在|建设|建|打算|准备|资金|投资|投入|钱)+"
 )
 # what only asks again, or asks a property, once places, years and question words are gone
 _ASK_AGAIN = re.compile(rf"(?:{_PROPERTY.pattern}|{_ASPECT.pattern})+")
 # a question about now (现在是多少): the previous question's deadline (十四五期末, 到2025年) goes
-_NOW_WORDS = ("现在", "目前", "现状", "现有", "基期", "基数")
+# a property that is itself the question: 单位, 约束性还是预期性, 哪年
+_PROPERTY_ASKS = re.compile(r"单位|属性|约束性|预期性|还是|哪一?年|年份|谁|对象|牵头|负责|时限|时间")
+_NOW_WORDS = ("现在", "目前", "现状", "现有", "基期", "基数", "基准", "基年")
 _NOW = re.compile("|".join(_NOW_WORDS))
 _DEADLINE = re.compile(r"(?:到|至)?(?:[“\"]?十[一二三四五六七八九十]五[”\"]?(?:期末|末期|末|时期|期间)?|(?:20)?\d{2}\s*年(?:底|末)?)(?:前)?")
 _SUFFIX_CHARS = "省市区县州旗"
+_RELATIVE = re.compile(r"今年|去年|明年|上一?年|本年度?")
 _NAMES_DOC = re.compile(r"\s*(?:的)?(?:全省|全市|全区|全县)?(?:民政)?(?:工作)?(?:要点|政府工作报告|工作报告|报告)")
 _DOC_NAMED = re.compile(r"要点|规划|报告|方案|计划")
 _NUM = r"[一二三四五六七八九十\d]+"
@@ -184,7 +187,8 @@ def _rewrite(question: str, previous: str, answer: str, known: Sequence[str]) ->
     if _REFER.search(q) or _asks_again(bare, known):  # a property of the previous topic
         if _NOW.search(body) and not new_years:  # "现在是多少": not the previous question's deadline
             base = _DEADLINE.sub("", base)
-        return f"{_strip_tail(base)}{'' if body.startswith(('是', *_NOW_WORDS)) else '的'}{body}", moved
+        ask = "" if _ASKS.search(body) or _PROPERTY_ASKS.search(body) else _generic_tail(previous)  # "2025年基准呢"
+        return f"{_strip_tail(base)}{'' if body.startswith(('是', *_NOW_WORDS)) else '的'}{body}{ask}", moved
     if _DOC_NAMED.search(bare):  # a topic and a document of its own ("那2023年要点对社工站怎么要求的")
         return bare, False
     sibling = _sibling_swap(base, body)
@@ -280,6 +284,13 @@ def _substitute(previous: str, places: Sequence[str], years: Sequence[str], know
     named = [m.group(0) for m in found if _NAMES_DOC.match(out, m.end())]
     if asked and named and years:  # keep the document, change the year asked about
         return _swap(out, asked, years)
+    if named and not asked and years and _RELATIVE.fullmatch(years[0]):
+        # "去年实际是多少" of "2026年报告里…": the year before, in the same report
+        end = max(m.end() for m in found if _NAMES_DOC.match(out, m.end()))
+        doc = _NAMES_DOC.match(out, end)
+        cut = doc.end() if doc else end
+        cut += len(re.match(r"(?:里|中|里面)?[，,]?", out[cut:]).group(0))  # type: ignore[union-attr]
+        return out[:cut] + years[0] + out[cut:]
     return _swap(out, [m.group(0) for m in found], years)
 
 
@@ -356,6 +367,9 @@ def _item(question: str, answer: str) -> str:
 
 def _clean_item(line: str) -> str:
     line = re.sub(r"^《[^》]*》[:：]", "", line.strip())
+    name, sep, value = line.partition("：")
+    if sep and len(name) <= 30 and re.search(r"\d", value):  # an indicator row: its name
+        line = name
     if not line.startswith("专栏"):
         line = _NUMBERED.sub("", line, count=1)
     line = re.sub(r"[（(][^（）()]*[）)]$", "", line.strip(" 。；;：:"))  # "（≥55%）" after an indicator

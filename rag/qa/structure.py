@@ -280,7 +280,7 @@ class TableListing:
     caption: str
     rows: tuple[Chunk, ...]
     total: int
-    attribute: str = ""  # the attribute the rows were chosen by (约束性), or ""
+    attribute: str = ""  # what the rows were chosen by (约束性, 指标类别为生态低碳安全), or ""
 
 
 def find_table_listing(
@@ -305,9 +305,27 @@ def find_table_listing(
         if len(rows) < 2:
             continue
         where = _norm(chunk.title + "".join(chunk.section_path))
-        if total and sum(weight(t) for t in focal if _norm(t) in where) / total < floor:
-            continue
-        chosen = tuple(r for r in rows if attribute in r.text) if attribute else tuple(rows)
+        # words the caption lacks may pick rows: a category ("生态低碳安全类有哪些指标")
+        rest = [re.sub(r"(?<=..)类$", "", t) for t in focal if _norm(t) not in where]  # 安全类: the category 安全
+        chosen = [r for r in rows if not attribute or attribute in r.text]
+        label = attribute
+        if rest:
+            picked = [r for r in chosen if all(_norm(t) in _norm(r.text) for t in rest)]
+            if not picked or len(picked) == len(rows):
+                if total and sum(weight(t) for t in focal if _norm(t) in where) / total < floor:
+                    continue
+            else:
+                chosen, label = picked, label or _cell_with(picked[0].text, rest[0])
         if chosen:
-            return TableListing(chunk.section_path[-1] if chunk.section_path else chunk.title, chosen, len(rows), attribute)
+            caption = chunk.section_path[-1] if chunk.section_path else chunk.title
+            return TableListing(caption, tuple(chosen), len(rows), label)
     return None
+
+
+def _cell_with(row: str, term: str) -> str:
+    """The cell of a row ("指标类别：生态低碳安全") that holds ``term``, as "指标类别为生态低碳安全"."""
+    for cell in re.split(r"[；;]", row):
+        if _norm(term) in _norm(cell):
+            key, sep, value = cell.partition("：")
+            return f"{key.strip()}为{value.strip()}" if sep else cell.strip()
+    return term

@@ -196,3 +196,13 @@ def test_a_period_or_a_relative_year_in_a_follow_up(question: str, previous: str
 )
 def test_a_follow_up_about_another_time_or_what_was_done(question: str, previous: str, expected: str) -> None:
     assert standalone(question, talk(previous, "…"), ("黄浦区", "黄浦", "吉林市")).question == expected
+
+
+def test_the_year_before_in_the_same_report_and_a_base_value() -> None:
+    got = standalone("去年实际是多少？", talk("吉林省2026年政府工作报告里，粮食产量目标是多少？", "900亿斤以上。"), ("吉林省",))
+    assert got.question == "吉林省2026年政府工作报告里，去年粮食产量是多少？"  # the report stays
+    got = standalone("2025年基准呢？", talk("上海市生态空间十五五规划里，生活垃圾回收利用率2030年目标多少？", "50%。"))
+    assert got.question == "上海市生态空间十五五规划里，生活垃圾回收利用率2025年基准是多少"
+    # the n-th row of an indicator list is the indicator, not its figures
+    rows = "主要指标共有2项：\n人均公园绿地面积：2025年基准9.5平方米。\n公园数量：2025年基准1100座，2030年目标1600座。"
+    assert standalone("第二项2030年目标是多少？", talk("专栏1主要指标有哪些？", rows)).question.startswith("公园数量2030年")

@@ -187,3 +187,22 @@ def test_a_part_named_by_what_its_sub_headings_speak_of() -> None:
     assert got is not None and got.parent is not None and got.parent.heading == "二、应对人口老龄化"
     assert len(got.items) == 4
     assert listing("殡葬那部分有哪几条", outlines(chunks(paths))) is None  # nothing speaks of it
+
+
+def test_a_tables_rows_of_one_category() -> None:
+    """"生态低碳安全类有哪些指标": the rows whose 指标类别 cell says so, counted among all."""
+    from rag.qa.structure import find_table_listing
+
+    path = ["专栏1 核心指标表"]
+    rows = [
+        Chunk(f"t:{i}", "t.txt", "普陀区国土空间近期规划", path, i, i + 1, text, kind="table_row")
+        for i, text in enumerate([
+            "指标：河湖水面率；2030年：3.95%；指标类别：生态低碳安全",
+            "指标：建设用地总规模；2030年：53.74；指标类别：发展规模",
+            "指标：森林覆盖率；2030年：20%；指标类别：生态低碳安全",
+        ])
+    ]
+    got = find_table_listing("生态低碳安全类有哪些指标？", ["生态", "低碳", "安全类", "指标"], weight, rows,
+                             lambda c: rows, 0.6)
+    assert got is not None and [r.chunk_id for r in got.rows] == ["t:0", "t:2"] and got.total == 3
+    assert got.attribute == "指标类别为生态低碳安全"
