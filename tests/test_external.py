@@ -26,10 +26,16 @@ EXTERNAL = ROOT / "tests" / "data" / "external"
 GOLD = ROOT / "evals" / "external"
 
 # Today's figures (README "On documents from elsewhere"): recall@5, key facts, answerable declined,
-# unanswerable declined. dev 0.918 / 0.885 / 0.016 / 1.000, held out 0.921 / 0.921 / 0.000 / 0.429.
+# unanswerable declined. dev 0.918 / 0.885 / 0.016 / 1.000, held out 0.921 / 0.947 / 0.000 / 0.571;
+# conversations (follow-ups and structure questions) dev 0.833 / 0.840 / 0.040 / 0.667, held out
+# 0.833 / 0.520 / 0.120 / 0.667.
 FLOORS = {
     "gold_dev.jsonl": {"recall@5": 0.90, "key_facts": 0.85, "declined_answerable": 0.05, "declined_unanswerable": 0.85},
-    "gold_heldout.jsonl": {"recall@5": 0.90, "key_facts": 0.88, "declined_answerable": 0.05, "declined_unanswerable": 0.40},
+    "gold_heldout.jsonl": {"recall@5": 0.90, "key_facts": 0.90, "declined_answerable": 0.05, "declined_unanswerable": 0.50},
+    "conversations_dev.jsonl": {"recall@5": 0.80, "key_facts": 0.80, "declined_answerable": 0.08, "declined_unanswerable": 0.60},
+    "conversations_heldout.jsonl": {
+        "recall@5": 0.80, "key_facts": 0.48, "declined_answerable": 0.16, "declined_unanswerable": 0.60,
+    },
 }
 
 
