@@ -85,6 +85,22 @@ def test_image_file(docs: dict[str, Document]) -> None:
     assert "不低于55%" in doc.text
 
 
+@pytest.mark.parametrize("angle", [8.0, -12.0])
+def test_a_page_scanned_askew_is_straightened(docs: dict[str, Document], angle: float) -> None:
+    """Lines sloping by 8° overlap the lines above and below; read as they are, the paragraph comes out
+    scrambled (a character match of 0.62 measured before straightening)."""
+    page = Image.open(SCANS / "scan.png").convert("RGB").rotate(angle, expand=True, fillcolor=(255, 255, 255))
+    text = layout_text(ocr.ocr_boxes(page))
+    assert ratio(text.replace("\n", ""), PARA_LOTTERY) >= 0.95 and "不低于55%" in text
+
+
+def test_the_skew_of_a_page_is_the_median_slope_of_its_long_boxes() -> None:
+    level = [[(0, 10 * i), (400, 10 * i), (400, 10 * i + 20), (0, 10 * i + 20)] for i in range(4)]
+    sloped = [[(0, 0), (400, 35), (398, 55), (-2, 20)] for _ in range(4)]  # atan(35/400) ≈ 5.0°
+    assert ocr.skew(level) == 0.0 and round(ocr.skew(sloped), 1) == 5.0
+    assert ocr.skew(sloped[:2]) == 0.0  # too few to tell
+
+
 def test_mixed_pdf_reads_both_kinds(docs: dict[str, Document]) -> None:
     doc = docs["mixed.pdf"]
     assert doc.ocr_pages == [2]

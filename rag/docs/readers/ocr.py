@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_OCR_PAGES = 50  # a longer scan: its first MAX_OCR_PAGES pages are read, with a warning
 PAGE_SECONDS = 60.0  # a page slower than this stops the OCR of the pages after it (warning)
 RENDER_DPI = 200  # PDF pages are rendered at this resolution for OCR
+MAX_SKEW = 1.5  # degrees: a page whose lines slope more is straightened and read again
 MAX_SIDE = 2400  # images are scaled down to this longest side first (bounds a page's time)
 # onnxruntime threads per model call: on the shared 2-core machine, with the other cores busy,
 # a 200 dpi A4 page took 4.3 s with 1 thread and 5.0 s with 2 (with them idle 2 threads win:
@@ -82,7 +83,9 @@ def engine() -> Any:
 
 
 def ocr_boxes(image: Image) -> list[Box]:
-    """Text boxes of one page image (axis-aligned bounds of rapidocr's quadrilaterals)."""
+    """Text boxes of one page image (axis-aligned bounds of rapidocr's quadrilaterals). A page
+    scanned askew (its lines slope by more than :data:`MAX_SKEW` degrees) is turned straight and
+    read again: sloping boxes overlap the lines above and below and would scramble the reading order."""
     import numpy as np
 
     scale = min(1.0, MAX_SIDE / max(image.size))
@@ -94,6 +97,17 @@ def ocr_boxes(image: Image) -> list[Box]:
     result = engine()(pixels)
     if result.boxes is None or result.txts is None:
         return []
+    angle = skew(result.boxes)
+    if abs(angle) > MAX_SKEW:
+        from PIL import Image as PILImage
+
+        log.info("ocr: page skewed %.1f degrees, straightened and read again", angle)
+        straight = image.convert("RGB").rotate(
+            angle, resample=PILImage.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255)
+        )
+        again = engine()(np.asarray(straight))
+        if again.boxes is not None and again.txts is not None:
+            result = again
     out = []
     for quad, text in zip(result.boxes, result.txts, strict=True):
         xs = [float(p[0]) for p in quad]
@@ -101,6 +115,20 @@ def ocr_boxes(image: Image) -> list[Box]:
         if text.strip():
             out.append(Box(min(xs), min(ys), max(xs), max(ys), text.strip()))
     return out
+
+
+def skew(quads: Any) -> float:
+    """The median slope, in degrees, of the long text boxes of a page (positive: lines fall to the
+    right, as PIL's ``rotate`` turns them back); 0 when fewer than three boxes are long enough to tell."""
+    import math
+
+    slopes = []
+    for quad in quads:
+        (x0, y0), (x1, y1) = (float(quad[0][0]), float(quad[0][1])), (float(quad[1][0]), float(quad[1][1]))
+        height = math.dist((float(quad[0][0]), float(quad[0][1])), (float(quad[3][0]), float(quad[3][1])))
+        if math.dist((x0, y0), (x1, y1)) >= 4 * max(height, 1.0):
+            slopes.append(math.degrees(math.atan2(y1 - y0, x1 - x0)))
+    return statistics.median(slopes) if len(slopes) >= 3 else 0.0
 
 
 def _lines(boxes: list[Box]) -> list[list[Box]]:
