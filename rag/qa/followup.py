@@ -41,6 +41,7 @@ _PROVINCE = r"全省|省里|省级|省"
 _PLACE_WORDS = re.compile(rf"{_PROVINCE}|全市|市里|全县|县里")
 _YEAR = re.compile(r"(?<!\d)(?:20)?\d{2}\s*年(?!代)|今年|去年|明年|上一?年(?!度)|本年度?")
 # a plan period: a time ("十三五期间", "十五五末") or the plan of that period ("十五五的")
+_CHANGE = re.compile(r"变化|变了|不同|区别|差别|一样吗|相同吗|有何变|调整")
 _DONE_WORDS = re.compile(r"实际|完成了|做了|建了|建成了|实现了|达到了")
 _DONE = re.compile(r"(?:做了|完成|建了|建成|实现了|达到了|取得|累计|是多少|有多少)")
 _PERIOD_WORD = re.compile(rf"[“\"]?{PERIOD}[”\"]?(?P<time>期间|时期|期末|末期|末|以来)?")
@@ -59,7 +60,8 @@ _ASKS = re.compile(r"多少|几[个项条张所家名人处]?|哪些|哪几[个�
 # what is left of a question that only asks again, of the previous topic: "那省里的目标呢", "25年提高到什么要求了"
 _ASPECT = re.compile(
     r"(?:目标值?|要求|标准|规定|安排|打算|计划|情况|说法|提法|说|讲|定的|定了|定|提高到|提高|达到|到|新增|增加|"
-    r"要|是|了|的|也|还|又|再|则|都|有|对|里|中|年|呢|做|完成|实现|建成|建了|建|实际|累计|共|一共|总共|期间|时期|末)+"
+    r"要|是|了|的|也|还|又|再|则|都|有|对|里|中|年|呢|做|完成|实现|建成|建了|建|实际|累计|共|一共|总共|期间|时期|末|"
+    r"变化|变了|不同|区别|差别|一样|相同|调整|吗)+"
 )
 # words that stand for one another in a topic: "城市低保标准…" → "农村呢？" asks of 农村低保标准
 _SIBLINGS = (
@@ -177,6 +179,8 @@ def _rewrite(question: str, previous: str, answer: str, known: Sequence[str]) ->
     new_years = _YEAR.findall(bare)
     period = _PERIOD_WORD.search(bare)
     moved = bool(new_places or new_years or period or _DOC_NAMED.search(bare))
+    if _CHANGE.search(bare) and (new_years or new_places):  # "2025年有变化吗": both, compared
+        return _compared(previous, new_places, new_years, known), True
     base = _with_period(_substitute(previous, new_places, new_years, known), period, known)
     if _DONE_WORDS.search(bare):  # "去年实际完成了多少": what was done, not the previous question's target
         base = re.sub(r"目标(?:值)?|(?:要|计划)(?=[\u4e00-\u9fff])", "", base)
@@ -241,6 +245,23 @@ def _places(text: str, known: Sequence[str] = ()) -> list[str]:
     names = [_with_suffix(text, n, p) for n, p in sorted(found, key=lambda p: p[1])]
     names += [m.group(0) for m in _PLACE_WORDS.finditer(text) if not any(m.group(0) in f for f in names)]
     return names
+
+
+def _compared(previous: str, places: Sequence[str], years: Sequence[str], known: Sequence[str]) -> str:
+    """The previous question asked of its place or year and the new one, as a comparison:
+    "2021年要点里地名普查有什么安排" and "2025年有变化吗" → "2021年和2025年要点里地名普查有什么变化"."""
+    out = _strip_tail(previous)
+    old_years = _YEAR.findall(out)
+    if years and old_years:
+        out = out.replace(old_years[0], f"{old_years[0]}和{years[0]}", 1)
+    elif years:
+        out = years[0] + out
+    old_places = _places(out, known)
+    if places and old_places:
+        out = out.replace(old_places[0], f"{old_places[0]}和{places[0]}", 1)
+    elif places:
+        out = places[0] + "和" + out
+    return f"{out}{'有什么变化' if years else '有什么不同'}"
 
 
 def _with_period(previous: str, period: re.Match[str] | None, known: Sequence[str]) -> str:

@@ -206,3 +206,9 @@ def test_the_year_before_in_the_same_report_and_a_base_value() -> None:
     # the n-th row of an indicator list is the indicator, not its figures
     rows = "主要指标共有2项：\n人均公园绿地面积：2025年基准9.5平方米。\n公园数量：2025年基准1100座，2030年目标1600座。"
     assert standalone("第二项2030年目标是多少？", talk("专栏1主要指标有哪些？", rows)).question.startswith("公园数量2030年")
+
+
+def test_a_follow_up_asking_what_changed_compares_both() -> None:
+    got = standalone("2025年有变化吗", talk("2021年要点里地名普查有什么安排？", "…"))
+    assert got.question == "2021年和2025年要点里地名普查有什么变化" and got.carried
+    assert standalone("舒兰一样吗", talk("省规划里护理型床位占比目标是多少？", "…")).question == "省和舒兰规划里护理型床位占比有什么不同"
