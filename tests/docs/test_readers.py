@@ -30,6 +30,23 @@ OFD = FILES / "notice_09.ofd"
 XLS = FILES / "yunnan_11.xls"
 
 
+# The standard's outline as a reader sees it, in the .docx and in the .doc alike: the cover's
+# "第1部分：通用要求" stays a part heading; 前言 and 引言 are unnumbered, before clause 1.
+STANDARD_TOP = [
+    "第1部分", "前言", "引言", "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
+    "6 执行评价", "7 定期安全评价后工作",
+    "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
+]
+CLAUSE_6 = [
+    (1, "clause", "6 执行评价"),
+    (2, "clause", "6.1 要素/专项评价"),
+    (3, "clause", "6.1.1 要素/专项评价方法"),
+    (3, "clause", "6.1.2 差异项分析及处置"),
+    (4, "clause", "6.1.2.1 差异项提出及安全影响分析"),
+    (4, "clause", "6.1.2.2 弱项处置"),
+]
+
+
 @pytest.fixture(scope="module")
 def standard_docx() -> Document:
     return ingest_file(DOCX)
@@ -79,22 +96,9 @@ def test_docx_outline_is_the_clause_tree(standard_docx: Document) -> None:
     目次's "1 范围" … "附录C" is no heading, nor are 5.1.1's numbered sentences."""
     outline = _outline(standard_docx)
     top = [heading for depth, _, heading in outline if depth == 1]
-    assert top == [
-        "第1部分",  # the cover's "第1部分：通用要求", a part heading as before
-        "前言", "引言",  # unnumbered, before clause 1 (the 目次's entries for them are none)
-        "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
-        "6 执行评价", "7 定期安全评价后工作",
-        "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
-    ]
+    assert top == STANDARD_TOP
     six = outline.index((1, "clause", "6 执行评价"))
-    assert outline[six : six + 6] == [
-        (1, "clause", "6 执行评价"),
-        (2, "clause", "6.1 要素/专项评价"),
-        (3, "clause", "6.1.1 要素/专项评价方法"),
-        (3, "clause", "6.1.2 差异项分析及处置"),
-        (4, "clause", "6.1.2.1 差异项提出及安全影响分析"),
-        (4, "clause", "6.1.2.2 弱项处置"),
-    ]
+    assert outline[six : six + 6] == CLAUSE_6
     assert (3, "clause", "5.6.3 要素/专项评价程序、细则编制") in outline  # not joined with its first paragraph
     assert not [h for _, _, h in outline if h.startswith("5.1.1")]
     # the matrix sits under its appendix
@@ -145,20 +149,9 @@ def test_doc_outline_is_the_clause_tree_antiword_leaves(standard_doc: Document) 
     6.1 again, and where no N.M.1 follows (5.7, 7.1–7.3) the title stays a paragraph."""
     outline = _outline(standard_doc)
     top = [heading for depth, _, heading in outline if depth == 1]
-    assert top == [
-        "第1部分", "前言", "引言", "1 范围", "2 规范性引用文件", "3 术语和定义", "4 缩略语", "5 定期安全评价的策划和准备",
-        "6 执行评价", "7 定期安全评价后工作",
-        "附录A 安全要素关联矩阵", "附录B 核电厂PSR大纲的一般内容", "附录C 收益成本分析的一般方法",
-    ]
+    assert top == STANDARD_TOP
     six = outline.index((1, "clause", "6 执行评价"))
-    assert outline[six : six + 6] == [
-        (1, "clause", "6 执行评价"),
-        (2, "clause", "6.1 要素/专项评价"),
-        (3, "clause", "6.1.1 要素/专项评价方法"),
-        (3, "clause", "6.1.2 差异项分析及处置"),
-        (4, "clause", "6.1.2.1 差异项提出及安全影响分析"),
-        (4, "clause", "6.1.2.2 弱项处置"),
-    ]
+    assert outline[six : six + 6] == CLAUSE_6
     five = [h for d, _, h in outline if d == 2 and h.startswith("5.")]
     assert five == [f"5.{k} {t}" for k, t in enumerate(
         ["确定评价范围和内容", "确定评价依据", "确定工作模式", "组建PSR技术团队", "建立PSR项目管理体系", "编制PSR工作文件"], 1
