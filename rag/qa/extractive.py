@@ -438,7 +438,7 @@ def select(
     (:class:`rag.qa.followup.Standalone`), in that document's words.
     """
     if not (scope.gather and len(scope.docs) > 1):  # a table's indicators: the question whole ("一共几项？哪些是约束性")
-        terms = content_terms(question, scope.places + scope.doc_places)
+        terms = _without_document_names(content_terms(question, scope.places + scope.doc_places), scope, hits)
         table = find_table_listing(question, terms, weight, [h.chunk for h in hits], rows_of, min_coverage)
         if table:
             return Selection(table_sentences(table))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -168,13 +168,30 @@ def _title_topics(title: str, place: str) -> frozenset[str]:
     """A title's subject words (tokenized once per title, not once per question)."""
     from rag.index.tokenize import tokenize
 
-    words = set(tokenize(re.sub(r"\d+|[“”\"（）()—\-]", " ", title)))
-    return frozenset({
-        w for w in words
-        if len(w) >= 2 and w not in _GENERIC_TITLE_WORDS and not PERIOD_RE.search(w)
-        and not re.fullmatch(r"十[一二三四五六七八九]|[一二三四五六七八九]五", w)
-        and not (place and (w in place or stem(place) in w)) and not is_place(w)
-    })
+    def subject(w: str) -> bool:
+        return (
+            len(w) >= 2 and w not in _GENERIC_TITLE_WORDS and not PERIOD_RE.search(w)
+            and not re.fullmatch(r"十[一二三四五六七八九]|[一二三四五六七八九]五", w)
+            and not (place and (w in place or stem(place) in w)) and not is_place(w)
+        )
+
+    cleaned = re.sub(r"\d+|[“”\"（）()—\-]", " ", title)
+    words = {w for w in tokenize(cleaned) if subject(w)}
+    return frozenset(words | short_forms(title, subject))
+
+
+def short_forms(title: str, subject: Callable[[str], bool] = lambda w: True) -> frozenset[str]:
+    """The short forms staff use for two words of a title, their first characters: 旧区改造 → 旧改."""
+    return frozenset(a[0] + b[0] for a, b in _word_pairs(title) if subject(a) and subject(b))
+
+
+@lru_cache(maxsize=1024)
+def _word_pairs(title: str) -> tuple[tuple[str, str], ...]:
+    """Neighbouring two-character words of a title (jieba's precise cut)."""
+    import jieba
+
+    cut = [w for w in jieba.lcut(re.sub(r"\d+|[“”\"（）()—\-]", " ", title)) if w.strip()]
+    return tuple((a, b) for a, b in zip(cut, cut[1:], strict=False) if len(a) == len(b) == 2)
 
 
 def topic_docs(q: str, metas: Mapping[str, DocMeta]) -> list[str]:

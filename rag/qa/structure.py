@@ -30,6 +30,7 @@ from rag.docs.outline import heading_kind
 from rag.index.tokenize import tokenize
 from rag.models import Chunk
 from rag.qa.numbers import count_value
+from rag.qa.scope import short_forms
 
 # Focal words that ask for the plan's tasks as a whole, or for its structure.
 _TASK_WORDS = frozenset("任务 主要任务 重点任务 大块 板块 块 方面 几大块 几大".split())
@@ -164,7 +165,9 @@ def _listing_in(
             if got and count and len(node.children) == count:
                 got = max(got, 0.75 * total)  # "五项主要任务" and a 主要任务 of five: the count confirms it
             if got:  # ties go to the heading with fewest other words: （二）基本原则 over 三、指导思想、基本原则和…
-                scored.append((got / total, -len(_HEAD_NUMBER.sub("", heading)), node))
+                # ties: the heading the question quotes (主要任务, not 重点任务), one with parts, the shortest
+                rank = (_title(node.heading) in q, len(node.children) >= 2, -len(_HEAD_NUMBER.sub("", heading)))
+                scored.append((got / total, rank, node))
         if scored:
             cov, _, node = max(scored, key=lambda s: (s[0], s[1]))
             if cov >= floor:
@@ -253,7 +256,7 @@ def _title_words(title: str) -> set[str]:
 
 def _in_title(term: str, title: str, title_words: set[str]) -> bool:
     """Whether ``term`` names the document rather than a part of it (空间规划 of 《…生态空间建设…规划》)."""
-    if term in title_words or term in title:
+    if term in title_words or term in title or term in short_forms(title):
         return True
     stem = _GENERIC_END.sub("", term)
     return bool(stem) and stem != term and stem in title

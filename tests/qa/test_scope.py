@@ -170,3 +170,15 @@ def test_a_relative_year_is_the_annual_documents_own() -> None:
     """"2023年要点里今年…" asks about 2023; "去年", about 2022."""
     assert question_scope("2023年要点里今年养老床位新增多少张", METAS).target_years == (2023,)
     assert question_scope("2023年要点里去年完成了多少", METAS).target_years == (2022,)
+
+
+def test_the_short_form_of_a_title_names_its_document() -> None:
+    """旧改 is how staff say 旧区改造: "黄浦旧改规划" is the 旧区改造 plan, not 黄浦's other plans."""
+    from rag.qa.scope import short_forms
+
+    assert "旧改" in short_forms("黄浦区旧区改造和重大项目“十四五”规划")
+    metas = {
+        "renewal.txt": DocMeta(file="renewal.txt", title="黄浦区旧区改造和重大项目“十四五”规划", jurisdiction="黄浦区", level="county"),
+        "heritage.txt": DocMeta(file="heritage.txt", title="黄浦区历史风貌保护和利用“十四五”规划", jurisdiction="黄浦区", level="county"),
+    }
+    assert question_scope("黄浦旧改规划的重点工作有哪些？", metas).docs == ("renewal.txt",)

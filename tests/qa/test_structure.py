@@ -206,3 +206,10 @@ def test_a_tables_rows_of_one_category() -> None:
                              lambda c: rows, 0.6)
     assert got is not None and [r.chunk_id for r in got.rows] == ["t:0", "t:2"] and got.total == 3
     assert got.attribute == "指标类别为生态低碳安全"
+
+
+def test_of_two_headings_that_match_the_one_the_question_quotes_with_parts() -> None:
+    """"主要任务有哪几项": 四、主要任务 (with its parts), not a leaf 2.重点任务 met earlier."""
+    paths = [["三、目标", "2.重点任务"], ["四、主要任务", "（一）租赁"], ["四、主要任务", "（二）保障"]]
+    got = find_listing("住房规划的主要任务有哪几项", ["任务"], weight, ["a.txt"], outlines(chunks(paths)), 0.6)
+    assert got is not None and got.parent is not None and got.parent.heading == "四、主要任务"
