@@ -626,6 +626,11 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
     n = len(table.rows)
     caption = table.caption if "“" in table.caption else f"“{table.caption}”"
     what = "" if table.caption.endswith("指标") else "指标"
+    if table.category:  # 分哪几类: each value of the column, cited to its first row
+        intro = f"{caption}的{table.total}项{what}按{table.category}分为{n}类："
+        out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total)]
+        out.extend(Sentence(row, 0, _cell_value(row.text, table.category), 1.0, 1.0) for row in table.rows)
+        return tuple(out)
     if table.attribute in ("约束性", "预期性"):
         intro = f"{caption}的{table.total}项{what}中，{table.attribute}指标{n}项："
     elif table.attribute:  # a category: 指标类别为生态低碳安全
@@ -635,6 +640,15 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
     out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total)]
     out.extend(Sentence(row, 0, row.statement or row.text, 1.0, 1.0) for row in table.rows)
     return tuple(out)
+
+
+def _cell_value(row: str, key: str) -> str:
+    """The value of the cell ``key`` of a table row ("指标类别：发展规模" → "发展规模")."""
+    for cell in re.split(r"[；;]", row):
+        k, sep, value = cell.partition("：")
+        if sep and k.strip() == key:
+            return value.strip()
+    return row
 
 
 _COUNT_UNITS = {"zhuanlan": "个专栏", "chapter": "章", "section": "节", "part": "部分", "annex": "个附件"}

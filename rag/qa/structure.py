@@ -284,6 +284,8 @@ class TableListing:
     rows: tuple[Chunk, ...]
     total: int
     attribute: str = ""  # what the rows were chosen by (约束性, 指标类别为生态低碳安全), or ""
+    category: str = ""  # "分哪几类": the column the rows are grouped by (指标类别); ``rows`` then holds
+    # the first row of each of its values, in order
 
 
 def find_table_listing(
@@ -296,8 +298,11 @@ def find_table_listing(
 ) -> TableListing | None:
     """The indicator table a question about a table's indicators as a set is about, among the
     passages retrieved first, with its rows; None when the question is not about one."""
-    if not _ASKS_ROWS.search(question):
+    asks_kinds = bool(_ASKS_CATEGORIES.search(question))
+    if not _ASKS_ROWS.search(question) and not asks_kinds:
         return None
+    if asks_kinds:
+        return _table_categories(question, terms, weight, hits, rows_of, floor)
     attribute = next((a for a in _ATTRIBUTES if a in question), "")
     focal = [t for t in terms if t != "指标" and not any(t in a for a in _ATTRIBUTES) and weight(t) > 0]
     total = sum(weight(t) for t in focal)
@@ -322,6 +327,39 @@ def find_table_listing(
         if chosen:
             caption = chunk.section_path[-1] if chunk.section_path else chunk.title
             return TableListing(caption, tuple(chosen), len(rows), label)
+    return None
+
+
+# "指标分哪几类", "有哪些类别": the values of a table's category column
+_ASKS_CATEGORIES = re.compile(r"(?:分|有|包括)(?:哪几|哪些|几)(?:个)?(?:类|大类|类别|种类)|哪几类|类别有哪些|分成几类|分几类")
+
+
+def _table_categories(
+    question: str, terms: Sequence[str], weight: Callable[[str], float], hits: Sequence[Chunk],
+    rows_of: Callable[[Chunk], list[Chunk]], floor: float,
+) -> TableListing | None:
+    """The first row of each value of the category column (a cell "指标类别：…", "类型：…") of the
+    table a question about its kinds is about."""
+    focal = [t for t in terms if t not in ("指标", "类别", "分类") and weight(t) > 0]
+    total = sum(weight(t) for t in focal)
+    for chunk in hits[:5]:
+        if chunk.kind not in ("table", "table_row"):
+            continue
+        rows = rows_of(chunk)
+        where = _norm(chunk.title + "".join(chunk.section_path))
+        if len(rows) < 2 or total and sum(weight(t) for t in focal if _norm(t) in where) / total < floor:
+            continue
+        columns: dict[str, dict[str, Chunk]] = {}
+        for row in rows:
+            for cell in re.split(r"[；;]", row.text):
+                key, sep, value = cell.partition("：")
+                if sep and "类" in key and value.strip() and value.strip() not in _ATTRIBUTES:  # not 约束性 / 预期性
+                    columns.setdefault(key.strip(), {}).setdefault(value.strip(), row)
+        if columns:
+            column, firsts = max(columns.items(), key=lambda c: len(c[1]))
+            if len(firsts) >= 2:
+                caption = chunk.section_path[-1] if chunk.section_path else chunk.title
+                return TableListing(caption, tuple(firsts.values()), len(rows), category=column)
     return None
 
 

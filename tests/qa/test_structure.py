@@ -213,3 +213,19 @@ def test_of_two_headings_that_match_the_one_the_question_quotes_with_parts() -> 
     paths = [["三、目标", "2.重点任务"], ["四、主要任务", "（一）租赁"], ["四、主要任务", "（二）保障"]]
     got = find_listing("住房规划的主要任务有哪几项", ["任务"], weight, ["a.txt"], outlines(chunks(paths)), 0.6)
     assert got is not None and got.parent is not None and got.parent.heading == "四、主要任务"
+
+
+def test_the_categories_of_a_tables_indicators() -> None:
+    """"指标分哪几类": each value of the category column once, in order; 约束性 / 预期性 are no category."""
+    from rag.qa.structure import find_table_listing
+
+    rows = [
+        Chunk(f"t:{i}", "t.txt", "普陀区国土空间近期规划", ["专栏1 核心指标表"], i, i + 1, text, kind="table_row")
+        for i, text in enumerate([
+            "指标：建设用地总规模；类型：约束性；指标类别：发展规模",
+            "指标：河湖水面率；类型：约束性；指标类别：生态低碳安全",
+            "指标：人口规模；类型：预期性；指标类别：发展规模",
+        ])
+    ]
+    got = find_table_listing("普陀规划的指标分哪几类？", ["普陀", "指标"], weight, rows, lambda c: rows, 0.6)
+    assert got is not None and got.category == "指标类别" and [r.chunk_id for r in got.rows] == ["t:0", "t:1"]
