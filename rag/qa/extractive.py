@@ -31,7 +31,7 @@ from rag.docs.outline import split_sentences
 from rag.docs.periods import PERIOD, PERIOD_RE
 from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
-from rag.qa.numbers import normalize
+from rag.qa.numbers import count_value, normalize
 from rag.qa.scope import Scope, is_place, place_mentions, question_years
 from rag.qa.structure import Listing, Node, TableListing, find_listing, find_table_listing, names_document
 
@@ -89,6 +89,8 @@ _ASKS_PARTS = re.compile(
     r"(?:分|有|共|包括)?(?:几|多少)(?:个)?(?:节|章|条|项|部分|大部分|个专栏|专栏|项工程|个子项目|子项目|大块|块|方面|大方面|板块|大类)|"
     r"第[一二三四五六七八九十\d]+(?:章|节|部分|篇)(?:讲|是|说|包括|有)|讲(?:了)?什么|都是啥|都有啥"
 )
+# a list the question names by its count: 七个要义, 三项重点工程, 五大任务
+_COUNTED_NAME = re.compile(r"([一二三四五六七八九十两]+)(?:个|项|大|条|种)[\u4e00-\u9fff]{1,6}")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)")
 _ITEM = re.compile(r"^(——|0\d(?!\d)[.．]?|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]+、)")
 
@@ -526,7 +528,7 @@ def _select_one(
         if listing:
             return Selection(listing_sentences(listing))
     if asks_list and not wants_number and not several:
-        listed = _list_answer(hits, terms, weight, floor, following, box_of)
+        listed = _list_answer(hits, terms, weight, floor, following, box_of, question)
         if listed:
             return Selection(tuple(listed))
     good = sorted((c for c in cands if c.coverage >= floor), key=lambda c: -c.score)
@@ -661,6 +663,13 @@ def _count_unit(items: Sequence[Node]) -> str:
     return _COUNT_UNITS.get(kind or "", "项")
 
 
+def _names_list(counted: re.Match[str], line: str) -> bool:
+    """Whether ``line`` names the counted list of a question: its count and at least two more
+    characters of it ("七个要义是哪些" and "…聚焦七个要义，…")."""
+    name, least = counted.group(0), len(counted.group(1)) + 3
+    return any(name[:k] in line for k in range(len(name), least - 1, -1))
+
+
 def _list_answer(
     hits: Sequence[Hit],
     terms: Sequence[str],
@@ -668,14 +677,17 @@ def _list_answer(
     floor: float,
     following: Callable[[Chunk], list[Chunk]],
     box_of: Callable[[Chunk], Chunk | None],
+    question: str = "",
 ) -> list[Sentence]:
     """The items of the first passage among the top hits that lists what the question asks for.
 
     A passage qualifies when its headings (or the sentence that introduces
     the list) cover the question; its item lines (01 …, ——…, （一）…) are the
     answer, one sentence each. A list introduced at the end of a passage is
-    read on from the passages that follow it in the same section.
+    read on from the passages that follow it in the same section. A list the question names by its
+    count ("七个要义是哪些") is the items after the sentence that names it ("具体要聚焦七个要义，…。").
     """
+    counted = _COUNTED_NAME.search(question)
     for rank, hit in enumerate(hits[:5]):
         chunk = hit.chunk
         if chunk.kind in ("table", "table_row"):
@@ -686,10 +698,17 @@ def _list_answer(
         items = [(chunk, o, t) for o, t in list_items(chunk.text)]
         intro = ""
         lines = [ln for ln in chunk.text.split("\n") if ln.strip()]
+        named = next((ln.strip() for ln in lines if counted and _names_list(counted, ln)), "")
         for ln in lines:
             if ln.rstrip().endswith(("：", ":")):
                 intro = ln.strip()
-        if intro and len(items) < 2:
+        if named and counted:  # the items after the sentence that names the list, as many as it says
+            intro, at = named, chunk.text.find(named)
+            items = [(c, o, t) for c, o, t in items if o > at]
+            for nxt in following(chunk)[:4]:
+                items.extend((nxt, o, t) for o, t in list_items(nxt.text))
+            items = items[: count_value(counted.group(1)) or len(items)]
+        elif intro and len(items) < 2:
             for nxt in following(chunk)[:4]:
                 items.extend((nxt, o, t) for o, t in list_items(nxt.text))
         elif items and lines and _ITEM.match(lines[-1].strip()):  # the list runs on past the passage's end

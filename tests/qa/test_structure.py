@@ -229,3 +229,17 @@ def test_the_categories_of_a_tables_indicators() -> None:
     ]
     got = find_table_listing("普陀规划的指标分哪几类？", ["普陀", "指标"], weight, rows, lambda c: rows, 0.6)
     assert got is not None and got.category == "指标类别" and [r.chunk_id for r in got.rows] == ["t:0", "t:1"]
+
+
+def test_a_list_the_question_names_by_its_count() -> None:
+    """"七个要义是哪些": the seven —— items after the sentence that names them, not the sentence alone."""
+    from rag.models import Hit
+    from rag.qa.extractive import _list_answer
+
+    text = ("具体要聚焦七个要义，在省域副中心建设上抓落实。\n" + "\n".join(f"——聚焦第{i}项。正文。" for i in range(1, 9)))
+    chunk = Chunk("r:1", "r.txt", "吉林市2024年政府工作报告", ["二、工作安排"], 0, len(text), text)
+    got = _list_answer([Hit(chunk, 1.0)], ["要义"], lambda t: 1.0, 0.6, lambda c: [], lambda c: None,
+                       "吉林市报告里说的七个要义是哪些？")
+    assert got[0].text.startswith("具体要聚焦七个要义") and [s.text for s in got[1:]] == [
+        f"——聚焦第{i}项。" for i in range(1, 8)
+    ]
