@@ -364,6 +364,8 @@ def answers_number(
 
 
 _TIME_MARK = re.compile(rf"(?:20)?\d{{2}}\s*年|{PERIOD}")
+_NAMES_PLAN = re.compile(r"规划(?:里|中|里面|上|的)?$")  # "…十五五规划里，": a half that only names the plan
+_PLAN_PERIOD = re.compile(rf"[“\"]?{PERIOD}[”\"]?(?:时期)?(?:的)?(?=[\u4e00-\u9fff]{{0,8}}规划)")
 _ASKS_ONLY = frozenset("目标 计划 安排 情况 完成 预期 增长 提高 实现 达到 多少 末 期末 年底 年末 底".split())
 
 
@@ -387,9 +389,10 @@ def sub_questions(question: str) -> list[str]:
 
 
 def _time_halves(part: str) -> list[str]:
-    """The sides of a comma when each names a time of its own, else the part whole."""
+    """The sides of a comma when each names a time of its own, else the part whole. A half that only
+    names a plan by its period ("黄浦区生态空间十五五规划里，…") names the document, not a time."""
     halves = [h.strip() for h in re.split(r"[，,]", part) if h.strip()]
-    if len(halves) < 2 or not all(_TIME_MARK.search(h) for h in halves):
+    if len(halves) < 2 or not all(_TIME_MARK.search(_PLAN_PERIOD.sub("", h) if _NAMES_PLAN.search(h) else h) for h in halves):
         return [part]
     return halves
 

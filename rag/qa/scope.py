@@ -357,6 +357,14 @@ def question_scope(
     bare_plan = not named and not topical and re.search(r"(?<!十[一二三四五六七八九]五)规划", q) and not re.search(r"[市县区]", q)
     if _PROVINCE_PLAN.search(q) or bare_plan or (place_docs and re.search(r"全省|省里|省级|省", q.replace("省民政厅", ""))):
         docs.extend(f for f in province_plans if f not in docs)
+        if not province_plans and periods:
+            # "吉林省十五五规划里…" with no such plan in the corpus: the province's documents of that period
+            # (its 2026 government work report sets the 十五五 goals)
+            docs.extend(
+                f for f, m in metas.items()
+                if m.level == "province" and _of_places(m, named) and any(_overlaps(m, a, b) for a, b in periods)
+                and f not in docs
+            )
     elif place_docs and named and _UPPER_WORDS.search(q):
         # 长宁的…和全市比: the plan the named document implements
         higher = [metas[f].implements for f in place_docs if metas[f].implements in metas]

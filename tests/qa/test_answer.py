@@ -286,3 +286,12 @@ def test_a_measure_is_answered_only_by_a_sentence_about_what_it_measures() -> No
 def test_the_answerer_declines_a_measure_no_passage_states(fake_answerer) -> None:  # type: ignore[no-untyped-def]
     a = fake_answerer.answer("省规划里森林覆盖率2025年目标是多少？")
     assert a.abstained
+
+
+def test_a_half_that_only_names_the_plan_is_no_question_of_its_own() -> None:
+    from rag.qa.extractive import sub_questions
+
+    assert sub_questions("黄浦区生态空间十五五规划里，人均公园绿地面积2030年要到多少？") == [
+        "黄浦区生态空间十五五规划里，人均公园绿地面积2030年要到多少"
+    ]
+    assert len(sub_questions("民政十四五规划从编制、中期评估到收尾，21年、23年、25年要点分别是怎么安排的？")) == 2

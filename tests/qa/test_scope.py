@@ -182,3 +182,14 @@ def test_the_short_form_of_a_title_names_its_document() -> None:
         "heritage.txt": DocMeta(file="heritage.txt", title="黄浦区历史风貌保护和利用“十四五”规划", jurisdiction="黄浦区", level="county"),
     }
     assert question_scope("黄浦旧改规划的重点工作有哪些？", metas).docs == ("renewal.txt",)
+
+
+def test_a_provinces_plan_of_a_period_it_has_no_plan_for_is_its_document_of_that_period() -> None:
+    """"吉林省十五五规划里…" in a corpus with the province's 2026 work report and no 十五五 plan."""
+    metas = {
+        "report.txt": DocMeta(file="report.txt", title="2026年吉林省政府工作报告", jurisdiction="吉林省",
+                              level="province", kind="work_report", period="2026"),
+        "putuo.txt": DocMeta(file="putuo.txt", title="普陀区国土空间近期规划（2026-2030年）", jurisdiction="普陀区",
+                             level="county", kind="five_year_plan", period="2026-2030"),
+    }
+    assert question_scope("吉林省十五五规划里研发经费目标是多少？", metas).docs == ("report.txt",)
