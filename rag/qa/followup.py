@@ -438,7 +438,8 @@ def held_to_rules(
     """The model's rewrite when it keeps the rules, else the rules' own rewrite ``rules``.
 
     It must be one question of at most :data:`MAX_REWRITE` characters; hold each place and year
-    the new question names; and name no place, year or number the conversation does not.
+    the new question names, and no place the rules' rewrite replaced; and name no place, year or
+    number the conversation does not.
     """
     line = next((ln.strip() for ln in reply.strip().splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:改写后的问题|改写|问题)[:：]\s*", "", line).strip(" “”\"'「」")
@@ -451,6 +452,8 @@ def held_to_rules(
         return rules  # dropped what the new question names
     if any(stem(p) not in said for p in _places(line, places)):
         return rules  # a place nobody named
+    if new_places and any(p not in rules.question for p in _places(line, places)):
+        return rules  # kept the place the new question replaces (舒兰呢？ of a question about 省)
     said_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", said)))
     line_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", line)))
     if not line_numbers <= said_numbers | set(re.findall(r"\d+(?:\.\d+)?", said)):

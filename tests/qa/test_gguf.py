@@ -106,3 +106,18 @@ def test_the_engines_openai_endpoint(fake_answerer, local_llm) -> None:  # type:
     llm = Recording(OpenAIChat(local_llm.base_url, "local", api_key=local_llm.api_key, timeout=600))
     check(dataclasses.replace(fake_answerer, llm=llm, llm_passages=PASSAGES).answer(QUESTION), llm)
     assert httpx.get(local_llm.base_url.removesuffix("/v1") + "/health", timeout=5).status_code == 200
+
+
+def test_the_local_model_rewrites_a_follow_up_held_to_the_rules(local_llm) -> None:  # type: ignore[no-untyped-def]
+    """The real model's standalone question: kept when it keeps the rules, else the rules' own."""
+    from rag.qa.followup import held_to_rules, rewrite_messages, standalone
+
+    history = [
+        {"role": "user", "content": "省规划里公办养老机构护理型床位占比的目标是多少？"},
+        {"role": "assistant", "content": "到2025年不低于55%。"},
+    ]
+    reply = "".join(local_llm.chat(rewrite_messages("舒兰呢？", history), stream=False))
+    assert re.search(r"[\u4e00-\u9fff]", reply), reply  # the model answered, in Chinese
+    rules = standalone("舒兰呢？", history)
+    got = held_to_rules("舒兰呢？", history, reply, rules)
+    assert "舒兰" in got.question and "省" not in got.question and got.rewritten and got.carried
