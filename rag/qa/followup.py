@@ -450,9 +450,9 @@ def held_to_rules(
     new_years = {_year_value(y) for y in _YEAR.findall(question)}
     if any(p not in line for p in new_places) or not new_years <= {_year_value(y) for y in _YEAR.findall(line)}:
         return rules  # dropped what the new question names
-    if any(stem(p) not in said for p in _places(line, places)):
+    if any((stem(p) or p) not in said for p in _places(line, places)):
         return rules  # a place nobody named
-    if new_places and any(stem(p) not in rules.question for p in _places(line, places)):
+    if new_places and any((stem(p) or p) not in rules.question for p in _places(line, places)):
         return rules  # kept the place the new question replaces (舒兰呢？ of a question about 省)
     said_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", said)))
     line_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", line)))
