@@ -7,20 +7,28 @@ alone, from the previous question (itself made standalone first) and, for "第N�
 item of the previous answer:
 
 - a place or a year the new question names replaces the previous one's (省 ↔ 舒兰,
-  2021年 → 2025年), or is added when it named none;
+  2021年 → 2025年), or is added when it named none; the corpus's own jurisdictions are
+  places too (``places``); the year asked about changes before the year that names a report,
+  and 今年 / 去年 stay in the previous question's report;
+- a plan period is a time kept in the plan that reviews it ("十三五期间", "十三五做了多少":
+  what was done then, not a target) or a plan ("十五五的呢");
+- "有变化吗" / "一样吗" with another year or place compares the two;
+- the other of a pair (城市 → 农村, 公办 → 民办) asks the same topic of the other;
 - a topic of its own replaces the previous topic, keeping the previous question's
   place, year and document, and its question ("…是多少") when the new one asks none;
-- a question about a property (单位, 属性, 是约束性的吗) asks it of the previous topic;
+- a question about a property (单位, 属性, 是约束性的吗, 现在, 2025年基准) asks it of the
+  previous topic;
 - 第N项 / 第N个 becomes the N-th item of the previous answer (an item numbered N first:
-  "06 …", "专栏6 …", "（六）…"; else the N-th line or 、-separated item).
+  "06 …", "专栏6 …", "（六）…"; else the N-th line or 、-separated item; an indicator row's
+  name).
 
 A question with a subject of its own and no sign of ellipsis is left as it is.
 
 With an LLM backend the model rewrites a follow-up the rules find elliptical
 (:func:`rewrite_messages`), and its rewrite is held to the same rules
-(:func:`held_to_rules`): the places and years the new question names are in it, and it
-names no place, year or figure the conversation does not; otherwise the rules' rewrite
-stands.
+(:func:`held_to_rules`): the places and years the new question names are in it, the place it
+replaces is not, and it names no place, year or figure the conversation does not; otherwise the
+rules' rewrite stands.
 """
 
 from __future__ import annotations
@@ -40,10 +48,12 @@ Message = Mapping[str, str]
 _PROVINCE = r"全省|省里|省级|省"
 _PLACE_WORDS = re.compile(rf"{_PROVINCE}|全市|市里|全县|县里")
 _YEAR = re.compile(r"(?<!\d)(?:20)?\d{2}\s*年(?!代)|今年|去年|明年|上一?年(?!度)|本年度?")
-# a plan period: a time ("十三五期间", "十五五末") or the plan of that period ("十五五的")
+# "2025年有变化吗", "舒兰一样吗": the previous question asked of both, compared
 _CHANGE = re.compile(r"变化|变了|不同|区别|差别|一样吗|相同吗|有何变|调整")
+# what was done, not what is set: "去年实际完成了多少"
 _DONE_WORDS = re.compile(r"实际|完成了|做了|建了|建成了|实现了|达到了")
-_DONE = re.compile(r"(?:做了|完成|建了|建成|实现了|达到了|取得|累计|是多少|有多少)")
+_DONE = re.compile(r"(?:做了|完成|建了|建成|实现了|达到了|取得|累计|是多少|有多少)")  # after a period: a time
+# a plan period: a time ("十三五期间", "十五五末") or the plan of that period ("十五五的")
 _PERIOD_WORD = re.compile(rf"[“\"]?{PERIOD}[”\"]?(?P<time>期间|时期|期末|末期|末|以来)?")
 _LEAD = re.compile(r"^(?:那么|那|再问一下|再问|请问|还有|另外)\s*")
 _TRAIL = re.compile(r"(?:呢|呀|啊|吧)?\s*[？?。！!]*\s*$")
@@ -80,9 +90,9 @@ _PROPERTY = re.compile(
 )
 # what only asks again, or asks a property, once places, years and question words are gone
 _ASK_AGAIN = re.compile(rf"(?:{_PROPERTY.pattern}|{_ASPECT.pattern})+")
-# a question about now (现在是多少): the previous question's deadline (十四五期末, 到2025年) goes
 # a property that is itself the question: 单位, 约束性还是预期性, 哪年
 _PROPERTY_ASKS = re.compile(r"单位|属性|约束性|预期性|还是|哪一?年|年份|谁|对象|牵头|负责|时限|时间")
+# a question about now (现在是多少): the previous question's deadline (十四五期末, 到2025年) goes
 _NOW_WORDS = ("现在", "目前", "现状", "现有", "基期", "基数", "基准", "基年")
 _NOW = re.compile("|".join(_NOW_WORDS))
 _DEADLINE = re.compile(r"(?:到|至)?(?:[“\"]?十[一二三四五六七八九十]五[”\"]?(?:期末|末期|末|时期|期间)?|(?:20)?\d{2}\s*年(?:底|末)?)(?:前)?")
