@@ -529,7 +529,7 @@ def _select_one(
         docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
         listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
         if listing:
-            return Selection(listing_sentences(listing))
+            return Selection(listing_sentences(listing, following))
     if asks_list and not wants_number and not several:
         listed = _list_answer(hits, terms, weight, floor, following, box_of, question)
         if listed:
@@ -605,9 +605,12 @@ def _section_body(
     return ()
 
 
-def listing_sentences(listing: Listing) -> tuple[Sentence, ...]:
-    """A listing of headings as sentences: the section they belong to ("“四、主要任务”包括："),
-    then each heading, cited to the first passage of its section."""
+def listing_sentences(
+    listing: Listing, following: Callable[[Chunk], list[Chunk]] = lambda c: []
+) -> tuple[Sentence, ...]:
+    """A listing of headings as sentences: the section they belong to ("“四、主要任务”包括6项："),
+    the sentence of its own text that states the count, if any ("重点做好八个方面工作"), then each
+    heading, cited to the first passage of its section."""
     items = [node for node in listing.items if node.first is not None]
     if not items:
         return ()
@@ -615,8 +618,14 @@ def listing_sentences(listing: Listing) -> tuple[Sentence, ...]:
     cov = listing.coverage
     out = []
     if listing.parent is not None and listing.parent.first is not None:
-        intro = f"“{listing.parent.heading}”包括{n}{unit}："
-        out.append(Sentence(listing.parent.first, -1, intro, cov, cov, count=n))
+        head = listing.parent.first
+        out.append(Sentence(head, -1, f"“{listing.parent.heading}”包括{n}{unit}：", cov, cov, count=n))
+        if tuple(head.section_path) == listing.parent.path:  # the section's own words for the count
+            own = [head, *following(head)]
+            out.extend(
+                Sentence(c, start, text, cov, cov) for c in own for start, text in passage_sentences(c)
+                if any(count_value(m.group(1)) == n for m in _STATED_COUNT.finditer(text))
+            )
     else:  # the whole plan's 专栏, chapters or tasks: the count is the plan's
         first = items[0].first
         assert first is not None
@@ -656,6 +665,7 @@ def _cell_value(row: str, key: str) -> str:
     return row
 
 
+_STATED_COUNT = re.compile(r"([一二三四五六七八九十两]+|\d+)(?:个方面|个|项|大|条|方面|部分|类)")
 _COUNT_UNITS = {"zhuanlan": "个专栏", "chapter": "章", "section": "节", "part": "部分", "annex": "个附件"}
 
 

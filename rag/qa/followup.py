@@ -39,7 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.docs.periods import PERIOD
-from rag.docs.places import stem
+from rag.docs.places import find_place, stem
 from rag.qa.numbers import count_value
 from rag.qa.scope import place_mentions
 
@@ -464,11 +464,25 @@ def held_to_rules(
         return rules  # a place nobody named
     if new_places and any((stem(p) or p) not in rules.question for p in _places(line, places)):
         return rules  # kept the place the new question replaces (舒兰呢？ of a question about 省)
+    if not all(_suffix_fits(p) for p in _places(line, places)):
+        return rules  # a place misnamed: 舒兰省 (舒兰 is a 县级市)
     said_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", said)))
     line_numbers = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<!\d)(\d{2})\s*年", r"20\1年", line)))
     if not line_numbers <= said_numbers | set(re.findall(r"\d+(?:\.\d+)?", said)):
         return rules  # a year or figure nobody said
     return dataclasses.replace(rules, question=line, rewritten=True)
+
+
+_KIND_SUFFIXES = {"省": "省", "自治区": "区", "直辖市": "市", "地级市": "市", "县级市": "市", "自治州": "州",
+                  "县": "县", "自治县": "县", "区": "区", "旗": "旗"}
+
+
+def _suffix_fits(name: str) -> bool:
+    """Whether a place written with a suffix has the suffix of its kind of division (舒兰市, not 舒兰省)."""
+    place = find_place(name)
+    if place is None or name[-1] not in _SUFFIX_CHARS or name == stem(name):
+        return True
+    return _KIND_SUFFIXES.get(place.kind, name[-1]) == name[-1]
 
 
 def _year_value(text: str) -> int | str:

@@ -116,6 +116,7 @@ PROVINCE_TURN = talk("省规划里公办养老机构护理型床位占比的目�
         ("舒兰规划里2030年公办养老机构护理型床位占比的目标是多少？", False),  # a year nobody said
         ("舒兰规划和延吉规划里护理型床位占比目标", False),  # a place nobody said
         ("舒兰和省规划里公办养老机构护理型床位占比的目标是多少？", False),  # kept the place 舒兰 replaces
+        ("舒兰省规划里公办养老机构护理型床位占比的目标是多少？", False),  # 舒兰 is a 县级市 (the 1.5B model wrote this)
         ("舒兰" + "的护理型床位" * 30, False),  # an answer, not a question
         ("", False),
     ],
