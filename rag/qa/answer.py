@@ -28,7 +28,7 @@ from typing import Any
 from rag.errors import LLMError, PlanqaError
 from rag.index.directory import Index
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
-from rag.qa.extractive import NAMED_DOC_SHARE, Selection, idf_weights, select
+from rag.qa.extractive import Selection, idf_weights, select
 from rag.qa.followup import Message, Standalone, held_to_rules, rewrite_messages, rewritten_notice, standalone
 from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
@@ -83,7 +83,7 @@ class Answerer:
         if scope.missing:
             hits = self.retriever.search(question, 3, filters)
             return Retrieved(scope, hits)
-        if scope.gather and len(scope.docs) > 1:
+        if scope.several:
             hits = []
             for doc in scope.docs:
                 f = merge_filters(filters, (doc,))
@@ -185,15 +185,14 @@ class Answerer:
         """The embedded answer (also the fallback when an LLM fails), verified like any other.
 
         ``carried``: a follow-up asking the previous question's topic of another place, year or
-        document, whose words for it are the other document's: it needs a little less evidence,
-        as a question naming several documents does (:data:`rag.qa.extractive.NAMED_DOC_SHARE`).
+        document, whose words for it are the other document's (:func:`rag.qa.extractive.select`).
         """
         sel = select(
             question,
             got.hits,
             got.scope,
             self.weight,
-            self.min_coverage * (NAMED_DOC_SHARE if carried else 1.0),
+            self.min_coverage,
             following=self.following,
             box_of=self.box_of,
             doc_years=self._doc_years,

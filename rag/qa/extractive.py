@@ -33,7 +33,15 @@ from rag.index.tokenize import tokenize
 from rag.models import Chunk, Hit
 from rag.qa.numbers import count_value, normalize
 from rag.qa.scope import Scope, is_place, place_mentions, question_years
-from rag.qa.structure import Listing, Node, TableListing, find_listing, find_table_listing, names_document
+from rag.qa.structure import (
+    Listing,
+    Node,
+    TableListing,
+    find_listing,
+    find_table_listing,
+    names_document,
+    row_cells,
+)
 
 # Words that say what kind of answer is wanted, or which document to look in:
 # they steer retrieval (rag.qa.scope) but are not content to be matched.
@@ -440,9 +448,12 @@ def select(
     about a plan's structure; ``rows_of(chunk)`` every row of the table a passage
     belongs to, which answers questions about a table's indicators as a set;
     ``carried``: the question's topic comes from a conversation about another document
-    (:class:`rag.qa.followup.Standalone`), in that document's words.
+    (:class:`rag.qa.followup.Standalone`), in that document's words: it needs
+    :data:`NAMED_DOC_SHARE` of ``min_coverage``, as a question naming several documents does.
     """
-    if not (scope.gather and len(scope.docs) > 1):  # a table's indicators: the question whole ("一共几项？哪些是约束性")
+    if carried:
+        min_coverage *= NAMED_DOC_SHARE
+    if not scope.several:  # a table's indicators: the question whole ("一共几项？哪些是约束性")
         terms = _without_document_names(content_terms(question, scope.places + scope.doc_places), scope, hits)
         table = find_table_listing(question, terms, weight, [h.chunk for h in hits], rows_of, min_coverage)
         if table:
@@ -517,20 +528,19 @@ def _select_one(
             year_bonus = YEAR_BONUS if scope.target_years and stated_years(text) & set(scope.target_years) else 0.0
             cands.append(Sentence(hit.chunk, start, text, cov, cov + rank_bonus + number_bonus + year_bonus))
     # Passages from a document the question names need a little less evidence.
-    floor = min_coverage * (NAMED_DOC_SHARE if scope.gather and len(scope.docs) > 1 else 1.0)
+    floor = min_coverage * (NAMED_DOC_SHARE if scope.several else 1.0)
     asks_list = bool(_ASKS_LIST.search(question) or _COUNTED_LIST.search(question))
     asks_parts = bool(_ASKS_PARTS.search(question))  # "分几节，都是啥", "第五章讲什么": the outline answers
-    several = scope.gather and len(scope.docs) > 1  # "分别" of one document asks for its parts, not for each document
-    if _ASKS_BODY.search(question) and not several and outlines:  # "第8条具体要求啥": that section's text
+    if _ASKS_BODY.search(question) and not scope.several and outlines:  # "第8条具体要求啥": that section's text
         body = _section_body(question, hits, outlines, following)
         if body:
             return Selection(body)
-    if (asks_list and not wants_number or asks_parts) and not several and outlines:
+    if (asks_list and not wants_number or asks_parts) and not scope.several and outlines:
         docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
         listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
         if listing:
             return Selection(listing_sentences(listing, following))
-    if asks_list and not wants_number and not several:
+    if asks_list and not wants_number and not scope.several:
         listed = _list_answer(hits, terms, weight, floor, following, box_of, question)
         if listed:
             return Selection(tuple(listed))
@@ -658,11 +668,7 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
 
 def _cell_value(row: str, key: str) -> str:
     """The value of the cell ``key`` of a table row ("指标类别：发展规模" → "发展规模")."""
-    for cell in re.split(r"[；;]", row):
-        k, sep, value = cell.partition("：")
-        if sep and k.strip() == key:
-            return value.strip()
-    return row
+    return next((value for k, value in row_cells(row) if k == key), row)
 
 
 _STATED_COUNT = re.compile(r"([一二三四五六七八九十两]+|\d+)(?:个方面|个|项|大|条|方面|部分|类)")

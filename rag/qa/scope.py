@@ -65,6 +65,12 @@ class Scope:
     missing: str = ""
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def several(self) -> bool:
+        """Whether the question compares documents it names ("分别", "变化" over two or more), as
+        opposed to "分别" of one document, which asks for its parts."""
+        return self.gather and len(self.docs) > 1
+
 
 def _of_places(meta: DocMeta, names: Collection[str]) -> bool:
     """Whether a document's jurisdiction is one of the places named (长宁 → 长宁区)."""

@@ -351,10 +351,9 @@ def _table_categories(
             continue
         columns: dict[str, dict[str, Chunk]] = {}
         for row in rows:
-            for cell in re.split(r"[；;]", row.text):
-                key, sep, value = cell.partition("：")
-                if sep and "类" in key and value.strip() and value.strip() not in _ATTRIBUTES:  # not 约束性 / 预期性
-                    columns.setdefault(key.strip(), {}).setdefault(value.strip(), row)
+            for key, value in row_cells(row.text):
+                if key is not None and "类" in key and value and value not in _ATTRIBUTES:  # not 约束性 / 预期性
+                    columns.setdefault(key, {}).setdefault(value, row)
         if columns:
             column, firsts = max(columns.items(), key=lambda c: len(c[1]))
             if len(firsts) >= 2:
@@ -363,10 +362,19 @@ def _table_categories(
     return None
 
 
+def row_cells(row: str) -> list[tuple[str | None, str]]:
+    """A table row's cells as the index writes them ("指标：河湖水面率；指标类别：生态低碳安全"):
+    (key, value), stripped; the key is None for a cell without "："."""
+    out: list[tuple[str | None, str]] = []
+    for cell in re.split(r"[；;]", row):
+        key, sep, value = cell.partition("：")
+        out.append((key.strip(), value.strip()) if sep else (None, cell.strip()))
+    return out
+
+
 def _cell_with(row: str, term: str) -> str:
     """The cell of a row ("指标类别：生态低碳安全") that holds ``term``, as "指标类别为生态低碳安全"."""
-    for cell in re.split(r"[；;]", row):
-        if _norm(term) in _norm(cell):
-            key, sep, value = cell.partition("：")
-            return f"{key.strip()}为{value.strip()}" if sep else cell.strip()
+    for key, value in row_cells(row):
+        if _norm(term) in _norm(value if key is None else key + value):
+            return value if key is None else f"{key}为{value}"
     return term
