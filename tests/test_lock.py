@@ -107,13 +107,27 @@ def test_the_tools_that_install_are_locked_too(lock_text):
 
 
 def test_make_install_installs_from_the_lock():
+    """The recipe itself, resolving nothing, is tests/test_install.py's."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     target = re.search(r"^\$\(VENV\)/\.installed: (.*)$", makefile, re.M)
     assert target is not None and "$(LOCK)" in target.group(1).split()
     assert re.search(r"^LOCK := requirements\.lock$", makefile, re.M)
-    assert "pip install --quiet --require-hashes -r $(LOCK)" in makefile
+    assert "$(call install-lock,$(VENV),$(LOCK))" in makefile
     assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
     assert "--generate-hashes" in makefile and "constraints.txt" not in makefile
+
+
+def test_the_gguf_and_milvus_server_locks_pin_what_their_sources_say(pyproject):
+    """`make llm`'s engine at pyproject.toml's gguf pin, the Milvus server at the Makefile's, each hashed."""
+    (engine,) = map(Requirement, pyproject["project"]["optional-dependencies"]["gguf"])
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    pin = re.search(r"^MILVUS_SERVER_PIN := (\S+)$", makefile, re.M)
+    assert pin is not None
+    for lock, wanted in (("requirements-gguf.lock", engine), ("requirements-milvus-server.lock", Requirement(pin.group(1)))):
+        entries = lock_entries((ROOT / lock).read_text(encoding="utf-8"))
+        locked, hashes = entries[canonicalize_name(wanted.name)]
+        assert str(locked.specifier) == str(wanted.specifier), lock
+        assert hashes and all(HASH.fullmatch(h) for h in hashes), lock
 
 
 # The check itself: each kind of drift between pyproject.toml and the lock is caught.
