@@ -49,3 +49,14 @@ def test_query_benchmark_without_the_baseline(real_index_dir):
     path.unlink()
     assert data["warm"]["hybrid (default)"]["n"] == ANSWERABLE
     assert data["cold"]["first planqa retrieve"]["n"] == 3
+
+
+def test_bounds_benchmark_prints_the_times_the_tests_no_longer_assert():
+    done = run_module("benchmarks.bench_bounds", "--repeat", "1")
+    assert done.returncode == 0, done.stderr
+    for row in ("planqa check, bundled pair: wall", "wide sparse sheet (XFD1)", "question during a build"):
+        assert row in done.stdout
+    path = ROOT / done.stdout.strip().splitlines()[-1].removeprefix("results: ")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    assert data["check"]["reported_s"] > 0 and data["wide_sheet"]["n"] == 1 and data["question_wait"]["n"] == 1

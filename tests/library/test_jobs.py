@@ -140,33 +140,49 @@ def test_a_serving_process_switches_to_the_new_version_by_itself(small_corpus: P
 
 
 def test_a_question_waits_for_one_slice_of_a_background_build_at_most():
+    """A question asked while a build's slice runs goes next: before the build's following slice.
+    Each slice is held until the test lets it finish, so the order is checked, not a time (how long
+    a question waits: benchmarks/bench_bounds.py)."""
     import threading
-    import time
 
     import numpy as np
 
     from ui.service import SLICE, SerializedEmbedder
 
-    class Slow:
-        name, dim = "slow", 4
+    log: list[str] = []
+    gates = [threading.Event() for _ in range(4)]
+    started = threading.Event()
+
+    class Gated:
+        name, dim = "gated", 4
 
         def embed_documents(self, texts, progress=None):  # type: ignore[no-untyped-def]
-            time.sleep(0.02 * len(texts))
+            n = sum(entry.startswith("slice") for entry in log) // 2
+            log.append(f"slice {n} start")
+            started.set()
+            assert gates[n].wait(timeout=30), "the test never let the slice finish"
+            log.append(f"slice {n} end")
             return np.zeros((len(texts), 4), dtype=np.float32)
 
         def embed_query(self, text):  # type: ignore[no-untyped-def]
+            log.append("question")
             return np.zeros(4, dtype=np.float32)
 
-    embedder = SerializedEmbedder(Slow())
-    build = threading.Thread(target=embedder.embed_documents, args=(["段落"] * SLICE * 15,))  # 15 slices, ~2.4 s
+    embedder = SerializedEmbedder(Gated())
+    build = threading.Thread(target=embedder.embed_documents, args=(["段落"] * SLICE * 4,))  # 4 slices
     build.start()
-    time.sleep(0.3)
-    waits = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        embedder.embed_query("问题")
-        waits.append(time.perf_counter() - t0)
-        time.sleep(0.05)
-    assert build.is_alive()  # the questions were asked while it ran
-    build.join()
-    assert max(waits) < 0.02 * SLICE + 0.15  # one slice (0.16 s) and some scheduling, never the whole build
+    assert started.wait(timeout=30)  # slice 0 holds the model
+    asking = threading.Thread(target=embedder.embed_query, args=("问题",))
+    asking.start()
+    for _ in range(3000):  # until the question is waiting for the model (at most 30 s)
+        if embedder._asking:
+            break
+        threading.Event().wait(0.01)
+    assert embedder._asking == 1
+    gates[0].set()  # slice 0 ends while the question waits
+    asking.join(timeout=30)
+    for gate in gates[1:]:
+        gate.set()
+    build.join(timeout=30)
+    assert log == ["slice 0 start", "slice 0 end", "question", "slice 1 start", "slice 1 end",
+                   "slice 2 start", "slice 2 end", "slice 3 start", "slice 3 end"]  # fmt: skip
