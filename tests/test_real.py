@@ -34,7 +34,7 @@ def regression_gold():
     return gold
 
 
-# Today's figures (README "Quality"), and each threshold a little under them.
+# Today's figures (docs/quality.md), and each threshold a little under them.
 RETRIEVAL_FLOORS = {  # mode: (recall@5, MRR@10); today bm25 0.912 / 0.838, dense 0.740 / 0.727, hybrid 0.928 / 0.857
     "bm25": (0.89, 0.81),
     "dense": (0.71, 0.70),
@@ -108,7 +108,7 @@ def test_sentence_transformers_model_directory(tmp_path):
 
 
 def test_cited_answer_quality_does_not_drop(real, corpus_docs, regression_gold):
-    """Extractive answers on the regression subset. Today (README "Quality"): all key facts 0.806,
+    """Extractive answers on the regression subset. Today (docs/quality.md): all key facts 0.806,
     cited evidence 0.946, answerable declined 0.031, unanswerable declined 0.952, abstention precision
     0.833, no sentence removed by the number check."""
     from rag.eval.metrics import run_answers, summarize_answers

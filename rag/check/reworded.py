@@ -15,7 +15,7 @@ that reappears). Some plans rewrite everything: 长宁 and 黄浦 take up every 
 
 The score is covered ≥ its ``covered`` threshold, partial ≥ ``partial``, else missing; a task keeps
 the better of this verdict and the sentence-reuse one. How the thresholds were chosen and what they
-are worth: README, "Task coverage: how the thresholds were chosen"; they were read from one pair
+are worth: docs/plan-check.md, "Task coverage: how the thresholds were chosen"; they were read from one pair
 (长宁) and are a weak rule: trust a ``missing`` more than the line between ``partial`` and ``covered``.
 """
 

@@ -285,8 +285,8 @@ class XLlamaCppChat:
     ``n_threads`` defaults to 1: on a 2-core machine shared with the embedder, the web server and
     other work, two llama.cpp threads spin against each other (measured with real prompts and the
     other core busy: generation 6.1–7.0 tokens/s on 1 thread, 0.9–10 on 2; 2 threads only pay with
-    ``OMP_WAIT_POLICY=PASSIVE``: README). ``timeout`` is the longest wait for the next piece of the
-    reply, the prompt's processing included.
+    ``OMP_WAIT_POLICY=PASSIVE``: docs/user-guide.md, "Local and served LLMs"). ``timeout`` is the
+    longest wait for the next piece of the reply, the prompt's processing included.
     """
 
     def __init__(

@@ -131,7 +131,7 @@ class HybridRetriever:
     ``candidates`` is scored by both (BM25 scores and exact inner products
     with the stored vectors), min-max scaled over that set and mixed with
     weight ``alpha`` on BM25. ``method="rrf"``: reciprocal rank fusion.
-    Both were measured on the gold set; see README.
+    Both were measured on the gold set; see docs/quality.md.
     """
 
     name = "hybrid"

