@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ROOT / "evals" / "external" / "tables_plan15.json"
-DOCS = ROOT / "tests" / "data" / "external"
+DOCS = ROOT / "tests" / "data" / "plan15"
 
 FULLWIDTH = {
     c: c - 0xFEE0
