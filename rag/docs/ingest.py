@@ -22,10 +22,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rag.docs.grid import read_text_table
 from rag.docs.heads import strip_debris, unwrap
 from rag.docs.meta import infer_meta, link_implements
 from rag.docs.readers import SUPPORTED_SUFFIXES, read_document
-from rag.docs.tables import attach_tables, read_cell_table, shape_rows
+from rag.docs.tables import attach_tables, shape_rows
 from rag.docs.textnorm import to_simplified
 from rag.errors import ConfigError, UnreadableFileError
 from rag.models import Block, DocMeta, Document, Manifest
@@ -155,7 +156,7 @@ def clean_text(raw: str) -> tuple[str, list[Block]]:
                 i += 1
             units.append(shape_rows(table))
             continue
-        found = read_cell_table(items, i, soft)
+        found = read_text_table(items, i, soft)
         if found:
             rows, i = found
             units.append(rows)
