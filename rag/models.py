@@ -192,6 +192,18 @@ class Chunk:
     # ("公办养老机构护理型床位占比：2025年目标值≥55%（约束性）"); "" for other chunks
     statement: str = ""
     ocr: bool = False  # the passage came (in part) from OCR of a scan: cite it with OCR_NOTE
+    # a table or table_row chunk: which table of its document (0, 1, …) and, for a row, which body row;
+    # ``cells`` are the table's cells as read at ingestion, the header first (a row chunk: the header and
+    # its row), stored with the index so that answers read cells, never the rendered text
+    table: int = -1
+    row: int = -1
+    cells: list[list[str]] = field(default_factory=list)
+
+    def row_cells(self) -> list[tuple[str, str]]:
+        """A table_row chunk's (header label, cell) pairs, empty cells left out."""
+        if self.kind != "table_row" or len(self.cells) < 2:
+            return []
+        return [(h, v) for h, v in zip(self.cells[0], self.cells[1], strict=False) if v]
 
     def embed_text(self) -> str:
         """What the embedder and BM25 see: title and section path, then the passage."""
@@ -210,6 +222,7 @@ class Chunk:
             "text": self.text,
             **({"statement": self.statement} if self.statement else {}),
             **({"ocr": True} if self.ocr else {}),
+            **({"table": self.table, "row": self.row, "cells": self.cells} if self.table >= 0 else {}),
         }
 
     def ref_json(self) -> dict[str, object]:
@@ -236,6 +249,9 @@ class Chunk:
             kind=d.get("kind", "text"),  # type: ignore[arg-type]
             statement=str(d.get("statement", "")),
             ocr=bool(d.get("ocr", False)),
+            table=int(d.get("table", -1)),  # type: ignore[call-overload]
+            row=int(d.get("row", -1)),  # type: ignore[call-overload]
+            cells=[[str(c) for c in r] for r in d.get("cells", [])],  # type: ignore[attr-defined]
         )
 
 

@@ -121,8 +121,10 @@ def chunk_document(
     """All chunks of a document, in text order (``root``: its outline, if already parsed)."""
     params = params or ChunkParams()
     stem = Path(doc.file).stem
-    out: list[tuple[int, int, list[str], str, str, str]] = []  # start, end, path, text, kind, statement
+    out: list[tuple[int, int, list[str], str, str, str, int, int, list[list[str]]]] = []
+    # start, end, path, text, kind, statement, table number, row number, cells
     root = root or parse_outline(doc)
+    number = {id(t): n for n, t in enumerate(doc.tables)}
     for section, path in iter_sections(root):
         blocks = section.blocks
         pending: list[Block] = []
@@ -135,25 +137,29 @@ def chunk_document(
                 pending.append(block)
                 continue
             for s, e in _text_spans(doc, pending, params):
-                out.append((s, e, list(path), doc.text[s:e], "text", ""))
+                out.append((s, e, list(path), doc.text[s:e], "text", "", -1, -1, []))
             pending = []
             table_path = list(path)
             start = block.start
             if table.caption_start is not None:
                 table_path.append(table.caption)
                 start = table.caption_start
-            out.append((start, block.end, table_path, doc.text[start : block.end], "table", ""))
+            n = number.get(id(table), -1)
+            cells = [list(table.header), *map(list, table.rows)]
+            out.append((start, block.end, table_path, doc.text[start : block.end], "table", "", n, -1, cells))
             if table.is_indicator:
-                for row, (rs, re_) in zip(table.rows, table.row_spans, strict=True):
+                for k, (row, (rs, re_)) in enumerate(zip(table.rows, table.row_spans, strict=True)):
                     rendered = render_row(table.header, row)
-                    out.append((rs, re_, table_path, rendered, "table_row", row_statement(table, row)))
+                    statement = row_statement(table, row)
+                    cells = [list(table.header), list(row)]
+                    out.append((rs, re_, table_path, rendered, "table_row", statement, n, k, cells))
         for s, e in _text_spans(doc, pending, params):
-            out.append((s, e, list(path), doc.text[s:e], "text", ""))
+            out.append((s, e, list(path), doc.text[s:e], "text", "", -1, -1, []))
         if section.kind == "zhuanlan" and section.children:
             # the whole box as one chunk too, for "专栏N 包括哪些" questions
             end = _last_end(section)
             if end - section.start <= params.box_max_chars:
-                out.append((section.start, end, list(path), doc.text[section.start : end], "box", ""))
+                out.append((section.start, end, list(path), doc.text[section.start : end], "box", "", -1, -1, []))
     out.sort(key=lambda t: (t[0], t[4] not in ("table", "box")))
     return [
         Chunk(
@@ -167,6 +173,9 @@ def chunk_document(
             kind=kind,  # type: ignore[arg-type]
             statement=statement,
             ocr=any(a < e and s < b for a, b in doc.ocr_spans),
+            table=n,
+            row=k,
+            cells=cells,
         )
-        for i, (s, e, path, text, kind, statement) in enumerate(out)
+        for i, (s, e, path, text, kind, statement, n, k, cells) in enumerate(out)
     ]

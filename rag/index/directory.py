@@ -55,7 +55,7 @@ from rag.models import Chunk, DocMeta, Filters
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: table and table_row chunks carry their table's cells
 EXACT_LIMIT = 50_000  # above this many vectors FAISS uses HNSW instead of exact search
 
 

@@ -40,7 +40,6 @@ from rag.qa.structure import (
     find_listing,
     find_table_listing,
     names_document,
-    row_cells,
 )
 
 # Words that say what kind of answer is wanted, or which document to look in:
@@ -653,7 +652,7 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
     if table.category:  # 分哪几类: each value of the column, cited to its first row
         intro = f"{caption}的{table.total}项{what}按{table.category}分为{n}类："
         out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total)]
-        out.extend(Sentence(row, 0, _cell_value(row.text, table.category), 1.0, 1.0) for row in table.rows)
+        out.extend(Sentence(row, 0, _cell_value(row, table.category), 1.0, 1.0) for row in table.rows)
         return tuple(out)
     if table.attribute in ("约束性", "预期性"):
         intro = f"{caption}的{table.total}项{what}中，{table.attribute}指标{n}项："
@@ -666,9 +665,9 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
     return tuple(out)
 
 
-def _cell_value(row: str, key: str) -> str:
-    """The value of the cell ``key`` of a table row ("指标类别：发展规模" → "发展规模")."""
-    return next((value for k, value in row_cells(row) if k == key), row)
+def _cell_value(row: Chunk, key: str) -> str:
+    """The cell of column ``key`` of a table row (指标类别 → 发展规模)."""
+    return next((value for k, value in row.row_cells() if k == key), row.text)
 
 
 _STATED_COUNT = re.compile(r"([一二三四五六七八九十两]+|\d+)(?:个方面|个|项|大|条|方面|部分|类)")

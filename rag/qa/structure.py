@@ -323,7 +323,7 @@ def find_table_listing(
                 if total and sum(weight(t) for t in focal if _norm(t) in where) / total < floor:
                     continue
             else:
-                chosen, label = picked, label or _cell_with(picked[0].text, rest[0])
+                chosen, label = picked, label or _cell_with(picked[0], rest[0])
         if chosen:
             caption = chunk.section_path[-1] if chunk.section_path else chunk.title
             return TableListing(caption, tuple(chosen), len(rows), label)
@@ -351,8 +351,8 @@ def _table_categories(
             continue
         columns: dict[str, dict[str, Chunk]] = {}
         for row in rows:
-            for key, value in row_cells(row.text):
-                if key is not None and "类" in key and value and value not in _ATTRIBUTES:  # not 约束性 / 预期性
+            for key, value in row.row_cells():
+                if "类" in key and value and value not in _ATTRIBUTES:  # not 约束性 / 预期性
                     columns.setdefault(key, {}).setdefault(value, row)
         if columns:
             column, firsts = max(columns.items(), key=lambda c: len(c[1]))
@@ -362,19 +362,9 @@ def _table_categories(
     return None
 
 
-def row_cells(row: str) -> list[tuple[str | None, str]]:
-    """A table row's cells as the index writes them ("指标：河湖水面率；指标类别：生态低碳安全"):
-    (key, value), stripped; the key is None for a cell without "："."""
-    out: list[tuple[str | None, str]] = []
-    for cell in re.split(r"[；;]", row):
-        key, sep, value = cell.partition("：")
-        out.append((key.strip(), value.strip()) if sep else (None, cell.strip()))
-    return out
-
-
-def _cell_with(row: str, term: str) -> str:
-    """The cell of a row ("指标类别：生态低碳安全") that holds ``term``, as "指标类别为生态低碳安全"."""
-    for key, value in row_cells(row):
-        if _norm(term) in _norm(value if key is None else key + value):
-            return value if key is None else f"{key}为{value}"
+def _cell_with(row: Chunk, term: str) -> str:
+    """The cell of a row (指标类别 / 生态低碳安全) that holds ``term``, as "指标类别为生态低碳安全"."""
+    for key, value in row.row_cells():
+        if _norm(term) in _norm(key + value):
+            return f"{key}为{value}"
     return term

@@ -51,7 +51,7 @@ def test_queue_runs_one_build_after_another_and_joins_changes_while_queued(small
     first = queue.submit("一")
     second = queue.submit("二")
     third = queue.submit("三")
-    assert queue.wait(60)
+    assert queue.wait(300)  # a hang guard, not a time (loaded CI machines are slow)
     assert second.id == third.id or first.id == second.id  # a change made while a job waited joins it
     assert all(queue.get(j.id).state == "done" for j in (first, second, third))
     assert len(done) == len({first.id, second.id, third.id})

@@ -189,19 +189,23 @@ def test_a_part_named_by_what_its_sub_headings_speak_of() -> None:
     assert listing("殡葬那部分有哪几条", outlines(chunks(paths))) is None  # nothing speaks of it
 
 
+def row_chunks(header: list[str], cells: list[list[str]], path: tuple[str, ...] = ("专栏1 核心指标表",)) -> list[Chunk]:
+    """Row chunks as the index stores them: the rendered row, and the row's cells with their header."""
+    return [
+        Chunk(f"t:{i}", "t.txt", "普陀区国土空间近期规划", list(path), i, i + 1,
+              "；".join(f"{h}：{v}" for h, v in zip(header, row, strict=True)), kind="table_row",
+              table=0, row=i, cells=[header, row])
+        for i, row in enumerate(cells)
+    ]  # fmt: skip
+
+
 def test_a_tables_rows_of_one_category() -> None:
     """"生态低碳安全类有哪些指标": the rows whose 指标类别 cell says so, counted among all."""
     from rag.qa.structure import find_table_listing
 
-    path = ["专栏1 核心指标表"]
-    rows = [
-        Chunk(f"t:{i}", "t.txt", "普陀区国土空间近期规划", path, i, i + 1, text, kind="table_row")
-        for i, text in enumerate([
-            "指标：河湖水面率；2030年：3.95%；指标类别：生态低碳安全",
-            "指标：建设用地总规模；2030年：53.74；指标类别：发展规模",
-            "指标：森林覆盖率；2030年：20%；指标类别：生态低碳安全",
-        ])
-    ]
+    rows = row_chunks(["指标", "2030年", "指标类别"], [
+        ["河湖水面率", "3.95%", "生态低碳安全"], ["建设用地总规模", "53.74", "发展规模"], ["森林覆盖率", "20%", "生态低碳安全"],
+    ])  # fmt: skip
     got = find_table_listing("生态低碳安全类有哪些指标？", ["生态", "低碳", "安全类", "指标"], weight, rows,
                              lambda c: rows, 0.6)
     assert got is not None and [r.chunk_id for r in got.rows] == ["t:0", "t:2"] and got.total == 3
@@ -219,14 +223,9 @@ def test_the_categories_of_a_tables_indicators() -> None:
     """"指标分哪几类": each value of the category column once, in order; 约束性 / 预期性 are no category."""
     from rag.qa.structure import find_table_listing
 
-    rows = [
-        Chunk(f"t:{i}", "t.txt", "普陀区国土空间近期规划", ["专栏1 核心指标表"], i, i + 1, text, kind="table_row")
-        for i, text in enumerate([
-            "指标：建设用地总规模；类型：约束性；指标类别：发展规模",
-            "指标：河湖水面率；类型：约束性；指标类别：生态低碳安全",
-            "指标：人口规模；类型：预期性；指标类别：发展规模",
-        ])
-    ]
+    rows = row_chunks(["指标", "类型", "指标类别"], [
+        ["建设用地总规模", "约束性", "发展规模"], ["河湖水面率", "约束性", "生态低碳安全"], ["人口规模", "预期性", "发展规模"],
+    ])  # fmt: skip
     got = find_table_listing("普陀规划的指标分哪几类？", ["普陀", "指标"], weight, rows, lambda c: rows, 0.6)
     assert got is not None and got.category == "指标类别" and [r.chunk_id for r in got.rows] == ["t:0", "t:1"]
 
