@@ -36,6 +36,11 @@ header cells and wrapped cells joined without a separator; a value's note joined
 (21.5（2024年）); a sub-row named "parent：child" (full-width colon) with its parent's serial
 number and attribute; no whitespace inside cells.
 
+So that the truth can be told from the text at all, the layouts keep what real ones keep: a
+wrapped cell is cut at its column's width (each of its lines but the last has exactly that many
+characters; names and values have widths of their own), a group cell is split into pieces of two
+or three characters, a note is a bracketed year, and no line of a wrapped cell is a bare number.
+
 Every renderer takes a Hypothesis ``st.data()`` object or a seeded :class:`random.Random`
 (:class:`Draws` wraps either), so the same code serves the shrinking property tests and the
 non-shrinking measurement (tests/docs/measure_tablegen.py).
@@ -136,7 +141,7 @@ PARENTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("城乡居民人均可支配收入", (("城镇居民人均可支配收入", "元"), ("农村居民人均可支配收入", "元"))),
     ("主要污染物排放总量减少", (("化学需氧量", "%"), ("氨氮", "%"), ("氮氧化物", "%"))),
     ("空气质量", (("细颗粒物年均浓度", "微克/立方米"), ("空气质量优良天数比率", "%"))),
-    ("每千人口医疗卫生机构床位数", (("总床位数", "张"), ("其中：公立医院床位数", "张"))),
+    ("每千人口医疗卫生机构床位数", (("医院床位数", "张"), ("基层医疗卫生机构床位数", "张"))),
 )
 
 GROUPS = (
@@ -504,8 +509,6 @@ def _wrap(text: str, width: int) -> list[str]:
     if len(text) <= width:
         return [text]
     pieces = [text[i : i + width] for i in range(0, len(text), width)]
-    if len(pieces[-1]) < 2:  # no one-character last line
-        pieces[-2:] = [pieces[-2] + pieces[-1]]
     if any(re.fullmatch(r"[\d.]+", p) for p in pieces):
         return [text]
     return pieces
@@ -584,7 +587,8 @@ def render_cells(table: TruthTable, data: Any) -> str:
         return _wrap(text, width) if width else [text]
 
     def value_lines(value: Value) -> list[str]:
-        lines = wrapped(_spaced(value.text, d, 0.05), value_width)
+        width = 0 if re.search(r"\d", value.text) else value_width  # words wrap, numbers do not
+        lines = wrapped(_spaced(value.text, d, 0.05), width)
         if value.note:
             if note_below:
                 return [*lines, value.note]
@@ -668,8 +672,9 @@ def render_spaced(table: TruthTable, data: Any) -> str:
     page = _page_break(table, d, 0.3)
     roles = table.roles()
 
+    # a header over two lines: the stage under the year of value columns ("2025年" / "完成值")
     p_split = 0.6 if d.chance(0.25) else 0.0
-    split = [len(c.parts) == 2 and d.chance(p_split) for c in table.columns]
+    split = [c.role == "value" and len(c.parts) == 2 and d.chance(p_split) for c in table.columns]
     header_lines = [
         sep().join(c.parts[0] if s else c.label for c, s in zip(table.columns, split, strict=True))
     ]
@@ -702,7 +707,8 @@ def render_spaced(table: TruthTable, data: Any) -> str:
         return _wrap(name, name_width) if name_width else [name]
 
     def value_pieces(value: Value) -> list[str]:
-        return _wrap(value.cell, value_width) if value_width and not value.note else [value.cell]
+        words = value_width and not re.search(r"\d", value.cell)  # words wrap, numbers do not
+        return _wrap(value.cell, value_width) if words else [value.cell]
 
     lines = list(header_lines)
     previous_group = None
@@ -939,7 +945,7 @@ _PLAIN_NUMBER = re.compile(r"^(0|[1-9]\d*)(\.\d*[1-9])?$")
 def render_xlsx(table: TruthTable, data: Any, directory: Path) -> Path:
     """A one-sheet .xlsx (tests/docs/office.py writes it: openpyxl is not installed): the table
     anywhere on the sheet, a caption row above it now and then, group cells merged down, serial
-    numbers and plain values stored as numbers."""
+    numbers and plain values stored as numbers, a header cell over two lines in its cell."""
     d = draws(data)
     roles = table.roles()
     numbers = d.chance(0.6)
@@ -948,7 +954,13 @@ def render_xlsx(table: TruthTable, data: Any, directory: Path) -> Path:
     if d.chance(0.5):
         rows.append([table.caption])
         top = 1
-    rows.append(list(table.header))
+    breaks = d.chance(0.3)  # a line break typed inside a cell (Alt+Enter): "2025年\n完成值"
+    rows.append(
+        [
+            "\n".join(c.parts) if breaks and len(c.parts) == 2 and d.chance(0.5) else c.label
+            for c in table.columns
+        ]
+    )
     previous = None
     for row in table.body:
         cells: list[str | float | None] = []
