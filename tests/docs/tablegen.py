@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import random
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -437,8 +438,8 @@ def build_table(source: Any, *, subrows: bool = False, max_rows: int = 30) -> Tr
     # where sub-rows stand: at most two parents, each counts as one indicator
     parents: dict[int, tuple[str, tuple[tuple[str, str], ...]]] = {}
     if with_parents:
-        for parent in d.sample(PARENTS, d.integer(0, 2)):
-            parents[d.integer(0, n - 1)] = parent
+        for entry in d.sample(PARENTS, d.integer(0, 2)):
+            parents[d.integer(0, n - 1)] = entry
     groups: list[str] = []
     if "group" in roles:
         k = d.integer(1, min(5, n))
@@ -457,8 +458,7 @@ def build_table(source: Any, *, subrows: bool = False, max_rows: int = 30) -> Tr
         attribute = d.choice(ATTRIBUTES)
         members: list[tuple[str, str, str]]  # (parent, name, unit)
         if i in parents:
-            parent, subs = parents[i]
-            members = [(parent, sub, unit) for sub, unit in subs]
+            members = [(parents[i][0], sub, unit) for sub, unit in parents[i][1]]
         else:
             members = [("", *names[i])]
         for parent, name, unit in members:
@@ -828,7 +828,12 @@ def render_markdown(table: TruthTable, data: Any) -> str:
 # e. HTML
 
 
-def render_html(table: TruthTable, data: Any, directory: Path) -> Path:
+def _directory(directory: Path | None) -> Path:
+    """Where a file renderer writes: the folder given, else a new temporary one (left to the OS)."""
+    return directory if directory is not None else Path(tempfile.mkdtemp(prefix="tablegen-"))
+
+
+def render_html(table: TruthTable, data: Any, directory: Path | None = None) -> Path:
     """An HTML page (as Word or WPS saves one, under a .doc name): the table with ``rowspan``
     for the group cell, ``<th>`` or ``<td>`` header cells, split header cells and long names
     broken with ``<br>`` or ``<p>``, a value's note on a line of its own in its cell."""
@@ -880,7 +885,7 @@ def render_html(table: TruthTable, data: Any, directory: Path) -> Path:
         f"{escape(before[0])}</title></head><body>\n<h1>{escape(before[0])}</h1>\n<h2>{escape(before[1])}</h2>\n"
         f'{paras}\n<table border="1" cellspacing="0">{grid}</table>\n{tail}\n</body></html>\n'
     )
-    path = directory / "规划.doc"
+    path = _directory(directory) / "规划.doc"
     path.write_text(page, encoding="utf-8")
     return path
 
@@ -889,7 +894,7 @@ def render_html(table: TruthTable, data: Any, directory: Path) -> Path:
 # f. .docx, g. .xlsx
 
 
-def render_docx(table: TruthTable, data: Any, directory: Path) -> Path:
+def render_docx(table: TruthTable, data: Any, directory: Path | None = None) -> Path:
     """A .docx: paragraphs around a real table whose group cells are merged down; a split header
     cell or a value's note is a second paragraph (or a line break) in its cell."""
     d = draws(data)
@@ -934,7 +939,7 @@ def render_docx(table: TruthTable, data: Any, directory: Path) -> Path:
                 start = r
     for text in after:
         document.add_paragraph(text)
-    path = directory / "规划.docx"
+    path = _directory(directory) / "规划.docx"
     document.save(str(path))
     return path
 
@@ -942,7 +947,7 @@ def render_docx(table: TruthTable, data: Any, directory: Path) -> Path:
 _PLAIN_NUMBER = re.compile(r"^(0|[1-9]\d*)(\.\d*[1-9])?$")
 
 
-def render_xlsx(table: TruthTable, data: Any, directory: Path) -> Path:
+def render_xlsx(table: TruthTable, data: Any, directory: Path | None = None) -> Path:
     """A one-sheet .xlsx (tests/docs/office.py writes it: openpyxl is not installed): the table
     anywhere on the sheet, a caption row above it now and then, group cells merged down, serial
     numbers and plain values stored as numbers, a header cell over two lines in its cell."""
@@ -987,7 +992,7 @@ def render_xlsx(table: TruthTable, data: Any, directory: Path) -> Path:
                 if i - 1 > start:
                     merges.append(f"{_ref(origin, first + start, c)}:{_ref(origin, first + i - 1, c)}")
                 start = i
-    path = directory / "主要指标.xlsx"
+    path = _directory(directory) / "主要指标.xlsx"
     path.write_bytes(office.xlsx(rows, tuple(merges), origin))
     return path
 
@@ -1010,7 +1015,7 @@ TEXT_FAMILIES: dict[str, Callable[[TruthTable, Any], str]] = {
     "tabs": render_tabs,
     "markdown": render_markdown,
 }
-FILE_FAMILIES: dict[str, Callable[[TruthTable, Any, Path], Path]] = {
+FILE_FAMILIES: dict[str, Callable[[TruthTable, Any, Path | None], Path]] = {
     "html": render_html,
     "docx": render_docx,
     "xlsx": render_xlsx,

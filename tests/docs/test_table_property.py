@@ -11,6 +11,7 @@ Today's reader fails them: they are expected failures until the grid reader of i
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.docs.tablegen import (
+    TEXT_FAMILIES,
     TruthTable,
     parse,
     render_cells,
@@ -102,3 +104,36 @@ def test_docx_table(table: TruthTable, data: Any) -> None:
 def test_xlsx_sheet(table: TruthTable, data: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         assert_reads_back(table, render_xlsx(table, data, Path(tmp)))
+
+
+# ---------------------------------------------------------------------------
+# The harness itself: these hold today
+
+
+@settings(reads_back, max_examples=min(EXAMPLES, 200))
+@given(table=tables(subrows=True))
+def test_truth_tables_are_well_formed(table: TruthTable) -> None:
+    """One cell per column, serial numbers 1, 2, 3 … (a parent's sub-rows share theirs), group
+    names in runs, no whitespace in a cell, the attribute 约束性 or 预期性, 3–30 rows."""
+    assert 3 <= len(table.rows) <= 30
+    assert all(len(row) == len(table.header) for row in table.rows)
+    assert not any(re.search(r"\s", cell) for row in [table.header, *table.rows] for cell in row)
+    assert {r.attribute for r in table.body} <= {"约束性", "预期性"}
+    if table.has("number"):
+        assert [i[0].number for i in table.indicators()] == [
+            str(k + 1) for k in range(len(table.indicators()))
+        ]
+    groups = [r.group for r in table.body]
+    runs = [g for k, g in enumerate(groups) if k == 0 or groups[k - 1] != g]
+    assert len(runs) == len(set(runs))
+
+
+@settings(reads_back, max_examples=min(EXAMPLES, 200))
+@given(table=tables(subrows=True), data=st.data(), family=st.sampled_from(["cells", "spaced", "tabs"]))
+def test_every_body_cell_is_written(table: TruthTable, data: Any, family: str) -> None:
+    """What the reader is asked for is in the text: each body cell (a sub-row's own name, a
+    group's name) is there once layout spaces and line breaks are taken out."""
+    text = re.sub(r"\s", "", TEXT_FAMILIES[family](table, data))
+    for row in table.body:
+        for cell, role in zip(table.cells(row), table.roles(), strict=True):
+            assert (row.name if role == "name" else cell) in text
