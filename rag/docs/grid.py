@@ -38,12 +38,16 @@ _HEADING = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[章节
 _GROUP_LINE = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*\S{1,16}$")
 _ENUMERATED = re.compile(r"^[（(][一二三四五六七八九十\d]+[)）]")
 _COUNT = re.compile(r"[（(]\s*\d+\s*[项个类]\s*[)）]$")
-_VALUE = re.compile(r"^[“\"「]?[^\d]{0,8}?[≥≤＞＜><约~～〔\[【［(（+\-−]*\s*\d")
+# A value: a number after a comparator or bracket ("≥78", "〔37〕", "＞99.9"), or after a few words that
+# lead straight into it ("力争达到5%左右", "“十四五”年均增长4.0"), never words then a comparator.
+_VALUE = re.compile(r"^([≥≤＞＜><约~～〔\[【［(（+\-−]*\s*\d|[“\"「]?[\u4e00-\u9fff”\"」]{1,10}\d)")
 _UNIT_PAREN = re.compile(r"[（(]([^（()）]{1,10})[)）]")
 _MAX_HEADER_LINES = 16
 _MAX_ROW_LINES = 24
 _MAX_PIECES = 5  # pieces per column in one row, at most, and a long cell's lines besides
 _MAX_WRAP = 20  # lines from one serial number to the next (the last row's included)
+_WRAPPED = 15  # characters of a line that runs on into the next (a wrapped prose cell)
+_STRAY = 0.5  # a unit, value or attribute piece joined into a name
 _JOIN = 0.05  # what joining two pieces into one cell costs: of equal fits, the cut with more cells
 _EMPTY_GROUP = 0.5  # a group cell left empty below the first row of its group
 _OPEN_GROUP = 0.3  # what opening a new group costs a row's cut (a wrapped cell's tail is no group)
@@ -86,7 +90,14 @@ def _value_text(text: str) -> bool:
 # How well a text fits a column (1 fits; 0 or below does not)
 
 
+def _depth(text: str) -> int:
+    """Brackets opened and not closed: "细颗粒物（PM" is 1."""
+    return sum(text.count(c) for c in "（(［[【〔") - sum(text.count(c) for c in "）)］]】〕")
+
+
 def fit(text: str, role: str) -> float:
+    if _depth(text):
+        return -1.5  # a cell's brackets balance: "细颗粒物（PM" / "2.5）年均浓度" is one cell
     if role == "attribute":
         return 1.0 if is_attribute(text) else -9.0
     if is_attribute(text):
@@ -94,6 +105,8 @@ def fit(text: str, role: str) -> float:
     if role == "unit":
         return 1.0 if _unit_text(text) and len(text) <= 12 else -2.0
     if role == "value":
+        if re.match(r"^[（(][^（()）]*[)）]\S", text):
+            return 0.3  # a note in brackets follows its value: "21.5" / "（2024年）"
         if _value_text(text):
             tail = _UNIT_PAREN.search(text)
             return 0.2 if tail and _unit_text(tail.group(1)) else 1.0 - 0.01 * max(0, len(text) - 12)
@@ -111,6 +124,8 @@ def fit(text: str, role: str) -> float:
             score -= 0.6  # a unit written into a name closes it
         if _value_text(text) and len(text) <= 8:
             score -= 1.5
+        if re.search(r"[\u4e00-\u9fff）)]\d+(\.\d+)?[*＊∗]?$", text):
+            score -= 0.7  # a number after the name's words is a value, not part of the name
         return score
     if role == "group":
         bare = _COUNT.sub("", text)
@@ -128,6 +143,23 @@ def _join(pieces: Sequence[Piece]) -> str:
             out += " "
         out += p.text
     return out
+
+
+def _strays(pieces: Sequence[Piece]) -> int:
+    """Pieces after a name's first that, standing alone, are a unit, a short value or an attribute:
+    no continuation of the name. A unit in brackets ("(%)") closes a name, and a piece inside a
+    bracket the name opened ("（PM" / "2.5）") continues it, and so does the line after a long one."""
+    count, depth = 0, _depth(pieces[0].text) if pieces else 0
+    for before, piece in zip(pieces, pieces[1:], strict=False):
+        text = piece.text
+        wrapped = before.item != piece.item and len(before.text) >= _WRAPPED  # a long line runs on
+        if depth <= 0 and not wrapped and text[:1] not in "（(" and (
+            is_attribute(text) or (_value_text(text) and len(text) <= 8 and text not in _NONE)
+            or (unit_like(text) and len(text) <= 4)
+        ):
+            count += 1
+        depth += _depth(text)
+    return count
 
 
 def _wrap_penalty(pieces: Sequence[Piece]) -> float:
@@ -161,6 +193,8 @@ def segment(
                 if best[j - 1][p] == neg:
                     continue
                 s = best[j - 1][p] + fit(_join(pieces[p:q]), roles[j - 1]) - _wrap_penalty(pieces[p:q])
+                if roles[j - 1] == "name":
+                    s -= _STRAY * _strays(pieces[p:q])
                 s -= _JOIN * (q - p - 1)
                 if s > best[j][q]:
                     best[j][q], back[j][q] = s, p
@@ -250,13 +284,26 @@ def _label_line(item: str | list[str]) -> bool:
 
 
 def _drop_repeated_header(pieces: list[Piece], header: list[str]) -> list[Piece]:
-    """A header repeated after a page break is no row: the same pieces in the same order go."""
+    """A header repeated after a page break is no row: the pieces that spell it again go (however
+    its cells are split over lines this time), and a bare page number on its own line before them."""
     h = len(header)
     out: list[Piece] = []
     i = 0
+    whole = "".join(header)
     while i < len(pieces):
-        if h and [p.text for p in pieces[i : i + h]] == header and pieces[i].first:
-            i += h
+        span = 0  # the pieces from i that spell the header, however its cells were split over lines
+        if h and pieces[i].first and whole.startswith(pieces[i].text):
+            text = ""
+            for p in pieces[i:]:
+                text += p.text
+                span += 1
+                if not whole.startswith(text) or len(text) >= len(whole):
+                    break
+            span = span if text == whole else 0
+        if span:
+            if out and out[-1].text.isdigit() and out[-1].first and (len(out) < 2 or out[-2].item != out[-1].item):
+                out.pop()  # a bare page number before the repeated header
+            i += span
             continue
         out.append(pieces[i])
         i += 1
@@ -269,7 +316,7 @@ class Reading:
     rows: list[list[str]]
     end: int  # the item after the table
     score: float  # how well the cells fit their columns, per cell (1 fits)
-    weight: float  # the same per row: what a reading explains, to compare readings of other widths
+    weight: float  # the same summed over the cells: what a reading explains, to compare readings
 
 
 def _header_fits(labels: list[str]) -> list[list[str]]:
@@ -294,6 +341,10 @@ def _header_fits(labels: list[str]) -> list[list[str]]:
             joined.append(lab)
     if joined != labels:
         fits.append(joined)
+    for base in list(fits):  # "年均/" on the first header line, "累计" on the second, after the others
+        cut = next((k for k, lab in enumerate(base[:-1]) if lab.endswith(("/", "／"))), None)
+        if cut is not None and cut + 1 < len(base) - 1:
+            fits.append(base[:cut] + [base[cut] + base[-1]] + base[cut + 1 : -1])
     for width in range(3, len(labels)):  # qualifiers column by column, a spanning cell replaced
         fitted = fit_header(labels, width)
         if fitted is not None and fitted not in fits:
@@ -339,11 +390,13 @@ def _header_like(header: list[str]) -> bool:
     )
 
 
-def _read_rows(pieces: list[Piece], header: list[str], first_group: str) -> Reading | None:
+def _read_rows(
+    pieces: list[Piece], header: list[str], first_group: str, roles: list[str] | None = None
+) -> Reading | None:
     """Rows at serial numbers 1, 2, 3 …, each cut into the header's columns (or into sub-rows)."""
     if not _header_like(header):
         return None
-    roles = _roles(header)
+    roles = roles or _roles(header)
     if "name" not in roles:
         return None
     name_at = roles.index("name")
@@ -361,11 +414,16 @@ def _read_rows(pieces: list[Piece], header: list[str], first_group: str) -> Read
     starts: list[int] = []
     k = 1
     for i, p in enumerate(pieces):
-        if _serial(p) == k and (not starts or i - starts[-1] > min_pieces):
+        at_start = p.first or (i > 0 and pieces[i - 1].first and pieces[i - 1].item == p.item and group_first)
+        if _SERIAL.match(p.text) and int(_SERIAL.match(p.text).group(1)) == k and at_start and (  # type: ignore[union-attr]
+            not starts or i - starts[-1] > min_pieces
+        ):
             starts.append(i)
             k += 1
     if not starts or (number_at is None and not pieces[starts[0]].glued):
         return None  # serial numbers standing alone are a column of their own: the header has it
+    if group_first and starts[0] > 0 and not first_group:  # the first group, on the first row's line
+        first_group = _COUNT.sub("", _join(pieces[: starts[0]]))
     rows: list[list[str]] = []
     longest = 0
     group = first_group
@@ -404,6 +462,8 @@ def _read_rows(pieces: list[Piece], header: list[str], first_group: str) -> Read
                     row.append(str(r + 1))
                 elif group_first and i == group_at:
                     row.append(group)
+                elif i == group_at:
+                    row.append(_COUNT.sub("", next(it)))  # a group's count is no part of its name
                 else:
                     row.append(next(it))
             if spanning_groups and seen_group:
@@ -421,7 +481,7 @@ def _read_rows(pieces: list[Piece], header: list[str], first_group: str) -> Read
     if spanning_groups and seen_group:
         header = ["类别", *header]
         rows = [row if len(row) == len(header) else ["", *row] for row in rows]
-    return Reading(header, rows, pieces[last_end - 1].item + 1, total / read, weighed / read)
+    return Reading(header, rows, pieces[last_end - 1].item + 1, total / read, weighed)
 
 
 def _last_row(seg: list[Piece], roles: list[str]) -> list[Piece]:
@@ -461,7 +521,7 @@ def read_text_table(
         if not isinstance(item, str):
             return None
         text = item.strip()
-        if re.match(r"^1([.．、]|\s|$)", text) and not re.match(r"^1[.．]\d", text):
+        if _opens_row(text, 1):
             first = j
             break
         if not _label_line(item):
@@ -470,7 +530,7 @@ def read_text_table(
         return None
     stop, k, since = first, 1, 0  # the region: while serial numbers run on
     while stop < len(items) and isinstance(items[stop], str) and since <= _MAX_ROW_LINES:
-        if re.match(rf"^{k + 1}([.．、]|\s|$)", str(items[stop]).strip()):
+        if _opens_row(str(items[stop]).strip(), k + 1):
             k, since = k + 1, 0
         since += 1
         stop += 1
@@ -480,14 +540,14 @@ def read_text_table(
     if head_items and _GROUP_LINE.match(re.sub(r"\s+", "", str(items[head_items[-1]]))):
         group_line = re.sub(r"\s+", "", str(items[head_items.pop()]))
         group_line = re.sub(r"^[一二三四五六七八九十]+[、.．]", "", _COUNT.sub("", group_line))
-    best: tuple[tuple[int, float, int], Reading] | None = None
+    best: tuple[tuple[float, int], Reading] | None = None
     for top in head_items:  # of equal readings, the one with the most header lines
         reading = _read_with_header(items, top, head_items[-1] + 1, first, stop, group_line, soft)
         if reading is not None:
-            key = (len(reading.rows), round(reading.weight, 3), -top)
+            key = (round(reading.weight, 3), -top)
             if best is None or key > best[0]:
                 best = (key, reading)
-    if best is None or -best[0][2] != i or best[1].score < 0.5:
+    if best is None or -best[0][1] != i or best[1].score < 0.5:
         return None
     return [best[1].header, *best[1].rows], best[1].end
 
@@ -532,9 +592,29 @@ def _read_with_header(
             reading = _read_rows(pieces, header, first_group)
             if reading is None:
                 continue
-            if best is None or (len(reading.rows), reading.weight) > (len(best.rows), best.weight):
+            # a column the header does not name ("年均/累计") whose cells are values is a value column
+            roles = _roles(header)
+            offset = len(reading.header) - len(header)
+            seen = [[row[j + offset] for row in reading.rows if j + offset < len(row)] for j in range(len(header))]
+            valued = [
+                "value" if r == "other" and cells and sum(map(_value_text, cells)) >= 0.6 * len(cells) else r
+                for r, cells in zip(roles, seen, strict=True)
+            ]
+            if valued != roles:
+                again = _read_rows(pieces, header, first_group, valued)
+                reading = again if again is not None and again.weight >= reading.weight - 1e-9 else reading
+            if best is None or reading.weight > best.weight:
                 best = reading
     return best
+
+
+def _opens_row(line: str, k: int) -> bool:
+    """A line that opens row ``k``: its serial number first ("3", "3 名称 …", "3. 名称"), or
+    after a group cell written on the row's line ("经济发展 3 名称 …")."""
+    if re.match(rf"^{k}([.．、](?!\d)|\s|$)", line):
+        return True
+    words = line.split()
+    return len(words) > 2 and words[1] == str(k) and not _value_text(words[0])
 
 
 def _caption_like(item: str | list[str]) -> bool:
