@@ -23,7 +23,7 @@ whose rows read best wins. The result goes through the same table model as every
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.docs.tables import _NONE, column_role, fit_header, unit_like
@@ -45,7 +45,10 @@ _UNIT_PAREN = re.compile(r"[（(]([^（()）]{1,10})[)）]")
 _MAX_HEADER_LINES = 16
 _MAX_ROW_LINES = 24
 _MAX_PIECES = 5  # pieces per column in one row, at most, and a long cell's lines besides
-_MAX_WRAP = 20  # lines from one serial number to the next (the last row's included)
+_MAX_WRAP = 20
+_LAST_SLACK = 3
+_TIE = 0.02
+_MAX_GROUP_PIECES = 5  # lines of a group cell written before the first row ("生态" / "低碳" / "安全" / "(20项)")  # readings whose weights differ by less than this share are taken as equal  # pieces the last row may have beyond the longest row before it  # lines from one serial number to the next (the last row's included)
 _WRAPPED = 15  # characters of a line that runs on into the next (a wrapped prose cell)
 _STRAY = 0.5  # a unit, value or attribute piece joined into a name
 _JOIN = 0.05  # what joining two pieces into one cell costs: of equal fits, the cut with more cells
@@ -319,28 +322,36 @@ class Reading:
     weight: float  # the same summed over the cells: what a reading explains, to compare readings
 
 
+_SPLIT_RULES: tuple[Callable[[str, str], bool], ...] = (
+    # "指" / "标": one character and its neighbour
+    lambda prev, lab: len(prev) == 1 and len(lab) <= 2 and _has_cjk(prev + lab),
+    # "2025年" / "完成值", "2030" / "年目标": a year and a short stage after it
+    lambda prev, lab: bool(re.fullmatch(r"[“\"]?(20\d\d|十[一二三四五六七八九]五)[”\"]?年?", prev))
+    and len(lab) <= 3
+    and not re.match(r"^[“\"]?(20\d\d|十)", lab),
+    # "年均/" / "累计"
+    lambda prev, lab: prev.endswith(("/", "／")),
+    # "现状" / "（2025年）"
+    lambda prev, lab: bool(re.fullmatch(r"[（(][^（()）]{1,12}[)）]", lab)),
+)
+
+
 def _header_fits(labels: list[str]) -> list[list[str]]:
     """Ways to make header cells of the header's pieces: as they are; pieces split in a cell
     joined (a one-character piece with its neighbour, a year with the stage after it, a piece
     ending in "/", a qualifier "（2025年）"); and each with one spanning cell dropped (a value
     label over the two or more value labels at the end)."""
     fits = [labels]
-    joined: list[str] = []
-    for lab in labels:
-        prev = joined[-1] if joined else ""
-        if prev and (
-            (len(prev) == 1 and len(lab) <= 2 and _has_cjk(prev + lab))
-            or re.fullmatch(r"[“\"]?(20\d\d|十[一二三四五六七八九]五)[”\"]?年?", prev)
-            and len(lab) <= 3
-            and not re.match(r"^[“\"]?(20\d\d|十)", lab)
-            or prev.endswith(("/", "／"))
-            or re.fullmatch(r"[（(][^（()）]{1,12}[)）]", lab)
-        ):
-            joined[-1] = prev + lab
-        else:
-            joined.append(lab)
-    if joined != labels:
-        fits.append(joined)
+    for rules in range(1, 1 << len(_SPLIT_RULES)):  # each combination of the ways a cell splits
+        joined: list[str] = []
+        for lab in labels:
+            prev = joined[-1] if joined else ""
+            if prev and any(rule(prev, lab) for k, rule in enumerate(_SPLIT_RULES) if rules >> k & 1):
+                joined[-1] = prev + lab
+            else:
+                joined.append(lab)
+        if joined not in fits:
+            fits.append(joined)
     for base in list(fits):  # "年均/" on the first header line, "累计" on the second, after the others
         cut = next((k for k, lab in enumerate(base[:-1]) if lab.endswith(("/", "／"))), None)
         if cut is not None and cut + 1 < len(base) - 1:
@@ -385,7 +396,7 @@ def _header_like(header: list[str]) -> bool:
     属性, a year), none of them a heading ("二、…", "（一）…") or a clause."""
     known = sum(column_role(h) in ("number", "name", "unit", "attribute", "value", "group") for h in header)
     return len(header) >= 3 and known >= 2 and all(
-        0 < len(h) <= 16 and not h.isdigit() and not _HEADING.match(h) and not _ENUMERATED.match(h) and not re.search(r"[。，；：:]", h)
+        0 < len(h) <= 16 and not h.isdigit() and not h.endswith(("/", "／")) and not _HEADING.match(h) and not _ENUMERATED.match(h) and not re.search(r"[。，；：:]", h)
         for h in header
     )
 
@@ -435,17 +446,32 @@ def _read_rows(
         last = r + 1 == len(starts)
         seg = pieces[s + 1 : starts[r + 1] if not last else len(pieces)]
         if last:  # no longer than the longest row before it
-            seg = _last_row(seg[: max(longest, len(body_roles))], body_roles)
+            if body_roles[-1] != "attribute":  # else the attribute closes it
+                seg = seg[: max(longest, len(body_roles)) + _LAST_SLACK]
+            seg = _last_row(seg, body_roles)
         longest = max(longest, len(seg))
         if len(seg) > _MAX_PIECES * len(body_roles) + _MAX_WRAP:
             if last and r >= 2:
                 break
             return None  # no row is that long: these serial numbers are no table's
         score, cells, next_group = segment(seg, body_roles, trailing and not last, spanning_groups)
+        if next_group:  # the row's own cells, not the next row's group, measure how well it reads
+            score -= max(0.0, fit(next_group, "group") - _OPEN_GROUP)
         per = score / len(body_roles) if cells else float("-inf")
-        sub_score, subs = _sub_rows(seg, body_roles) if len(seg) > len(body_roles) + 1 else (float("-inf"), [])
+        sub_score, subs, sub_group = float("-inf"), [], ""
+        if len(seg) > len(body_roles) + 1:  # a parent with sub-rows, the next row's group after them
+            tails = range(0, min(_MAX_GROUP_PIECES, len(seg) - 1) + 1) if trailing and not last else [0]
+            for tail in tails:
+                group_text = _join(seg[len(seg) - tail :]) if tail else ""
+                if group_text and (fit(group_text, "group") <= 0 or (
+                    spanning_groups and not (_GROUP_LINE.match(group_text) or _COUNT.search(group_text))
+                )):
+                    continue
+                got, rows_ = _sub_rows(seg[: len(seg) - tail], body_roles)
+                if rows_ and got > sub_score:
+                    sub_score, subs, sub_group = got, rows_, group_text
         if subs and sub_score > per + 0.05:
-            made, per, next_group = subs, sub_score, ""
+            made, per, next_group = subs, sub_score, sub_group
         elif cells:
             made = [cells]
         elif last and r >= 1:
@@ -540,15 +566,15 @@ def read_text_table(
     if head_items and _GROUP_LINE.match(re.sub(r"\s+", "", str(items[head_items[-1]]))):
         group_line = re.sub(r"\s+", "", str(items[head_items.pop()]))
         group_line = re.sub(r"^[一二三四五六七八九十]+[、.．]", "", _COUNT.sub("", group_line))
-    best: tuple[tuple[float, int], Reading] | None = None
-    for top in head_items:  # of equal readings, the one with the most header lines
-        reading = _read_with_header(items, top, head_items[-1] + 1, first, stop, group_line, soft)
-        if reading is not None:
-            key = (round(reading.weight, 3), -top)
-            if best is None or key > best[0]:
-                best = (key, reading)
-    if best is None or -best[0][1] != i or best[1].score < 0.5:
+    readings = [(top, r) for top in head_items if (r := _read_with_header(items, top, head_items[-1] + 1, first, stop, group_line, soft))]
+    if not readings:
         return None
+    most = max(r.weight for _, r in readings)
+    # of readings about as good (a header label read two ways), the one with the most header lines
+    top, reading = min(((t, r) for t, r in readings if r.weight >= most - _TIE * abs(most)), key=lambda tr: tr[0])
+    if top != i or reading.score < 0.5:
+        return None
+    best = (top, reading)
     return [best[1].header, *best[1].rows], best[1].end
 
 
@@ -582,7 +608,7 @@ def _read_with_header(
     if len(head) < 2:
         return None
     best: Reading | None = None
-    for lead in range(0, min(4, len(head) - 1)):
+    for lead in range(0, min(_MAX_GROUP_PIECES + 1, len(head) - 1)):
         labels = head[: len(head) - lead]
         first_group = _COUNT.sub("", "".join(head[len(head) - lead :])) if lead else group_line
         for header in _header_fits(labels):
