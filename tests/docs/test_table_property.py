@@ -43,7 +43,9 @@ reads_back = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-grid_reader = pytest.mark.xfail(strict=False, reason="the grid reader of issue 27")
+# Families the reader does not yet read back every time (issue 27 stays open: the rates per family are in
+# docs/quality.md). strict: once a family passes, its mark must go.
+grid_reader = pytest.mark.xfail(strict=True, reason="issue 27: not every generated table of this family reads back yet")
 
 
 def assert_reads_back(table: TruthTable, rendered: str | Path) -> None:
@@ -98,7 +100,6 @@ def test_docx_table(table: TruthTable, data: Any) -> None:
         assert_reads_back(table, render_docx(table, data, Path(tmp)))
 
 
-@grid_reader
 @reads_back
 @given(table=tables(), data=st.data())
 def test_xlsx_sheet(table: TruthTable, data: Any) -> None:
