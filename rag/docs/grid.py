@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.docs.tables import _NONE, column_role, fit_header, unit_like
 
@@ -93,11 +94,13 @@ def _value_text(text: str) -> bool:
 # How well a text fits a column (1 fits; 0 or below does not)
 
 
+@lru_cache(maxsize=1 << 16)
 def _depth(text: str) -> int:
     """Brackets opened and not closed: "细颗粒物（PM" is 1."""
     return sum(text.count(c) for c in "（(［[【〔") - sum(text.count(c) for c in "）)］]】〕")
 
 
+@lru_cache(maxsize=1 << 16)
 def fit(text: str, role: str) -> float:
     if _depth(text):
         return -1.5  # a cell's brackets balance: "细颗粒物（PM" / "2.5）年均浓度" is one cell
@@ -187,6 +190,14 @@ def segment(
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     back = [[0] * (m + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
+    spans: dict[tuple[int, int], tuple[str, float, int]] = {}  # (p, q) → text, wrap penalty, strays
+
+    def span(p: int, q: int) -> tuple[str, float, int]:
+        if (p, q) not in spans:
+            part = pieces[p:q]
+            spans[p, q] = (_join(part), _wrap_penalty(part), _strays(part))
+        return spans[p, q]
+
     for j in range(1, n + 1):
         for q in range(0, m + 1):
             # a group cell may be left empty: written once for its group, in an earlier row
@@ -195,9 +206,10 @@ def segment(
             for p in range(0, q):
                 if best[j - 1][p] == neg:
                     continue
-                s = best[j - 1][p] + fit(_join(pieces[p:q]), roles[j - 1]) - _wrap_penalty(pieces[p:q])
+                text, wrap, strays = span(p, q)
+                s = best[j - 1][p] + fit(text, roles[j - 1]) - wrap
                 if roles[j - 1] == "name":
-                    s -= _STRAY * _strays(pieces[p:q])
+                    s -= _STRAY * strays
                 s -= _JOIN * (q - p - 1)
                 if s > best[j][q]:
                     best[j][q], back[j][q] = s, p
@@ -608,13 +620,14 @@ def _read_with_header(
     if len(head) < 2:
         return None
     best: Reading | None = None
+    region = _pieces(items, first, stop)
     for lead in range(0, min(_MAX_GROUP_PIECES + 1, len(head) - 1)):
         labels = head[: len(head) - lead]
         first_group = _COUNT.sub("", "".join(head[len(head) - lead :])) if lead else group_line
         for header in _header_fits(labels):
             if lead and "group" not in [column_role(h) for h in header]:
                 continue
-            pieces = _drop_repeated_header(_pieces(items, first, stop), labels)
+            pieces = _drop_repeated_header(region, labels)
             reading = _read_rows(pieces, header, first_group)
             if reading is None:
                 continue
