@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from rag.docs.grid import read_text_table
 from rag.docs.heads import strip_debris, unwrap
 from rag.docs.meta import infer_meta, link_implements
-from rag.docs.readers import SUPPORTED_SUFFIXES, read_document
+from rag.docs.readers import CELL_BREAK, SUPPORTED_SUFFIXES, read_document
 from rag.docs.tables import attach_tables, shape_rows
 from rag.docs.textnorm import to_simplified
 from rag.errors import ConfigError, UnreadableFileError
@@ -102,6 +102,23 @@ def _display_width(text: str) -> int:
 _PIPE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 
 
+_CELL_SPACE = re.compile(r"\s+")
+
+
+def _cell_text(cell: str) -> str:
+    """A table cell without layout spaces: a line break inside it (``CELL_BREAK``: "PM2" / ".5"), or a
+    space beside a Chinese character or punctuation ("1 （2024年）", "经济 发展") goes; one space the text
+    has between two ASCII letters or digits stays."""
+    cell = cell.strip(" \u3000\xa0" + CELL_BREAK)
+
+    def space(m: re.Match[str]) -> str:
+        a, b = cell[m.start() - 1 : m.start()], cell[m.end() : m.end() + 1]
+        kept = CELL_BREAK not in m.group() and (a + b).isascii() and a.isalnum() and b.isalnum()
+        return " " if kept else ""
+
+    return _CELL_SPACE.sub(space, cell)
+
+
 def _split_line(line: str) -> list[str | list[str]]:
     """One raw line -> text lines (str) and table rows (list of cells: tabs, Markdown pipes)."""
     line = line.replace("\xa0", " ").replace("**", "")
@@ -112,16 +129,16 @@ def _split_line(line: str) -> list[str | list[str]]:
     if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
         if _PIPE_RULE.match(stripped):
             return []  # the |---|---| line under a Markdown table's header
-        cells = [re.sub(r"<br\s*/?>", "", c).strip(" \u3000") for c in stripped[1:-1].split("|")]
+        cells = [_cell_text(re.sub(r"<br\s*/?>", "", c)) for c in stripped[1:-1].split("|")]
         return [cells]  # a Markdown table row
     if "\t" in line:
-        cells = [c.strip(" \u3000") for c in line.split("\t")]
-        while cells and not cells[-1]:
-            cells.pop()
-        if len(cells) >= 3 or (len(cells) == 2 and cells[0].endswith((":", "："))):
-            return [cells]  # a table row ("索引号:<TAB>…" head-of-document fields too)
-        return [c for c in cells if c]  # "01 标题<TAB>正文" -> heading line, body line
-    return [stripped]
+        parts = [c.replace(CELL_BREAK, " ").strip(" \u3000") for c in line.split("\t")]
+        while parts and not parts[-1]:
+            parts.pop()
+        if len(parts) >= 3 or (len(parts) == 2 and parts[0].endswith((":", "："))):
+            return [[_cell_text(c) for c in line.split("\t")[: len(parts)]]]  # a table row (head fields too)
+        return [c for c in parts if c]  # "01 标题<TAB>正文" -> heading line, body line
+    return [stripped.replace(CELL_BREAK, " ")]  # a table of one cell is a paragraph
 
 
 def clean_text(raw: str) -> tuple[str, list[Block]]:

@@ -84,7 +84,6 @@ def test_markdown_pipe_rows(table: TruthTable, data: Any) -> None:
     assert_reads_back(table, render_markdown(table, data))
 
 
-@grid_reader
 @reads_back
 @given(table=tables(), data=st.data())
 def test_html_table(table: TruthTable, data: Any) -> None:
@@ -92,7 +91,6 @@ def test_html_table(table: TruthTable, data: Any) -> None:
         assert_reads_back(table, render_html(table, data, Path(tmp)))
 
 
-@grid_reader
 @reads_back
 @given(table=tables(), data=st.data())
 def test_docx_table(table: TruthTable, data: Any) -> None:

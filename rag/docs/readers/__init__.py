@@ -26,6 +26,12 @@ from rag.errors import UnreadableFileError
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
+# A line break inside a table cell (a <br>, a second paragraph in a Word cell): the cell's text goes on,
+# and ingestion joins it without a space, where a space the text itself has between two Latin letters or
+# digits is kept ("PM2" / ".5" is "PM2.5", "Micro LED" stays).
+CELL_BREAK = "\u2028"
+
+
 @dataclass
 class RawText:
     """What a reader made of a file: its text, before cleaning."""

@@ -23,7 +23,7 @@ import logging
 import re
 from html.parser import HTMLParser
 
-from rag.docs.readers import RawText
+from rag.docs.readers import CELL_BREAK, RawText
 from rag.docs.readers.text import decode_bytes
 from rag.errors import UnreadableFileError
 
@@ -208,7 +208,7 @@ class _Html(HTMLParser):
             self.cells += 1
             self.in_cell += 1
         elif tag in _BLOCKS:
-            self.out.append(" " if self.in_cell else "\n")
+            self.out.append(CELL_BREAK if self.in_cell else "\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _DROP:
@@ -219,7 +219,7 @@ class _Html(HTMLParser):
             self.cells, self.in_cell = 0, 0
             self.out.append("\n")
         elif tag in _BLOCKS:
-            self.out.append(" " if self.in_cell else "\n")
+            self.out.append(CELL_BREAK if self.in_cell else "\n")
 
     def handle_data(self, data: str) -> None:
         if not self.dropped:

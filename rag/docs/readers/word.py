@@ -17,7 +17,7 @@ import io
 import logging
 from typing import Any
 
-from rag.docs.readers import RawText
+from rag.docs.readers import CELL_BREAK, RawText
 from rag.docs.readers.numbering import Numbering
 from rag.errors import UnreadableFileError
 
@@ -151,7 +151,7 @@ class _Reader:
             texts = []
             for c in cells:
                 parts = [self.inline(p, []) for p in c._tc.iter(f"{W}p")]
-                texts.append(" ".join(x.strip() for x in parts if x.strip()).replace("\t", " ").replace("\n", " "))
+                texts.append(CELL_BREAK.join(x.strip() for x in parts if x.strip()).replace("\t", " ").replace("\n", CELL_BREAK))
             self.lines.append("\t".join(texts))
 
     def notes(self) -> list[str]:
