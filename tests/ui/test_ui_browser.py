@@ -136,7 +136,9 @@ def ask(page: Any, question: str) -> Any:
     page.wait_for_function(
         "n => document.querySelectorAll('#chat .pq-answer:not(.pq-pending):not(.pq-streaming), #chat .pq-error').length > n",
         arg=before,
-        timeout=60_000,  # an answer takes under 2 s; a loaded CI machine once stalled a first question past 30 s
+        # a hang guard, not a time: an answer takes under 2 s, but a CI machine stalled a question past 30 s
+        # once and past 60 s once (7 Dec, the page's queue held it; the same test passed at once on rerun)
+        timeout=180_000,
     )
     return page.locator(f"{ANSWER_DONE}, #chat .pq-error").last
 
