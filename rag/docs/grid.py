@@ -27,9 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.docs.tables import _NONE, column_role, fit_header, unit_like
+from rag.docs.tables import _NONE, column_role, fit_header, is_attribute, unit_like
 
-_ATTRIBUTES = ("约束性", "预期性", "指导性", "引导性")
 _SERIAL = re.compile(r"^(\d{1,3})[.．、]?$")
 _GLUED_SERIAL = re.compile(r"^(\d{1,3})[.．、](?!\d)\s*(?=\S)")
 _FOOTER = re.compile(r"^([-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(\s*共\s*\d+\s*页)?)$")
@@ -66,10 +65,6 @@ class Piece:
     item: int
     first: bool  # the first piece of its line
     glued: bool = False  # a serial number written onto the name after it ("1. 地区生产总值年均增长")
-
-
-def is_attribute(text: str) -> bool:
-    return text.strip().removesuffix("指标") in _ATTRIBUTES
 
 
 def _serial(piece: Piece) -> int | None:
@@ -654,9 +649,3 @@ def _opens_row(line: str, k: int) -> bool:
         return True
     words = line.split()
     return len(words) > 2 and words[1] == str(k) and not _value_text(words[0])
-
-
-def _caption_like(item: str | list[str]) -> bool:
-    from rag.docs.tables import is_caption
-
-    return isinstance(item, str) and len(item.strip()) > 8 and is_caption(item.strip())

@@ -56,7 +56,8 @@ def _stage(label: str) -> Stage:
     return ""
 
 
-def _is_attribute(cell: str) -> bool:
+def is_attribute(cell: str) -> bool:
+    """约束性 / 预期性 … (with or without 指标): a cell of the attribute column."""
     return cell.strip().removesuffix("指标") in _ATTRIBUTES
 
 
@@ -71,7 +72,7 @@ def column_roles(header: list[str], rows: Sequence[list[str]] = ()) -> list[Colu
         role = column_role(label)
         if role in ("group", "other") and not has_attribute and rows:
             cells = [r[i].strip() for r in rows if i < len(r) and r[i].strip()]
-            if cells and sum(map(_is_attribute, cells)) >= 0.8 * len(cells):
+            if cells and sum(map(is_attribute, cells)) >= 0.8 * len(cells):
                 role, has_attribute = "attribute", True
         if role == "name":
             role = "other" if named else role
@@ -173,7 +174,7 @@ def _kind(cell: str) -> str:
     c = cell.strip()
     if not c:
         return ""
-    if _is_attribute(c):
+    if is_attribute(c):
         return "attribute"
     if c in _NONE or re.match(r"^[≥≤＞＜><约~～〔\[]*[0-9０-９]", c):
         return "value"
