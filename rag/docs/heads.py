@@ -27,6 +27,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rag.docs.readers import CELL_BREAK
+
 # ---------------------------------------------------------------------------
 # Wrappers
 
@@ -148,6 +150,8 @@ _HTML_TAG = re.compile(
 )
 _HTML_BREAK = re.compile(r"<br\s*/?>|</(?:div|li|h[1-6]|tr|section|article|ul|ol|table|dd|dt)>", re.I)
 _HTML_CELL = re.compile(r"</t[dh]>", re.I)
+_BR = re.compile(r"<br\s*/?>", re.I)
+_PIPE_ROW = re.compile(r"^[ \t\u3000]*\|[^\n]*\|[ \t\u3000]*$", re.M)
 _HTML_ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
 
 
@@ -164,6 +168,8 @@ def _toolbar(line: str) -> int:
 def _html(text: str) -> str:
     if not _HTML_TAG.search(text):
         return text
+    # a <br> inside a Markdown pipe row breaks a cell's line, not the row ("| 计量<br>单位 |")
+    text = _PIPE_ROW.sub(lambda m: _BR.sub(CELL_BREAK, m.group()), text)
     text = _HTML_BREAK.sub("\n", text)
     text = _HTML_CELL.sub("\t", text)
     text = _HTML_TAG.sub("", text)

@@ -94,6 +94,7 @@ _QUALIFIER = re.compile(r"^[（(][^（()）]{1,12}[）)]$")
 _PERIOD = re.compile(r"^[“\"]?(20\d\d年?|十[一二三四五六七八九]五)[”\"]?(年|时期|期间|期末|末)?$")
 _STAGE_WORD = re.compile(r"^(现状|基期|基数|基准|目标|规划|预期|预计|实际|完成)值?$")
 # A header cell spanning the value columns below it ("指标值" over 现状 / 规划): no column itself.
+_GROUP_MARK = re.compile(r"^[一二三四五六七八九十]+[、.．]|[（(]\s*\d+\s*[项个类]\s*[)）]$")
 _SPANNING = ("指标值", "数值", "指标数值", "值", "数据")
 _HEADING = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[章节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|专栏\s*\d+)")
 _NOTE = re.compile(r"^(注|备注|说明|资料来源|数据来源)\s*[0-9０-９]*\s*[：:]|^[*＊※]")
@@ -223,16 +224,43 @@ def _complete(short: list[str], above: list[str], profile: list[Counter[str]], r
     return short[:j] + [above[j] if j < len(above) else ""] + short[j:]
 
 
-def _is_header_continuation(header: list[str], row: list[str]) -> bool:
-    """The second row of a two-row header: no row number, the cells of the first row repeated
-    or left empty (a .docx repeats merged cells), value labels under the spanning cell."""
-    roles = [column_role(h) for h in header]
-    if len(row) != len(header) or "number" not in roles or row == header:
+def _is_header_continuation(
+    header: list[str], row: list[str], profile: list[Counter[str]], later: Sequence[list[str]]
+) -> bool:
+    """The second row of a two-row header: no serial number, only short labels, each the header
+    cell above repeated (a .docx repeats merged cells) or a part of it ("计量" / "单位", "年均/" /
+    "累计", "现状" / "（2025年）"). What tells it from a body row is the body itself: the row adds
+    a label under a column whose body cells are values, units or attributes, or it adds the value
+    columns' labels ("现状（2025年）", "2030年") under a spanning cell."""
+    if len(row) > len(header) or row == header[: len(row)]:
         return False
-    n = roles.index("number")
-    changed = [c for c, h in zip(row, header, strict=True) if c and c != h]
-    # what the second row adds are the value columns' labels: "现状（2025年）", "2030年"
-    return row[n] in ("", header[n]) and all(_is_label(c) and column_role(c) == "value" for c in changed)
+    cells = [c.strip() for c in row]
+    if any(_ROW_NUMBER.match(c) for c in cells):
+        return False
+    changed = [(j, c) for j, (c, h) in enumerate(zip(cells, header, strict=False)) if c and c != h]
+    if not changed or not all(_is_label(c) and _kind(c) == "label" for _, c in changed):
+        return False
+    if all(column_role(c) == "value" for _, c in changed):
+        return True
+
+    def holds_data(j: int) -> bool:
+        counts = profile[j] if j < len(profile) else Counter()
+        total = sum(counts.values())
+        return total > 0 and counts["label"] + counts["prose"] < 0.5 * total
+
+    if any(holds_data(j) for j, _ in changed):
+        return True
+    # labels under label columns only ("指标" / "名称"): a group row too is labels without a
+    # serial number, but it is numbered or counted ("一、经济发展", "民生福祉（7项）"), or it
+    # has siblings further down (one group alone is no grouping)
+    if any(_GROUP_MARK.search(c) for _, c in changed):
+        return False
+    return not any(_label_row(r) for r in later)
+
+
+def _label_row(row: list[str]) -> bool:
+    cells = [c.strip() for c in row if c.strip()]
+    return bool(cells) and not any(_ROW_NUMBER.match(c) for c in cells) and all(_kind(c) == "label" for c in cells)
 
 
 def _combine(top: str, sub: str) -> str:
@@ -254,12 +282,13 @@ def shape_rows(rows: list[list[str]]) -> list[list[str]]:
     if "number" not in roles and "name" not in roles:
         return rows
     body = rows[1:]
-    while body and _is_header_continuation(header, body[0]):
-        header = [_combine(t, s) for t, s in zip(header, body[0], strict=True)]
-        body = body[1:]
     width = len(header)
+    profile = _profile(body, width)
+    while body and _is_header_continuation(header, body[0], profile, body[1:]):
+        sub = body[0] + [""] * (width - len(body[0]))
+        header = [_combine(t, s.strip()) for t, s in zip(header, sub, strict=True)]
+        body = body[1:]
     if any(len(r) == width - 1 for r in body):
-        profile = _profile(body, width)
         full_roles = _roles(header, body)
         done: list[list[str]] = []
         for row in body:

@@ -5,7 +5,8 @@ value's note joined to it, sub-rows named "parent：child").
 
 ``PLANQA_TABLE_EXAMPLES`` sets the examples per family (default 2000). The runs are
 derandomized, so a failure is reproducible and shrunk to a small table and a plain layout.
-Today's reader fails them: they are expected failures until the grid reader of issue 27 lands.
+Two families, one cell per line and runs of spaces, do not read back every time yet: they are
+strict expected failures (their rates are in docs/quality.md).
 """
 
 from __future__ import annotations
@@ -70,14 +71,12 @@ def test_rows_with_cells_separated_by_spaces(table: TruthTable, data: Any) -> No
     assert_reads_back(table, render_spaced(table, data))
 
 
-@grid_reader
 @reads_back
 @given(table=tables(), data=st.data())
 def test_tab_separated_rows(table: TruthTable, data: Any) -> None:
     assert_reads_back(table, render_tabs(table, data))
 
 
-@grid_reader
 @reads_back
 @given(table=tables(), data=st.data())
 def test_markdown_pipe_rows(table: TruthTable, data: Any) -> None:

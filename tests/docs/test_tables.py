@@ -283,6 +283,53 @@ def test_tab_separated_rows_with_a_group_cell_left_out() -> None:
     assert table.rows[1] == ["7", "民生改善", "老旧住宅综合修缮改造受益户数", "万户", ">2", "约束性"]
 
 
+def test_a_line_break_inside_a_markdown_cell_is_no_row_break() -> None:
+    """A saved page writes a header cell or a long name over two lines with <br> inside the pipes."""
+    raw = (
+        "主要指标\n"
+        "| 序号 | 指标名称 | 计量<br>单位 | 指标<br/>属性 | 2030年目标 |\n"
+        "|---|---|---|---|---|\n"
+        "| 1 | 城镇新增<br>就业人数 | 万人 | 预期性 | 稳中有升 |\n"
+    )
+    [table] = _doc(raw).tables
+    assert table.header == ["序号", "指标名称", "计量单位", "指标属性", "2030年目标"]
+    assert table.rows == [["1", "城镇新增就业人数", "万人", "预期性", "稳中有升"]]
+
+
+def test_the_second_line_of_a_tab_header_is_read_against_the_body() -> None:
+    """A label under a column whose body cells are values ("累计" under "年均/") is the header's
+    second line; a row whose labels have siblings further down is a group's line."""
+    raw = (
+        "表1 主要指标\t\t\t\t\n"
+        "序号\t指标\t单位\t2030年\t年均/\n"
+        "\t名称\t\t目标\t累计\n"
+        "1\t地区生产总值年均增长\t%\t5左右\t〔25〕\n"
+        "2\t全员劳动生产率\t万元/人\t40\t〔6〕\n"
+    )
+    doc = _doc(raw)
+    [table] = doc.tables
+    assert table.header == ["序号", "指标名称", "单位", "2030年目标", "年均/累计"]
+    assert [r[0] for r in table.rows] == ["1", "2"]
+    assert table.caption == "表1主要指标"  # as the line would read without its tabs
+
+    grouped = (
+        "序号\t指标名称\t2030年目标\t属性\n"
+        "\t经济发展\t\t\n"
+        "1\t地区生产总值年均增长\t5左右\t预期性\n"
+        "\t民生福祉\t\t\n"
+        "2\t城镇新增就业人数\t稳中有升\t预期性\n"
+    )
+    [table] = _doc(grouped).tables
+    assert table.header == ["序号", "指标名称", "2030年目标", "属性"]
+    assert len(table.rows) == 4
+
+
+def test_tabs_before_a_line_with_none_after_it_are_indentation() -> None:
+    doc = _doc("第一章 总则\n\t\t为推进养老服务体系建设，制定本规划。\n")
+    assert doc.tables == []
+    assert "为推进养老服务体系建设，制定本规划。" in doc.text
+
+
 def test_docx_two_row_header_and_merged_cells(tmp_path: Path) -> None:
     """A .docx header cell merged across two columns and a group cell merged down two rows;
     two equal values side by side are two cells."""
