@@ -41,6 +41,7 @@ _COUNT = re.compile(r"[（(]\s*\d+\s*[项个类]\s*[)）]$")
 # A value: a number after a comparator or bracket ("≥78", "〔37〕", "＞99.9"), or after a few words that
 # lead straight into it ("力争达到5%左右", "“十四五”年均增长4.0"), never words then a comparator.
 _VALUE = re.compile(r"^([≥≤＞＜><约~～〔\[【［(（+\-−]*\s*\d|[“\"「]?[\u4e00-\u9fff”\"」]{1,10}\d)")
+_YEAR_NOTE = re.compile(r"^[（(]\s*(19|20)\d\d\s*年[^（()）]{0,4}[)）]$")
 _UNIT_PAREN = re.compile(r"[（(]([^（()）]{1,10})[)）]")
 _MAX_HEADER_LINES = 16
 _MAX_ROW_LINES = 24
@@ -106,6 +107,8 @@ def fit(text: str, role: str) -> float:
     if role == "unit":
         return 1.0 if _unit_text(text) and len(text) <= 12 else -2.0
     if role == "value":
+        if _YEAR_NOTE.match(text):
+            return -1.0  # "（2024年）" alone qualifies the value before it: it is no value
         if re.match(r"^[（(][^（()）]*[)）]\S", text):
             return 0.3  # a note in brackets follows its value: "21.5" / "（2024年）"
         if _value_text(text):
@@ -270,7 +273,12 @@ def _sub_rows(pieces: Sequence[Piece], roles: Sequence[str]) -> tuple[float, lis
 # The pieces of a table region, and its rows
 
 
-def _pieces(items: Sequence[str | list[str]], start: int, stop: int) -> list[Piece]:
+def _pieces(items: Sequence[str | list[str]], start: int, stop: int, soft: Sequence[bool] = ()) -> list[Piece]:
+    """The words of ``items[start:stop]``, page footers left out. Where the lines are separated by
+    blank lines (a cell per paragraph), a one-word line that follows the line above without one
+    continues that line's last cell: a wrapped name, a value and its note."""
+    lines = range(start, stop)
+    gapped = len(soft) >= stop and len(lines) >= 3 and sum(not soft[j] for j in lines[1:]) >= 0.6 * (len(lines) - 1)
     out: list[Piece] = []
     for j in range(start, stop):
         item = items[j]
@@ -282,6 +290,10 @@ def _pieces(items: Sequence[str | list[str]], start: int, stop: int) -> list[Pie
         if m and not _SERIAL.match(text):
             words, text = [m.group(1)], text[m.end() :]
         words += [w for w in re.split(r"[ \u3000]+", text) if w]
+        if gapped and soft[j] and len(words) == 1 and out and out[-1].item == j - 1 and not _SERIAL.match(words[0]):
+            last = out.pop()
+            out.append(Piece(_join([last, Piece(words[0], j, True)]), j, last.first, last.glued))
+            continue
         out.extend(Piece(w, j, k == 0, k == 0 and bool(m) and len(words) > 1) for k, w in enumerate(words))
     return out
 
@@ -522,7 +534,10 @@ def _last_row(seg: list[Piece], roles: list[str]) -> list[Piece]:
     heading, a paragraph) left out."""
     stop = len(seg)
     for i, p in enumerate(seg):
-        if i >= len(roles) and (_NOTE.match(p.text) or _HEADING.match(p.text) or (p.first and len(p.text) > _MAX_CELL)):
+        sentence = p.first and len(p.text) >= 8 and bool(re.search(r"[。，；]", p.text))  # prose after the table
+        if i >= len(roles) and (
+            _NOTE.match(p.text) or _HEADING.match(p.text) or (p.first and len(p.text) > _MAX_CELL) or sentence
+        ):
             stop = i
             break
     seg = seg[:stop]
@@ -560,7 +575,7 @@ def read_text_table(
         if not _label_line(item):
             return None
     if first is None:
-        return None
+        return _read_without_serials(items, i, soft)
     stop, k, since = first, 1, 0  # the region: while serial numbers run on
     while stop < len(items) and isinstance(items[stop], str) and since <= _MAX_ROW_LINES:
         if _opens_row(str(items[stop]).strip(), k + 1):
@@ -615,7 +630,7 @@ def _read_with_header(
     if len(head) < 2:
         return None
     best: Reading | None = None
-    region = _pieces(items, first, stop)
+    region = _pieces(items, first, stop, soft)
     for lead in range(0, min(_MAX_GROUP_PIECES + 1, len(head) - 1)):
         labels = head[: len(head) - lead]
         first_group = _COUNT.sub("", "".join(head[len(head) - lead :])) if lead else group_line
@@ -649,3 +664,122 @@ def _opens_row(line: str, k: int) -> bool:
         return True
     words = line.split()
     return len(words) > 2 and words[1] == str(k) and not _value_text(words[0])
+
+
+# ---------------------------------------------------------------------------
+# A table without serial numbers: each row holds one attribute
+
+
+def _has_attribute(item: str | list[str]) -> bool:
+    return isinstance(item, str) and any(is_attribute(w) for w in item.split())
+
+
+def _read_without_serials(
+    items: Sequence[str | list[str]], i: int, soft: Sequence[bool] = ()
+) -> tuple[list[list[str]], int] | None:
+    """A table whose rows carry no serial number: where its rows begin is read from the attribute
+    every row holds once (约束性 / 预期性), the header from the label lines before the first. Each
+    row runs from the end of the one before, and where it begins between two attributes is the
+    cut that makes both rows read best. None when the text has no such rhythm."""
+    att = None  # the line of the first row's attribute
+    for j in range(i + 1, min(len(items), i + 1 + _MAX_HEADER_LINES + _MAX_ROW_LINES)):
+        if not isinstance(items[j], str):
+            return None
+        if _has_attribute(items[j]):
+            att = j
+            break
+        if not _label_line(items[j]):
+            return None
+    if att is None:
+        return None
+    stop, since = att + 1, 0  # the region: while attributes come every few lines
+    while stop < len(items) and isinstance(items[stop], str) and since < _MAX_ROW_LINES:
+        since = 0 if _has_attribute(items[stop]) else since + 1
+        stop += 1
+    best: tuple[float, int, Reading] | None = None
+    for top in range(i, att):
+        for bottom in range(top + 1, att + 1):
+            head = _head_labels(items, top, bottom, soft)
+            if not 3 <= len(head) <= 3 * _MAX_HEADER_LINES:
+                continue
+            region = _pieces(items, bottom, stop, soft)
+            for header in _header_fits(head):
+                reading = _attribute_rows(_drop_repeated_header(region, head), header)
+                if reading is not None and (best is None or reading.weight > best[0] * (1 + _TIE)):
+                    best = (reading.weight, top, reading)
+    if best is None or best[1] != i or best[2].score < 0.5:
+        return None
+    reading = best[2]
+    return [reading.header, *reading.rows], reading.end
+
+
+def _attribute_rows(pieces: list[Piece], header: list[str]) -> Reading | None:
+    """The rows of ``pieces`` under ``header`` when every row holds one attribute piece."""
+    if not _header_like(header):
+        return None
+    roles = _roles(header)
+    if "attribute" not in roles or "number" in roles or "name" not in roles:
+        return None
+    n, at = len(roles), roles.index("attribute")
+    attrs = [k for k, p in enumerate(pieces) if is_attribute(p.text)]
+    if len(attrs) < 2:
+        return None
+    need_before = sum(r != "group" for r in roles[:at])  # cells before the attribute, at least
+    need_after = n - at - 1
+    scored: dict[tuple[int, int], tuple[float, list[str]]] = {}
+
+    def row(p: int, q: int) -> tuple[float, list[str]]:
+        if (p, q) not in scored:
+            score, cells, _ = segment(pieces[p:q], roles, False)
+            scored[p, q] = (score, cells)
+        return scored[p, q]
+
+    # where row r may begin: after the attribute of row r - 1 and its cells, before its own
+    starts = [[0] if attrs[0] >= need_before else []]
+    for r in range(1, len(attrs)):
+        low, high = attrs[r - 1] + 1 + need_after, attrs[r] - need_before
+        starts.append(list(range(low, high + 1)))
+    if any(not s for s in starts):
+        return None
+    # the last row ends where its cells fit best, what follows (a note, a paragraph) left out
+    ends: dict[int, int] = {}
+    for p in starts[-1]:
+        seg = pieces[p : min(len(pieces), attrs[-1] + 1 + _MAX_PIECES * max(1, need_after))]
+        ends[p] = p + len(_last_row(seg, roles))
+    neg = float("-inf")
+    value: dict[int, tuple[float, int]] = {p: (0.0, -1) for p in starts[0]}
+    chain: list[dict[int, tuple[float, int]]] = [value]
+    for r in range(1, len(attrs) + 1):
+        nxt: dict[int, tuple[float, int]] = {}
+        for q in starts[r] if r < len(attrs) else [None]:  # type: ignore[list-item]
+            for p, (got, _) in chain[-1].items():
+                stop = q if q is not None else ends[p]
+                if stop <= attrs[r - 1] or (q is not None and q <= p):
+                    continue
+                score, cells = row(p, stop)
+                if not cells or score == neg:
+                    continue
+                key = q if q is not None else -1
+                if got + score > nxt.get(key, (neg, 0))[0]:
+                    nxt[key] = (got + score, p)
+        if not nxt:
+            return None
+        chain.append(nxt)
+    total, p = chain[-1][-1]
+    cuts = [p]
+    for r in range(len(chain) - 2, 0, -1):
+        p = chain[r][p][1]
+        cuts.append(p)
+    cuts = cuts[::-1]
+    bounds = [*cuts, ends[cuts[-1]]]
+    rows = [row(a, b)[1] for a, b in zip(bounds, bounds[1:], strict=False)]
+    if any(len(cells) != n for cells in rows):
+        return None
+    if "group" in roles:  # a group cell written once, for its group; its count is no part of its name
+        g = roles.index("group")
+        for cells in rows:
+            cells[g] = _COUNT.sub("", cells[g])
+        for prev, cells in zip(rows, rows[1:], strict=False):
+            cells[g] = cells[g] or prev[g]
+    end = pieces[bounds[-1] - 1].item + 1
+    return Reading(header, rows, end, total / (len(rows) * n), total)
