@@ -33,7 +33,7 @@ from pathlib import Path
 
 from rag.docs.heads import DATE_LINE, Notice, find_notice, iso_date, plan_name
 from rag.docs.outline import heading_kind
-from rag.docs.periods import PERIOD_RE, period_years
+from rag.docs.periods import ANY_PERIOD_RE, PERIOD_RE, period_ordinal, period_years
 from rag.docs.places import SUFFIX, find_place, gazetteer, place_level, province_name
 from rag.models import DocMeta, Level
 
@@ -169,17 +169,19 @@ def _report_year(title: str | None, declared: Mapping[str, str], text: str) -> i
 
 
 def plan_period(title: str, preamble: str = "") -> str | None:
-    """A plan's years: 十五五 or 2026-2030年 in its title, else the one 十N五 its preamble speaks of."""
-    m = PERIOD_RE.search(title)
+    """A plan's years: 十五五, 第十五个五年 or 2026-2030年 in its title, else the one 十N五 its
+    preamble speaks of (a 纲要 whose title writes 第十五个五年 out is no 十四五 plan because its
+    preamble reviews the 十四五 more often than it names the 十五五)."""
+    m = ANY_PERIOD_RE.search(title)
     span = _SPAN.search(title)
     if m is None and span is None and re.search(r"规划|纲要", title):
-        counts = Counter(m.group(1) for m in PERIOD_RE.finditer(preamble))
+        counts = Counter(period_ordinal(m) for m in ANY_PERIOD_RE.finditer(preamble))
         top = counts.most_common(2)
         if top and (len(top) == 1 or top[0][1] > top[1][1]):
             start, end = period_years(top[0][0])
             return f"{start}-{end}"
     if m:
-        start, end = period_years(m.group(1))
+        start, end = period_years(period_ordinal(m))
         return f"{start}-{end}"
     if span and int(span.group(2)) > int(span.group(1)):
         return f"{span.group(1)}-{span.group(2)}"

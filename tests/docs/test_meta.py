@@ -147,6 +147,17 @@ def test_period_from_the_preamble_when_the_title_has_none():
     assert plan_period("某县养老服务体系建设规划", "“十四五”回顾……“十五五”目标") is None  # undecided
 
 
+def test_period_of_a_title_that_writes_the_plan_number_out():
+    """第十五个五年规划 is the 十五五 plan, whatever its preamble reviews: 深圳's preamble names the
+    十四五 five times and the 十五五 four, and the vote over it used to make the 纲要 a 十四五 plan."""
+    reviewed = "“十四五”时期成就……“十四五”……“十四五”……“十五五”时期"
+    assert plan_period("深圳市国民经济和社会发展第十五个五年规划纲要", reviewed) == "2026-2030"
+    assert plan_period("国民经济和社会发展第十一个五年规划纲要") == "2006-2010"
+    assert plan_period("某市国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要") == "2021-2025"
+    # the written-out form counts in a preamble too: 第十五个五年 twice against “十四五” once
+    assert plan_period("某市规划纲要", "落实《第十五个五年规划建议》……“十四五”回顾……第十五个五年") == "2026-2030"
+
+
 @pytest.mark.parametrize(
     ("name", "places", "level", "province"),
     [
