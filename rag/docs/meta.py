@@ -34,25 +34,16 @@ from pathlib import Path
 from rag.docs.heads import DATE_LINE, Notice, find_notice, iso_date, plan_name
 from rag.docs.outline import heading_kind
 from rag.docs.periods import ANY_PERIOD_RE, PERIOD_RE, period_ordinal, period_years
-from rag.docs.places import SUFFIX, find_place, gazetteer, place_level, province_name
+from rag.docs.places import LEVEL_RANK, gazetteer, place_level, places_at_start, province_name
 from rag.models import DocMeta, Level
 
 HEAD_CHARS = 3000
-_LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
 _DECLARED_LEVEL: dict[str, Level] = {"省级": "province", "市级": "city", "区级": "county", "县级": "county"}
 
 _TITLE_WORDS = ("规划", "要点", "方案", "意见", "办法", "通知", "计划", "纲要", "报告")
 _DATE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*(?:[月\-/.]\s*(\d{1,2})\s*日?)?")
 _DOC_NO = re.compile(r"([\u4e00-\u9fff]{1,10})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号")
-_LEAD_YEAR = re.compile(r"^\d{4}\s*年度?")
 _ORG = re.compile(r"(?:厅|局|委员会|委|办公室|办公厅|人民政府|政府|部|院|管委会|中心)$")
-
-_PLACE = re.compile(rf"^(?:中共)?([^\s，。、；：“”《》（）()和与及的之]{{1,10}}?{SUFFIX})")
-# words ending like a place name that name no place: 旧区改造, 城市更新, 全市, 开发区 …
-_NOT_PLACES = re.compile(
-    r"^(?:[旧新城社园景校市郊街片地小辖老山林矿牧湖库灾全本我各该][区市县省州]"
-    r"|城市|都市|开发区|示范区|保护区|试验区|功能区|商务区|集聚区|风景区|自贸区|核心区|先行区|主城区|老城区|中心城区)$"
-)
 
 _REPORT_OPENING = re.compile(r"代表([省市县区州旗]?)(?:人民)?政府[，,]?\s*向(?:大会|本次大会|会议)报告")
 _REPORT_DATE = re.compile(r"^——.*?(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日.*(?:会议|大会)")
@@ -83,31 +74,6 @@ def doc_number(text: str) -> str | None:
     """A 文号, spaces dropped and brackets made 〔〕: "长绿容发 〔2026〕34号" → "长绿容发〔2026〕34号"."""
     m = _DOC_NO.search(text)
     return f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号" if m else None
-
-
-def places_at_start(name: str) -> list[str]:
-    """The places a title or issuer starts with, outermost first: "上海市长宁区绿化…" → [上海市, 长宁区].
-
-    A place the gazetteer does not know is taken when it looks like a name (no common noun
-    such as 旧区 or 城市), and each next place must be a lower division than the one before
-    ("黄浦区旧区改造" is 黄浦区 alone).
-    """
-    out: list[str] = []
-    rest = _LEAD_YEAR.sub("", name.strip().strip("《》“”\"")).strip()
-    while rest:
-        m = _PLACE.match(rest)
-        if not m:
-            break
-        place = m.group(1)
-        if find_place(place) is None and (_NOT_PLACES.match(place) or len(place) > 8):
-            break
-        if out:
-            outer, inner = place_level(out[-1]), place_level(place)
-            if outer is None or inner is None or _LEVEL_RANK[inner] <= _LEVEL_RANK[outer]:
-                break
-        out.append(place)
-        rest = rest[m.end() :]
-    return out
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -205,7 +171,7 @@ def _implements(text: str, title: str, jurisdiction: str | None, level: Level | 
             chain = places_at_start(quoted)
             if chain:
                 q_level = place_level(chain[-1])
-                if chain[-1] == jurisdiction or (level and q_level and _LEVEL_RANK[q_level] >= _LEVEL_RANK[level]):
+                if chain[-1] == jurisdiction or (level and q_level and LEVEL_RANK[q_level] >= LEVEL_RANK[level]):
                     continue
                 rank = 1
             elif _NATIONAL.match(quoted) or (level == "province" and PERIOD_RE.search(quoted)):
