@@ -1,9 +1,13 @@
-"""Whose document it is, from its whole body (rag/docs/jurisdiction.py): small texts for each signal."""
+"""Whose document it is, from its whole body (rag/docs/jurisdiction.py): small texts for each
+signal, and every development file, whose body alone must name the place its head declares."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from rag.docs.ingest import ingest_file
 from rag.docs.jurisdiction import (
     BodyPlace,
     approving_congress,
@@ -12,6 +16,10 @@ from rag.docs.jurisdiction import (
     place_mentions,
     self_kind,
 )
+from tests.conftest import CORPUS
+from tests.docs.conftest import EXTERNAL
+
+PLAN15 = Path(__file__).resolve().parents[1] / "data" / "plan15"
 
 # 白山 is in the gazetteer as a bare 地级市 name: 白山 and 白山市 both count for 白山市
 CITY_BODY = (
@@ -66,3 +74,23 @@ def test_a_congress_or_signature_of_a_place_the_gazetteer_lacks():
     signed = "第一章 总体要求\n某县坚持……某县推进……某县建设……报市人民政府批准。\n某县人民政府\n2026年3月1日\n"
     assert issuing_bodies(signed) == {("某县",): 1}  # 市人民政府 inside a sentence is not the signature
     assert body_place(signed) == BodyPlace(("某县",), "issuing_body", 1.0)
+
+
+def _heads_and_bodies() -> list[tuple[str, str, str]]:
+    """(file, the jurisdiction its head declares, its text) of every development file."""
+    files = [*sorted(EXTERNAL.glob("*.txt")), *sorted(CORPUS.glob("*.txt"))]
+    files += [PLAN15 / f"{name}_general_plan15_2026.txt" for name in ("beijing", "shanghai", "guangdong-shenzhen")]
+    out = []
+    for path in files:
+        doc = ingest_file(path)  # read without the manifest: the head's own reading
+        out.append((path.name, doc.meta.jurisdiction, doc.text))
+    return out
+
+
+def test_every_development_body_names_the_place_its_head_declares():
+    """17 files, plans, points and reports of a province, 直辖市, 地级市, 县级市 and 区: the body
+    alone reads the jurisdiction the head reads (北京's head reads it since its cover's two title
+    lines are joined; its body from the approval sentence)."""
+    rows = _heads_and_bodies()
+    assert len(rows) == 17
+    assert [(f, body_place(text).place) for f, _, text in rows] == [(f, head) for f, head, _ in rows]
