@@ -4,7 +4,8 @@
 (:func:`rag.docs.heads.unwrap`):
 
 - **title**: the declared title, else the 印发通知's plan name (关于印发《X》的通知 → X), else
-  a title line before the first heading; a 政府工作报告 with none (it opens
+  a title line before the first heading, joined to the line(s) above it that a cover broke it
+  from ("北京市国民经济和社会发展" / "第十五个五年规划纲要"); a 政府工作报告 with none (it opens
   with 各位代表：) is "{jurisdiction}{year}年政府工作报告"; else the file name's stem. A title
   that names no place, of a document whose place only its body shows, is completed with that
   place (:func:`complete_title`: the body's own full name for it, else the place before it);
@@ -52,6 +53,8 @@ _TITLE_WORDS = ("规划", "要点", "方案", "意见", "办法", "通知", "计
 _DATE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*(?:[月\-/.]\s*(\d{1,2})\s*日?)?")
 _DOC_NO = re.compile(r"([\u4e00-\u9fff]{1,10})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号")
 _ORG = re.compile(r"(?:厅|局|委员会|委|办公室|办公厅|人民政府|政府|部|院|管委会|中心)$")
+_ORGAN_WORDS = re.compile(r"厅|局|委员会|办公室|政府|管委会|文件|公告|通知")
+_FRAGMENT_BREAKS = re.compile(r"[\t。！？；：:，,、（）()《》“”]")
 
 
 _REPORT_OPENING = re.compile(r"代表([省市县区州旗]?)(?:人民)?政府[，,]?\s*向(?:大会|本次大会|会议)报告")
@@ -96,14 +99,40 @@ def title_similarity(a: str, b: str) -> float:
 
 
 def _title_line(paragraphs: Sequence[str], start: int) -> tuple[str, int] | None:
-    """A title line among the paragraphs from ``start`` up to the first heading, and its index."""
+    """A title line among the paragraphs from ``start`` up to the first heading, joined to the
+    lines above it that a cover broke it from (:func:`_wrapped_title`), and the index of its last line."""
     for i in range(start, min(start + 15, len(paragraphs))):
         p = paragraphs[i]
         if heading_kind(p):
             break
         if "\t" not in p and len(p) <= 40 and p[-1:] not in "。！？；：:" and any(w in p for w in _TITLE_WORDS):
-            return p, i
+            return _wrapped_title(paragraphs, start, i), i
     return None
+
+
+def _wrapped_title(paragraphs: Sequence[str], start: int, at: int) -> str:
+    """The title line ``at``, joined to the one or two lines above it when it names no place and
+    they are a broken-off start naming one ("北京市国民经济和社会发展" / "第十五个五年规划纲要"):
+    short lines without punctuation, no organ's name (吉林省民政厅, …人民政府文件), no date."""
+    title = paragraphs[at]
+    if places_at_start(title):
+        return title
+    for first in (at - 1, at - 2):
+        if first < start or not _title_fragment(paragraphs[first]):
+            break
+        if places_at_start(paragraphs[first]):
+            return "".join(paragraphs[first:at]) + title
+    return title
+
+
+def _title_fragment(p: str) -> bool:
+    return (
+        len(p) <= 30
+        and not _FRAGMENT_BREAKS.search(p)
+        and not _ORGAN_WORDS.search(p)
+        and not DATE_LINE.match(p)
+        and not heading_kind(p)
+    )
 
 
 def _cover(paragraphs: Sequence[str], at: int | None) -> tuple[str | None, str | None]:

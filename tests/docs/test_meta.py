@@ -265,6 +265,17 @@ def test_what_the_head_declares_is_not_overridden_by_the_body():
     assert (meta.jurisdiction, _how(meta)["jurisdiction"]) == ("广东", "declared:wrapper")
 
 
+def test_a_cover_title_broken_over_two_lines_is_one_title():
+    text = "白山市国民经济和社会发展\n第十五个五年规划纲要\n（2026年1月20日白山市第九届人民代表大会第五次会议批准）\n" + CITY_BODY
+    meta = infer_meta("x.txt", text)
+    assert (meta.title, _how(meta)["title"], _how(meta)["jurisdiction"]) == (
+        "白山市国民经济和社会发展第十五个五年规划纲要", "declared:title", "declared:title"
+    )
+    # an organ's line above a title is its issuer, not the start of its name
+    meta = infer_meta("x.txt", "白山市民政局文件\n养老服务体系建设规划\n" + CITY_BODY)
+    assert meta.title == "白山市养老服务体系建设规划"  # completed from the body, not joined
+
+
 def test_beijing_plan15_reads_its_place_from_its_cover_and_from_its_body():
     """北京's 纲要 opens with its title broken over two lines and the approval sentence (the parse
     gave "第十五个五年规划纲要" and no place); with the first line cut off, as a web page that kept
@@ -275,6 +286,7 @@ def test_beijing_plan15_reads_its_place_from_its_cover_and_from_its_body():
     assert (meta.title, meta.jurisdiction, meta.level, meta.period, meta.kind) == (
         full, "北京市", "province", "2026-2030", "five_year_plan"  # a 直辖市 is province level, as 上海市
     )
+    assert _how(meta)["title"] == "declared:title" and _how(meta)["jurisdiction"] == "declared:title"
     cut = infer_meta("b.txt", doc.text.split("\n", 1)[1])
     assert (cut.title, cut.jurisdiction, cut.level, cut.period) == (full, "北京市", "province", "2026-2030")
     assert _how(cut)["title"] == "inferred:body_title" and _how(cut)["jurisdiction"] == "inferred:approval"
