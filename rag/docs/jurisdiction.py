@@ -6,17 +6,16 @@ reads, in order of weight:
 
 - **approval**: the 人民代表大会 that approved it ("2026年1月29日北京市第十六届人民代表大会
   第四次会议批准"): that congress's place, whatever else the body names;
-- **mentions**: else the place the body names most often, by the gazetteer (北京 / 北京市, 黄浦区;
-  :mod:`rag.docs.places`), together with the places it names as an issuing body on a line of its
-  own (a signature "某市人民政府", a cover "某区发展和改革委员会"), which the gazetteer may lack.
-  When the body speaks of itself as one kind of division (全市 / 本市 / 我市 far more often than
-  全区, 全省 …), only places of that kind stand: a district's plan may name its city more often
-  than itself, and a province's its capital. The most named place must be named at least
-  :data:`MIN_MENTIONS` times and more often than the next.
+- **issuing_body**: else the issuing body signed on a line of its own (a signature "某县人民政府",
+  a cover "上海市普陀区人民政府办公室"), the most often signed, which the gazetteer may lack;
+- **mentions**: else the place the body names most often, by the gazetteer (北京 / 北京市,
+  黄浦区; :mod:`rag.docs.places`). When the body speaks of itself as one kind of division
+  (全市 / 本市 / 我市 far more often than 全区, 全省 …), only places of that kind stand: a
+  district's plan may name its city more often than itself, and a province's its capital. The
+  most named place must be named at least :data:`MIN_MENTIONS` times and more often than the next.
 
-The result carries the evidence ("approval", "issuing_body" when the place is the most named
-issuing body, else "mentions") and the place's share of the place mentions counted, so that a
-later stage can weigh it.
+The result carries that evidence and the place's share of the place mentions counted (every
+gazetteer place, and the signed and approving places it lacks), so that a later stage can weigh it.
 """
 
 from __future__ import annotations
@@ -130,10 +129,10 @@ def self_kind(text: str) -> str | None:
 
 def _written(place: str, text: str) -> str:
     """A place as the body writes it in full: 广西自治区 is written 广西壮族自治区."""
-    if place in text or find_place(place) is None:
+    parts = re.fullmatch(r"(.+?)(自治区|自治县|自治州|.)", place)
+    if place in text or find_place(place) is None or parts is None:
         return place
-    stem, suffix = re.match(r"(.+?)(自治区|自治县|自治州|.)$", place).groups()  # type: ignore[union-attr]
-    forms = Counter(re.findall(rf"{re.escape(stem)}[\u4e00-\u9fff]{{0,5}}?{suffix}", text))
+    forms = Counter(re.findall(rf"{re.escape(parts[1])}[\u4e00-\u9fff]{{0,5}}?{parts[2]}", text))
     return forms.most_common(1)[0][0] if forms else place
 
 
@@ -145,7 +144,7 @@ def body_place(text: str) -> BodyPlace | None:
     total = sum(counts.values()) or 1
     if approved:
         return BodyPlace(approved, "approval", counts[approved[-1]] / total)
-    signed = _unique_top(Counter({c: n for c, n in bodies.items()}))
+    signed = _unique_top(bodies)
     if signed is not None:
         return BodyPlace(signed, "issuing_body", counts[signed[-1]] / total)
     kind = self_kind(text)

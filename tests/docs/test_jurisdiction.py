@@ -94,3 +94,10 @@ def test_every_development_body_names_the_place_its_head_declares():
     rows = _heads_and_bodies()
     assert len(rows) == 17
     assert [(f, body_place(text).place) for f, _, text in rows] == [(f, head) for f, head, _ in rows]
+
+
+def test_a_place_is_given_as_the_body_writes_it_in_full():
+    """The gazetteer holds 广西 (自治区); the body writes 广西壮族自治区 once and 广西 three times."""
+    text = "广西壮族自治区全区推进。广西全区落实，广西全区建设，广西与云南合作。\n"
+    assert place_mentions(text) == {"广西自治区": 4, "云南省": 1}
+    assert body_place(text) == BodyPlace(("广西壮族自治区",), "mentions", 4 / 5)
