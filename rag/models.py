@@ -14,6 +14,27 @@ from pydantic import BaseModel, ConfigDict
 
 Level = Literal["province", "city", "county"]
 
+# Where a field read from a file was found. Declared: what the file says of itself at its head
+# (a wrapper's field, the title line, the 印发通知, the issuer: its signature or a cover page's).
+# Inferred: what its body shows (the 人民代表大会 that approved it, the issuing bodies it names,
+# the place it names most often, what a report speaks for, the period its preamble is about) or
+# what the head's title becomes once completed with that place; a title from the file's name.
+FieldEvidence = Literal[
+    "wrapper", "title", "notice", "issuer",
+    "approval", "issuing_body", "mentions", "report", "preamble", "body_title", "prefixed", "file_name",
+]
+
+
+class FieldSource(BaseModel):
+    """How sure a field read from the text is, so that later stages can rank by it, not filter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["declared", "inferred"]
+    evidence: FieldEvidence
+    # inferred from the places a body names: the place's share of the place mentions counted (0–1)
+    share: float | None = None
+
 
 class DocMeta(BaseModel):
     """One document's metadata, as in ``corpus/manifest.json``."""
@@ -35,6 +56,9 @@ class DocMeta(BaseModel):
     # ``implements`` when the corpus holds the plan
     implements_title: str | None = None
     inferred: bool = False  # True when taken from the document head, not a manifest
+    # how each field read from the text was found (title, jurisdiction, level, parent_jurisdiction,
+    # period); empty for a manifest entry and in indexes written before it was kept
+    provenance: dict[str, FieldSource] = {}
 
     @property
     def year(self) -> int | None:

@@ -4,8 +4,11 @@
 (:func:`rag.docs.heads.unwrap`):
 
 - **title**: the declared title, else the 印发通知's plan name (关于印发《X》的通知 → X), else
-  a title line before the first heading; a 政府工作报告 with none (it opens with 各位代表：)
-  is "{jurisdiction}{year}年政府工作报告"; else the file name's stem;
+  a title line before the first heading, joined to the line(s) above it that a cover broke it
+  from ("北京市国民经济和社会发展" / "第十五个五年规划纲要"); a 政府工作报告 with none (it opens
+  with 各位代表：) is "{jurisdiction}{year}年政府工作报告"; else the file name's stem. A title
+  that names no place, of a document whose place only its body shows, is completed with that
+  place (:func:`complete_title`: the body's own full name for it, else the place before it);
 - **issuer** and **date**: the notice's signature (its own 落款 wins over a web page's
   发布单位 / 发布日期, as the manifest takes 成文日期 over 发布日期), else a report's
   "——2026年1月27日在…会议上" line, else the declared fields, else a cover page's issuer and
@@ -14,10 +17,15 @@
 - **doc_number**: the declared 文号, else a 文号 line of the notice, spaces dropped;
 - **jurisdiction**, **parent_jurisdiction**, **level**: the places the title (else the issuer)
   starts with ("上海市长宁区…" → 长宁区 under 上海市), or the place a report speaks for (我代表
-  市政府 … the most named 市); the level from the gazetteer (:mod:`rag.docs.places`);
-- **kind** and **period**: five_year_plan (十N五 or 2026-2030年 in the title, else a 规划 whose
-  preamble is about one 十N五: period "2026-2030"), annual_work_points and work_report (period
-  the year), else other;
+  市政府 … the most named 市), else the place the whole body speaks for (the 人民代表大会 that
+  approved it, an issuing body's signature, the place it names most: :mod:`rag.docs.jurisdiction`),
+  else the wrapper's province; the level from the gazetteer (:mod:`rag.docs.places`);
+- **kind** and **period**: five_year_plan (十N五, 第十N个五年 or 2026-2030年 in the title, else a
+  规划 whose preamble is about one 十N五: period "2026-2030"), annual_work_points and
+  work_report (period the year), else other;
+- **provenance**: for title, jurisdiction, level, parent_jurisdiction and period, whether the
+  head declared it (a wrapper, the title line, the notice, the issuer) or the body showed it,
+  with the place's share of the body's place mentions, so that later stages can rank by it;
 - **implements_title**: the higher plan the preamble says it follows (根据《…》, 落实《…》): a
   quoted plan of a higher jurisdiction, the one closest in title. :func:`link_implements`
   resolves it to a corpus file (``implements``) by title similarity.
@@ -32,27 +40,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from rag.docs.heads import DATE_LINE, Notice, find_notice, iso_date, plan_name
+from rag.docs.jurisdiction import body_place
 from rag.docs.outline import heading_kind
-from rag.docs.periods import PERIOD_RE, period_years
-from rag.docs.places import SUFFIX, find_place, gazetteer, place_level, province_name
-from rag.models import DocMeta, Level
+from rag.docs.periods import ANY_PERIOD_RE, PERIOD_RE, period_ordinal, period_years
+from rag.docs.places import LEVEL_RANK, gazetteer, place_level, places_at_start, province_name, stem
+from rag.models import DocMeta, FieldEvidence, FieldSource, Level
 
 HEAD_CHARS = 3000
-_LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
 _DECLARED_LEVEL: dict[str, Level] = {"省级": "province", "市级": "city", "区级": "county", "县级": "county"}
 
 _TITLE_WORDS = ("规划", "要点", "方案", "意见", "办法", "通知", "计划", "纲要", "报告")
 _DATE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*(?:[月\-/.]\s*(\d{1,2})\s*日?)?")
 _DOC_NO = re.compile(r"([\u4e00-\u9fff]{1,10})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号")
-_LEAD_YEAR = re.compile(r"^\d{4}\s*年度?")
 _ORG = re.compile(r"(?:厅|局|委员会|委|办公室|办公厅|人民政府|政府|部|院|管委会|中心)$")
+_ORGAN_WORDS = re.compile(r"厅|局|委员会|办公室|政府|管委会|文件|公告|通知")
+_FRAGMENT_BREAKS = re.compile(r"[\t。！？；：:，,、（）()《》“”]")
 
-_PLACE = re.compile(rf"^(?:中共)?([^\s，。、；：“”《》（）()和与及的之]{{1,10}}?{SUFFIX})")
-# words ending like a place name that name no place: 旧区改造, 城市更新, 全市, 开发区 …
-_NOT_PLACES = re.compile(
-    r"^(?:[旧新城社园景校市郊街片地小辖老山林矿牧湖库灾全本我各该][区市县省州]"
-    r"|城市|都市|开发区|示范区|保护区|试验区|功能区|商务区|集聚区|风景区|自贸区|核心区|先行区|主城区|老城区|中心城区)$"
-)
 
 _REPORT_OPENING = re.compile(r"代表([省市县区州旗]?)(?:人民)?政府[，,]?\s*向(?:大会|本次大会|会议)报告")
 _REPORT_DATE = re.compile(r"^——.*?(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日.*(?:会议|大会)")
@@ -85,31 +88,6 @@ def doc_number(text: str) -> str | None:
     return f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号" if m else None
 
 
-def places_at_start(name: str) -> list[str]:
-    """The places a title or issuer starts with, outermost first: "上海市长宁区绿化…" → [上海市, 长宁区].
-
-    A place the gazetteer does not know is taken when it looks like a name (no common noun
-    such as 旧区 or 城市), and each next place must be a lower division than the one before
-    ("黄浦区旧区改造" is 黄浦区 alone).
-    """
-    out: list[str] = []
-    rest = _LEAD_YEAR.sub("", name.strip().strip("《》“”\"")).strip()
-    while rest:
-        m = _PLACE.match(rest)
-        if not m:
-            break
-        place = m.group(1)
-        if find_place(place) is None and (_NOT_PLACES.match(place) or len(place) > 8):
-            break
-        if out:
-            outer, inner = place_level(out[-1]), place_level(place)
-            if outer is None or inner is None or _LEVEL_RANK[inner] <= _LEVEL_RANK[outer]:
-                break
-        out.append(place)
-        rest = rest[m.end() :]
-    return out
-
-
 def title_similarity(a: str, b: str) -> float:
     """Dice coefficient of the titles' character bigrams (quotes, 《》 and spaces ignored)."""
     a, b = (re.sub(r"[\s《》“”\"'‘’「」]", "", unicodedata.normalize("NFKC", t)) for t in (a, b))
@@ -120,21 +98,48 @@ def title_similarity(a: str, b: str) -> float:
     return 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
 
 
-def _title_line(paragraphs: Sequence[str], start: int) -> str | None:
-    """A title line among the paragraphs from ``start`` up to the first heading."""
-    for p in paragraphs[start : start + 15]:
+def _title_line(paragraphs: Sequence[str], start: int) -> tuple[str, int] | None:
+    """A title line among the paragraphs from ``start`` up to the first heading, joined to the
+    lines above it that a cover broke it from (:func:`_wrapped_title`), and the index of its last line."""
+    for i in range(start, min(start + 15, len(paragraphs))):
+        p = paragraphs[i]
         if heading_kind(p):
             break
         if "\t" not in p and len(p) <= 40 and p[-1:] not in "。！？；：:" and any(w in p for w in _TITLE_WORDS):
-            return p
+            return _wrapped_title(paragraphs, start, i), i
     return None
 
 
-def _cover(paragraphs: Sequence[str], title: str) -> tuple[str | None, str | None]:
-    """(issuer, date) of a cover page: the lines right after the title ("吉林省民政厅", "2021年10月")."""
-    if title not in paragraphs:
+def _wrapped_title(paragraphs: Sequence[str], start: int, at: int) -> str:
+    """The title line ``at``, joined to the one or two lines above it when it names no place and
+    they are a broken-off start naming one ("北京市国民经济和社会发展" / "第十五个五年规划纲要"):
+    short lines without punctuation, no organ's name (吉林省民政厅, …人民政府文件), no date."""
+    title = paragraphs[at]
+    if places_at_start(title):
+        return title
+    for first in (at - 1, at - 2):
+        if first < start or not _title_fragment(paragraphs[first]):
+            break
+        if places_at_start(paragraphs[first]):
+            return "".join(paragraphs[first:at]) + title
+    return title
+
+
+def _title_fragment(p: str) -> bool:
+    return (
+        len(p) <= 30
+        and not _FRAGMENT_BREAKS.search(p)
+        and not _ORGAN_WORDS.search(p)
+        and not DATE_LINE.match(p)
+        and not heading_kind(p)
+    )
+
+
+def _cover(paragraphs: Sequence[str], at: int | None) -> tuple[str | None, str | None]:
+    """(issuer, date) of a cover page: the lines right after the title's line ``at``
+    ("吉林省民政厅", "2021年10月")."""
+    if at is None:
         return None, None
-    at = paragraphs.index(title)
     lines = paragraphs[at + 1 : at + 4]
     issuer = next((p for p in lines if _ORG.search(p) and len(p) <= 30 and "，" not in p), None)
     date = next((iso_date(m) for p in lines if (m := DATE_LINE.match(p))), None)
@@ -169,17 +174,19 @@ def _report_year(title: str | None, declared: Mapping[str, str], text: str) -> i
 
 
 def plan_period(title: str, preamble: str = "") -> str | None:
-    """A plan's years: 十五五 or 2026-2030年 in its title, else the one 十N五 its preamble speaks of."""
-    m = PERIOD_RE.search(title)
+    """A plan's years: 十五五, 第十五个五年 or 2026-2030年 in its title, else the one 十N五 its
+    preamble speaks of (a 纲要 whose title writes 第十五个五年 out is no 十四五 plan because its
+    preamble reviews the 十四五 more often than it names the 十五五)."""
+    m = ANY_PERIOD_RE.search(title)
     span = _SPAN.search(title)
     if m is None and span is None and re.search(r"规划|纲要", title):
-        counts = Counter(m.group(1) for m in PERIOD_RE.finditer(preamble))
+        counts = Counter(period_ordinal(m) for m in ANY_PERIOD_RE.finditer(preamble))
         top = counts.most_common(2)
         if top and (len(top) == 1 or top[0][1] > top[1][1]):
             start, end = period_years(top[0][0])
             return f"{start}-{end}"
     if m:
-        start, end = period_years(m.group(1))
+        start, end = period_years(period_ordinal(m))
         return f"{start}-{end}"
     if span and int(span.group(2)) > int(span.group(1)):
         return f"{span.group(1)}-{span.group(2)}"
@@ -203,7 +210,7 @@ def _implements(text: str, title: str, jurisdiction: str | None, level: Level | 
             chain = places_at_start(quoted)
             if chain:
                 q_level = place_level(chain[-1])
-                if chain[-1] == jurisdiction or (level and q_level and _LEVEL_RANK[q_level] >= _LEVEL_RANK[level]):
+                if chain[-1] == jurisdiction or (level and q_level and LEVEL_RANK[q_level] >= LEVEL_RANK[level]):
                     continue
                 rank = 1
             elif _NATIONAL.match(quoted) or (level == "province" and PERIOD_RE.search(quoted)):
@@ -214,6 +221,86 @@ def _implements(text: str, title: str, jurisdiction: str | None, level: Level | 
             if best is None or key[:2] > best[:2]:
                 best = key
     return best[2] if best else None
+
+
+def _head_title(
+    declared: Mapping[str, str], notice: Notice | None, paragraphs: Sequence[str], body: int
+) -> tuple[str | None, FieldEvidence | None, int | None]:
+    """The title the head declares, where from, and the paragraph its line ends on (for a cover):
+    the wrapper's, else the 印发通知's plan name, else a title line before the first heading."""
+    if declared.get("title"):
+        title = plan_name(declared["title"])
+        return title, "wrapper", paragraphs.index(title) if title in paragraphs else None
+    if notice and notice.plan:
+        return notice.plan, "notice", None
+    if line := _title_line(paragraphs, body):
+        return line[0], "title", line[1]
+    return None, None, None
+
+
+def _declared(evidence: FieldEvidence) -> FieldSource:
+    return FieldSource(source="declared", evidence=evidence)
+
+
+def _inferred(evidence: FieldEvidence, share: float | None = None) -> FieldSource:
+    return FieldSource(source="inferred", evidence=evidence, share=share)
+
+
+def _where(
+    title: str | None, issuer: str | None, text: str, report: re.Match[str] | None, declared: Mapping[str, str]
+) -> tuple[list[str], FieldSource | None]:
+    """The document's places, outermost first, and how they were found: the title's, else the
+    issuer's (declared); a report's most named place, else the place the body speaks for
+    (:func:`rag.docs.jurisdiction.body_place`; inferred); else the wrapper's province. The body's
+    place is taken over the wrapper's province when it lies in it (a CSV export's province column
+    of a city's plan)."""
+    if chain := places_at_start(title or ""):
+        return chain, _declared("title")
+    if chain := places_at_start(issuer or ""):
+        return chain, _declared("issuer")
+    if report and (place := _report_jurisdiction(text, report.group(1) or "市")):
+        return [place], _inferred("report")
+    province = declared.get("province")
+    found = body_place(text)
+    if found and (not province or stem(province) in (stem(found.place), stem(province_name(found.place) or ""))):
+        return list(found.chain), _inferred(found.evidence, round(found.share, 3))
+    if province:
+        return [province], _declared("wrapper")
+    return [], None
+
+
+def complete_title(title: str, place: str, text: str) -> tuple[str, FieldEvidence]:
+    """A title that names no place, with its place ``place``, and how: the body's own name for it
+    when the body writes one ("body_title": 《北京市国民经济和社会发展第十五个五年规划纲要》 in its
+    preamble, or in the approval sentence), else the place before the title ("prefixed").
+
+    The body's name is a 《quoted》 name, or an unquoted run of words from the place to the
+    title's last two characters, that starts with the place, holds the title's characters in order
+    (第十五个五年规划纲要 in …第十五个五年规划和二〇三五年远景目标纲要) and is of the title's
+    period (the 纲要 of the 十四五, which the preamble also quotes, is not this one). The one the
+    body writes most often wins, the closer to the title on a tie.
+    """
+    tail = re.escape(title[-2:])
+    names = Counter(m.group(1) for m in _QUOTED.finditer(text))
+    names.update(m.group(0) for m in re.finditer(rf"{re.escape(place)}[^\s，。；：、《》“”（）()]{{0,40}}?{tail}", text))
+    period = plan_period(title)
+    fits = [
+        (n, title_similarity(name, title), name)
+        for name, n in names.items()
+        if (chain := places_at_start(name))
+        and chain[-1] == place
+        and _in_order(title, rest := name[len("".join(chain)) :])
+        and plan_period(rest) == period
+    ]
+    if fits:
+        return max(fits)[2], "body_title"
+    return place + title, "prefixed"
+
+
+def _in_order(chars: str, text: str) -> bool:
+    """Whether ``chars`` appear in ``text`` in that order (not necessarily together)."""
+    rest = iter(text)
+    return all(c in rest for c in chars)
 
 
 # ---------------------------------------------------------------------------
@@ -229,13 +316,7 @@ def infer_meta(file: str, text: str, declared: Mapping[str, str] | None = None) 
     preamble = "\n".join(paragraphs[body:])
     report = _REPORT_OPENING.search(" ".join(paragraphs[body : body + 12]))
 
-    title: str | None = None
-    if declared.get("title"):
-        title = plan_name(declared["title"])
-    elif notice and notice.plan:
-        title = notice.plan
-    else:
-        title = _title_line(paragraphs, body)
+    title, title_from, title_at = _head_title(declared, notice, paragraphs, body)
 
     # issuer and date: the notice's signature, a report's date line, the wrapper, a cover page
     issuer = notice.issuer if notice else None
@@ -248,31 +329,45 @@ def infer_meta(file: str, text: str, declared: Mapping[str, str] | None = None) 
     if notice and not issuer:
         issuer = re.sub(r"关于印发.*$", "", paragraphs[notice.start]) or None  # 吉林省民政厅关于印发…
     if title and not notice:
-        cover_issuer, cover_date = _cover(paragraphs, title)
+        cover_issuer, cover_date = _cover(paragraphs, title_at)
         issuer, date = issuer or cover_issuer, date or cover_date
 
-    # where: the title's places, else the issuer's; a report's most named place; the wrapper's
-    chain = places_at_start(title or "") or places_at_start(issuer or "")
+    # where: the head's places (title, issuer), else what the body shows, else the wrapper's
+    chain, where = _where(title, issuer, text, report, declared)
     jurisdiction = chain[-1] if chain else None
-    if jurisdiction is None and report:
-        jurisdiction = _report_jurisdiction(text, report.group(1) or "市")
-    jurisdiction = jurisdiction or declared.get("province")
     parent = None
     if jurisdiction:
         issuer_chain = places_at_start(issuer or "")
         above = chain[:-1] or (issuer_chain[:-1] if issuer_chain[-1:] == [jurisdiction] else [])
         parent = above[-1] if above else province_name(jurisdiction)
     level = place_level(jurisdiction) if jurisdiction else _DECLARED_LEVEL.get(declared.get("level", ""))
+    provenance: dict[str, FieldSource] = {}
+    if where is not None:
+        provenance |= {"jurisdiction": where, "level": where} | ({"parent_jurisdiction": where} if parent else {})
+    elif level:
+        provenance["level"] = _declared("wrapper")
+    if title and title_from:
+        provenance["title"] = _declared(title_from)
+        if jurisdiction and where is not None and where.source == "inferred" and not places_at_start(title):
+            title, completed = complete_title(title, jurisdiction, text)
+            provenance["title"] = _inferred(completed, where.share)
 
     # what and when
     period = plan_period(title or "", preamble[:HEAD_CHARS])
+    if period:
+        written = ANY_PERIOD_RE.search(title or "") or _SPAN.search(title or "")
+        provenance["period"] = _declared("title") if written else _inferred("preamble")
     is_report = bool(report) or "政府工作报告" in (title or "")
     if is_report:
         kind = "work_report"
         year = _report_year(title, declared, text[: HEAD_CHARS * 4])
         period = str(year) if year else None
+        if period:
+            in_title, in_wrapper = bool(title and period in title), declared.get("year") == period
+            provenance["period"] = _declared("title") if in_title else _declared("wrapper") if in_wrapper else _inferred("report")
         if title is None and jurisdiction and year:
             title = f"{jurisdiction}{year}年政府工作报告"
+            provenance["title"] = _inferred("report")
         if issuer is None and jurisdiction:
             issuer = f"{jurisdiction}人民政府"
         if date is None and year:
@@ -280,13 +375,17 @@ def infer_meta(file: str, text: str, declared: Mapping[str, str] | None = None) 
     elif "要点" in (title or ""):
         kind = "annual_work_points"
         lead = re.match(r"^(\d{4})\s*年", title or "")
-        period = lead.group(1) if lead else period
+        if lead:
+            period = lead.group(1)
+            provenance["period"] = _declared("title")
     elif period and re.search(r"规划|纲要", title or ""):
         kind = "five_year_plan"
     else:
         kind = "other"
 
-    title = title or Path(file).stem
+    if title is None:
+        title = Path(file).stem
+        provenance["title"] = _inferred("file_name")
     return DocMeta(
         file=file,
         title=title,
@@ -300,6 +399,7 @@ def infer_meta(file: str, text: str, declared: Mapping[str, str] | None = None) 
         period=period,
         implements_title=_implements(preamble, title, jurisdiction, level),
         inferred=True,
+        provenance=provenance,
     )
 
 

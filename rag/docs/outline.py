@@ -16,6 +16,12 @@ A heading is either a line of its own ("第一节 总体思路") or run-in, the
 first sentence of its paragraph ("（三）强化政治建设。把党的政治建设…"),
 whose section title is that first sentence.
 
+A heading line broken over two lines is one heading (:func:`continues`): one that stops at a
+comma or 顿号 ("第十二篇 坚持公共服务优质共享，深入建设" / "…"), and a 篇 / 章 / 节 title set
+on two lines ("第一篇 锚定发展目标" / "奋力谱写中国式现代化的北京篇章"), whose second line is a
+short phrase without punctuation followed by the text (not a table: that phrase is a caption;
+not a line that opens with a comma: that phrase began a sentence).
+
 An 印发通知 in front of the plan ("关于印发《X》的通知 … 特此通知。 issuer date", see
 :func:`rag.docs.heads.find_notice`) is one section of its own, kind ``notice`` and heading
 "印发通知", before the plan's title: nothing in it is read as a heading of the plan.
@@ -43,6 +49,13 @@ HEADING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("circled", re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
     ("zhuanlan", re.compile(r"^专栏\s*\d+")),
 ]
+# heading kinds whose title may be set on two lines (a list item's second line is its text)
+_TWO_LINE_KINDS = ("part", "chapter", "section")
+_BROKEN_AT = "，,、"  # a heading line that stops here goes on on the next line
+_PHRASE_BREAK = re.compile(r"[。！？；：，,;:!?…\t]")
+_SENTENCE_BREAK = re.compile(r"[。！？；!?;…\t]")
+_OPENS_MID_SENTENCE = re.compile(r"^[，,、。；;：:）)”]")
+MIN_SECOND_LINE = 4  # "前言" after a table of contents' last 节 is no second line
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」）)])|(?<=[。！？][”’」])")
 _RUN_IN_END = re.compile(r"[。；：！？!?;:]")
 MAX_TITLE = 40
@@ -66,6 +79,30 @@ def heading_title(text: str) -> tuple[str, bool]:
     return title, True
 
 
+def continues(kind: str, line: str, nxt: str | None, after: str | None) -> bool:
+    """Whether paragraph ``nxt`` is the rest of the heading ``line`` of ``kind``, broken onto the
+    next line (``after``: the paragraph after ``nxt``, None when a table or nothing follows).
+
+    A line that stops at a comma or 顿号 goes on on the next, when that is no heading and no
+    sentence. A 篇 / 章 / 节 title may be set on two lines: the second is a phrase of at least
+    :data:`MIN_SECOND_LINE` characters without punctuation, the two fit in :data:`MAX_TITLE`,
+    and text follows that does not open with a comma (else the phrase began a sentence).
+    A table of contents' line (…… page) goes on nowhere.
+    """
+    if nxt is None or heading_kind(nxt) or "…" in line:
+        return False
+    if line[-1:] in _BROKEN_AT:
+        return len(line) + len(nxt) <= MAX_TITLE * 2 and not _SENTENCE_BREAK.search(nxt)
+    return (
+        kind in _TWO_LINE_KINDS
+        and MIN_SECOND_LINE <= len(nxt)
+        and len(line) + len(nxt) <= MAX_TITLE
+        and not _PHRASE_BREAK.search(nxt)
+        and after is not None
+        and not _OPENS_MID_SENTENCE.match(after)
+    )
+
+
 def parse_outline(doc: Document) -> Section:
     """The section tree of a document. The root holds what comes before any heading."""
     return outline_of(doc.text, doc.blocks)
@@ -81,7 +118,16 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
     )
     clauses = find_clauses([doc_text[b.start : b.end] if b.kind == "para" else None for b in blocks])
     depths: dict[int, int] = {}  # id of an open clause section -> its clause depth
+
+    def para(j: int) -> str | None:  # the text of paragraph j; None for a table, a clause, or past the end
+        if j >= len(blocks) or blocks[j].kind != "para" or j in clauses:
+            return None
+        return doc_text[blocks[j].start : blocks[j].end]
+
+    joined: set[int] = set()  # paragraphs that are the second line of the heading before them
     for i, block in enumerate(blocks):
+        if i in joined:
+            continue
         if notice is not None and notice.start <= i < notice.end:
             if i == notice.start:
                 root.children.append(
@@ -100,6 +146,10 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
             stack[-1].blocks.append(block)
             continue
         title, run_in = heading_title(text)
+        end = block.end
+        if not run_in and continues(kind, text, para(i + 1), para(i + 2)):
+            title, end = (text + (para(i + 1) or "")).rstrip("。；："), blocks[i + 1].end
+            joined.add(i + 1)
         open_kinds = [s.kind for s in stack]
         if kind in open_kinds:
             del stack[open_kinds.index(kind) :]
@@ -111,9 +161,7 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
                 stack.pop()
             if kind == "chapter":
                 del stack[2 if stack[1:2] and stack[1].kind == "part" else 1 :]
-        section = Section(
-            kind=kind, heading=title, level=len(stack), start=block.start, end=block.end
-        )
+        section = Section(kind=kind, heading=title, level=len(stack), start=block.start, end=end)
         if run_in:
             section.blocks.append(block)
         stack[-1].children.append(section)

@@ -378,7 +378,9 @@ class Library:
         return staged, doc
 
     def _meta(self, base: dict[str, Any], given: dict[str, Any], name: str, metas: Mapping[str, DocMeta], inferred: bool) -> DocMeta:
-        raw = {**base, **given, "file": name, "inferred": inferred}
+        # a field a person gives is no longer read from the text: its provenance goes
+        provenance = {k: v for k, v in (base.get("provenance") or {}).items() if k not in given}
+        raw = {**base, **given, "file": name, "inferred": inferred, "provenance": provenance}
         try:
             meta = DocMeta.model_validate(raw)
         except ValidationError as exc:

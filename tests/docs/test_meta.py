@@ -147,6 +147,17 @@ def test_period_from_the_preamble_when_the_title_has_none():
     assert plan_period("某县养老服务体系建设规划", "“十四五”回顾……“十五五”目标") is None  # undecided
 
 
+def test_period_of_a_title_that_writes_the_plan_number_out():
+    """第十五个五年规划 is the 十五五 plan, whatever its preamble reviews: 深圳's preamble names the
+    十四五 five times and the 十五五 four, and the vote over it used to make the 纲要 a 十四五 plan."""
+    reviewed = "“十四五”时期成就……“十四五”……“十四五”……“十五五”时期"
+    assert plan_period("深圳市国民经济和社会发展第十五个五年规划纲要", reviewed) == "2026-2030"
+    assert plan_period("国民经济和社会发展第十一个五年规划纲要") == "2006-2010"
+    assert plan_period("某市国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要") == "2021-2025"
+    # the written-out form counts in a preamble too: 第十五个五年 twice against “十四五” once
+    assert plan_period("某市规划纲要", "落实《第十五个五年规划建议》……“十四五”回顾……第十五个五年") == "2026-2030"
+
+
 @pytest.mark.parametrize(
     ("name", "places", "level", "province"),
     [
@@ -195,3 +206,101 @@ def test_the_gazetteer_holds_every_province_city_and_unambiguous_county() -> Non
     assert find_place("舒兰") == ("吉林", "县级市")  # a hand-written bare name stays
     assert "朝阳区" not in table  # in 北京 and in 吉林: which one a question means is unknown
     assert not {"东区", "城区", "新县", "市南区"} & set(table)  # too plain to tell from words
+
+
+# ---------------------------------------------------------------------------
+# Heads the body completes (rag/docs/jurisdiction.py; the place signals are tested there)
+
+PLAN15 = Path(__file__).resolve().parents[1] / "data" / "plan15"
+# a body that names 白山市 four times of six place mentions and speaks of itself as 全市
+CITY_BODY = (
+    "第一章 发展基础\n“十四五”时期，白山市全市地区生产总值年均增长5%。白山坚持生态立市，全市森林覆盖率达到80%。\n"
+    "第二章 主要任务\n推动白山市与长春市、吉林市协同发展。全市新建公园20个，白山市城乡面貌持续改善。\n"
+)
+
+
+def _how(meta: DocMeta) -> dict[str, str]:
+    return {k: f"{v.source}:{v.evidence}" for k, v in meta.provenance.items()}
+
+
+def test_a_title_without_its_place_gets_the_place_the_body_names():
+    meta = infer_meta("x.txt", "第十五个五年规划纲要\n" + CITY_BODY)
+    assert (meta.title, meta.jurisdiction, meta.level, meta.parent_jurisdiction, meta.period, meta.kind) == (
+        "白山市第十五个五年规划纲要", "白山市", "city", "吉林省", "2026-2030", "five_year_plan"
+    )
+    assert _how(meta) == {
+        "title": "inferred:prefixed", "jurisdiction": "inferred:mentions", "level": "inferred:mentions",
+        "parent_jurisdiction": "inferred:mentions", "period": "declared:title",
+    }
+    assert meta.provenance["jurisdiction"].share == pytest.approx(0.667)  # 4 of 6, rounded
+
+
+def test_the_completed_title_is_the_bodys_own_full_name_of_the_same_period():
+    """The approval sentence gives the place (某市: no gazetteer place, so no mention count
+    could); the body quotes the plan's full name, with 和二〇三五年远景目标 in it, once, and the
+    十四五 纲要 twice: the quoted 十四五 name holds the title's characters in order too
+    (第十…五…个五年规划…纲要), but it is of another period."""
+    text = (
+        "国民经济和社会发展第十五个五年规划纲要\n（2026年1月20日某市第十届人民代表大会第五次会议批准）\n"
+        "《某市国民经济和社会发展第十五个五年规划和二〇三五年远景目标纲要》根据……编制，与"
+        "《某市国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要》衔接，总结"
+        "《某市国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要》实施情况。\n"
+        "第一章 发展基础\n“十四五”时期，全市经济稳步增长。\n"
+    )
+    meta = infer_meta("x.txt", text)
+    assert (meta.title, meta.jurisdiction, meta.level, meta.period) == (
+        "某市国民经济和社会发展第十五个五年规划和二〇三五年远景目标纲要", "某市", "city", "2026-2030"
+    )
+    assert _how(meta)["title"] == "inferred:body_title" and _how(meta)["jurisdiction"] == "inferred:approval"
+
+
+def test_what_the_head_declares_is_not_overridden_by_the_body():
+    # the title names 通化市: the body's 白山市 is not taken, nor the title completed
+    meta = infer_meta("x.txt", "通化市养老服务体系建设规划\n" + CITY_BODY)
+    assert (meta.title, meta.jurisdiction, _how(meta)["jurisdiction"]) == ("通化市养老服务体系建设规划", "通化市", "declared:title")
+    # a wrapper's province column: the body's city in it is more precise; one elsewhere is not taken
+    meta = infer_meta("x.txt", CITY_BODY, {"province": "吉林"})
+    assert (meta.jurisdiction, _how(meta)["jurisdiction"]) == ("白山市", "inferred:mentions")
+    meta = infer_meta("x.txt", CITY_BODY, {"province": "广东"})
+    assert (meta.jurisdiction, _how(meta)["jurisdiction"]) == ("广东", "declared:wrapper")
+
+
+def test_a_cover_title_broken_over_two_lines_is_one_title():
+    text = "白山市国民经济和社会发展\n第十五个五年规划纲要\n（2026年1月20日白山市第九届人民代表大会第五次会议批准）\n" + CITY_BODY
+    meta = infer_meta("x.txt", text)
+    assert (meta.title, _how(meta)["title"], _how(meta)["jurisdiction"]) == (
+        "白山市国民经济和社会发展第十五个五年规划纲要", "declared:title", "declared:title"
+    )
+    # an organ's line above a title is its issuer, not the start of its name
+    meta = infer_meta("x.txt", "白山市民政局文件\n养老服务体系建设规划\n" + CITY_BODY)
+    assert meta.title == "白山市养老服务体系建设规划"  # completed from the body, not joined
+
+
+def test_beijing_plan15_reads_its_place_from_its_cover_and_from_its_body():
+    """北京's 纲要 opens with its title broken over two lines and the approval sentence (the parse
+    gave "第十五个五年规划纲要" and no place); with the first line cut off, as a web page that kept
+    only the second would have it, the body alone gives the place and the full name."""
+    doc = ingest_file(PLAN15 / "beijing_general_plan15_2026.txt")
+    meta = doc.meta
+    full = "北京市国民经济和社会发展第十五个五年规划纲要"
+    assert (meta.title, meta.jurisdiction, meta.level, meta.period, meta.kind) == (
+        full, "北京市", "province", "2026-2030", "five_year_plan"  # a 直辖市 is province level, as 上海市
+    )
+    assert _how(meta)["title"] == "declared:title" and _how(meta)["jurisdiction"] == "declared:title"
+    cut = infer_meta("b.txt", doc.text.split("\n", 1)[1])
+    assert (cut.title, cut.jurisdiction, cut.level, cut.period) == (full, "北京市", "province", "2026-2030")
+    assert _how(cut)["title"] == "inferred:body_title" and _how(cut)["jurisdiction"] == "inferred:approval"
+    assert 0.5 < cut.provenance["jurisdiction"].share < 1
+
+
+def test_shenzhen_plan15_is_the_2026_2030_plan():
+    meta = ingest_file(PLAN15 / "guangdong-shenzhen_general_plan15_2026.txt").meta
+    assert (meta.title, meta.jurisdiction, meta.level, meta.parent_jurisdiction, meta.period) == (
+        "深圳市国民经济和社会发展第十五个五年规划纲要", "深圳市", "city", "广东省", "2026-2030"
+    )
+
+
+def test_a_manifest_entry_without_provenance_loads():
+    meta = DocMeta.model_validate({"file": "a.txt", "title": "某规划", "jurisdiction": "吉林省"})
+    assert meta.provenance == {}
+    assert DocMeta.model_validate(meta.model_dump()) == meta

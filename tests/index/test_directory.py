@@ -72,3 +72,18 @@ def test_faiss_switches_to_hnsw_above_the_limit():
     assert recall >= 0.95
 
 
+def test_document_provenance_is_kept_and_an_index_written_before_it_still_loads(tmp_path):
+    """docs.json keeps how each field was read from the text; one without it (an older index) loads
+    with none."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    name = "shanghai-changning_ecospace-cityscape_plan15_2026.txt"
+    (corpus / name).write_bytes((Path(__file__).resolve().parents[1] / "data" / "external" / name).read_bytes())
+    build_index(corpus, tmp_path / "idx", KeywordEmbedder())
+    index = Index.load(tmp_path / "idx")
+    assert index.metas[name].provenance["jurisdiction"].model_dump() == {"source": "declared", "evidence": "title", "share": None}
+    docs = index.files / "docs.json"
+    old = [{k: v for k, v in d.items() if k != "provenance"} for d in json.loads(docs.read_text(encoding="utf-8"))]
+    docs.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    again = Index.load(tmp_path / "idx")
+    assert again.metas[name].provenance == {} and again.metas[name].jurisdiction == "长宁区"

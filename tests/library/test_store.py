@@ -40,6 +40,18 @@ def test_without_fields_the_entry_is_what_the_text_says(small_corpus: Path, uplo
     assert entry.meta.inferred and entry.meta.title == "2023年全省民政工作要点" and entry.meta.period == "2023"
 
 
+def test_a_corrected_field_loses_its_provenance(small_corpus: Path, upload: Path):
+    """How a field was read from the text stays with it until a person sets it."""
+    library = Library(small_corpus)
+    entry = library.add(upload, "x.txt")
+    assert {k: v.evidence for k, v in entry.meta.provenance.items()} == {
+        "title": "notice", "jurisdiction": "issuer", "level": "issuer", "period": "title"
+    }
+    corrected = library.update_meta(entry.id, {"jurisdiction": "吉林省", "period": "2023年"})
+    assert sorted(corrected.meta.provenance) == ["level", "title"]
+    assert sorted(load_manifest(small_corpus)[entry.id].provenance) == ["level", "title"]
+
+
 @pytest.mark.parametrize(
     ("uploaded", "stored"),
     [
