@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar, get_args
 
@@ -96,15 +98,27 @@ def load_gold(path: Path) -> list[GoldQuestion]:
 
 
 def evidence_spans(ev: Evidence, docs: dict[str, Document]) -> list[tuple[int, int]]:
-    """Every place the evidence occurs in its document's cleaned text."""
+    """Every place the evidence occurs in its document's cleaned text. Evidence is written without
+    spaces (the gold format says so), and a line may keep layout spaces ("专栏 14 建设…"): the
+    text is searched with its spaces taken out, and each place mapped back to the text."""
     doc = docs.get(ev.doc)
     if doc is None:
         return []
-    spans, start = [], doc.text.find(ev.text)
+    squeezed, where = _without_spaces(doc.text)
+    needle = re.sub(r"[ \u3000\xa0]+", "", ev.text)
+    spans, start = [], squeezed.find(needle) if needle else -1
     while start >= 0:
-        spans.append((start, start + len(ev.text)))
-        start = doc.text.find(ev.text, start + 1)
+        spans.append((where[start], where[start + len(needle) - 1] + 1))
+        start = squeezed.find(needle, start + 1)
     return spans
+
+
+@lru_cache(maxsize=64)
+def _without_spaces(text: str) -> tuple[str, list[int]]:
+    """``text`` without spaces (line breaks and the tabs between table cells kept), and each kept
+    character's index in it."""
+    keep = [i for i, c in enumerate(text) if c not in " \u3000\xa0"]
+    return "".join(text[i] for i in keep), keep
 
 
 def missing_evidence(gold: Iterable[GoldQuestion], docs: dict[str, Document]) -> list[str]:

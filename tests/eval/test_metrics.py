@@ -143,3 +143,15 @@ def test_an_answer_from_the_outline_is_supported_by_the_passage_under_its_headin
     assert under_heading(chunk, Evidence(doc="p.txt", text="第二节 夯实基本生活救助"))
     assert not under_heading(chunk, Evidence(doc="q.txt", text="第二节 夯实基本生活救助"))  # another document
     assert not under_heading(chunk, Evidence(doc="p.txt", text="第三节 强化急难社会救助"))
+
+
+def test_evidence_written_without_spaces_is_found_in_a_line_with_layout_spaces() -> None:
+    """The gold format writes evidence without spaces; a PDF's line keeps them ("专栏 14 建设…")."""
+    from rag.eval.metrics import Evidence, evidence_spans
+    from rag.models import DocMeta, Document
+
+    text = "第十二篇 民生\n专栏 14 建设高质量教育体系\n专栏14建设高质量教育体系"
+    doc = Document(file="d.txt", meta=DocMeta(file="d.txt", title="纲要"), text=text, blocks=[], sha256="")
+    spans = evidence_spans(Evidence(doc="d.txt", text="专栏14建设高质量教育体系"), {"d.txt": doc})
+    assert [text[s:e] for s, e in spans] == ["专栏 14 建设高质量教育体系", "专栏14建设高质量教育体系"]
+    assert evidence_spans(Evidence(doc="d.txt", text="民生专栏14"), {"d.txt": doc}) == []  # not across a line break
