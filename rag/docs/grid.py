@@ -239,20 +239,24 @@ def _sub_rows(pieces: Sequence[Piece], roles: Sequence[str]) -> tuple[float, lis
     """A parent row with sub-rows: the parent's name, then the rhythm of the row's other cells
     two or more times; a cell the sub-rows share (the attribute, merged) written once, after the
     first sub-row or the last. Each sub-row is named "parent：child"."""
-    if "name" not in roles or roles.index("name") != 0:
+    if "name" not in roles or roles.index("name") != (1 if roles[0] == "group" else 0):
         return float("-inf"), []
-    k = 0
+    k = roles.index("name")  # a group cell before the parent's name (written once, or left empty)
+    lead = list(roles[:k])
     shared = [i for i, r in enumerate(roles) if r == "attribute"]
     own = [r for i, r in enumerate(roles) if i >= k and i not in shared]  # name, unit, values …
+    if len(own) < 2:
+        return float("-inf"), []  # a rhythm of names alone is a wrapped cell, not sub-rows
     best: tuple[float, list[list[str]]] = (float("-inf"), [])
     for count in (2, 3, 4):
         if len(own) * count + 1 + len(shared) > len(pieces):
             break
         for after in range(1, count + 1) if shared else [count]:
-            spec = ["name"] + own * after + ["attribute"] * len(shared) + own * (count - after)
+            spec = lead + ["name"] + own * after + ["attribute"] * len(shared) + own * (count - after)
             score, cells, _ = segment(pieces, spec, False)
             if score == float("-inf"):
                 continue
+            group, cells = cells[:k], cells[k:]
             parent, rest = cells[0], cells[1:]
             attr = rest[len(own) * after : len(own) * after + len(shared)]
             rest = rest[: len(own) * after] + rest[len(own) * after + len(shared) :]
@@ -260,9 +264,9 @@ def _sub_rows(pieces: Sequence[Piece], roles: Sequence[str]) -> tuple[float, lis
             for c in range(count):
                 sub = rest[c * len(own) : (c + 1) * len(own)]
                 sub[0] = f"{parent}：{sub[0]}"
-                row = list(sub)
+                row = group + list(sub)
                 for i in shared:
-                    row.insert(i - k, attr[shared.index(i)])
+                    row.insert(i, attr[shared.index(i)])
                 rows.append(row)
             if score / len(spec) > best[0]:
                 best = (score / len(spec), rows)
