@@ -188,9 +188,11 @@ def mrr_at(r: QuestionResult, k: int = 10) -> float:
 
 
 def ndcg_at(r: QuestionResult, k: int = 10) -> float:
-    """Binary-gain nDCG; the ideal ranking puts one relevant chunk per evidence item first."""
+    """Binary-gain nDCG; the ideal ranking puts the relevant chunks first: one per evidence item, or
+    as many as were found when more chunks cover the evidence (a passage and the table row holding
+    it), so that the figure stays at most 1."""
     dcg = sum(1.0 / math.log2(i + 2) for i, f in enumerate(r.relevant_flags[:k]) if f)
-    ideal_n = min(k, max(r.n_evidence, 1))
+    ideal_n = min(k, max(r.n_evidence, sum(r.relevant_flags[:k]), 1))
     idcg = sum(1.0 / math.log2(i + 2) for i in range(ideal_n))
     return dcg / idcg if idcg else 0.0
 

@@ -155,3 +155,12 @@ def test_evidence_written_without_spaces_is_found_in_a_line_with_layout_spaces()
     spans = evidence_spans(Evidence(doc="d.txt", text="专栏14建设高质量教育体系"), {"d.txt": doc})
     assert [text[s:e] for s, e in spans] == ["专栏 14 建设高质量教育体系", "专栏14建设高质量教育体系"]
     assert evidence_spans(Evidence(doc="d.txt", text="民生专栏14"), {"d.txt": doc}) == []  # not across a line break
+
+
+def test_ndcg_stays_at_most_one_when_several_chunks_cover_one_evidence_item() -> None:
+    from rag.eval.metrics import QuestionResult
+
+    r = QuestionResult("q", "fact", [1], 1, [True, True, False], 0.0, 1)
+    assert ndcg_at(r, 10) == pytest.approx(1.0)
+    r = QuestionResult("q", "fact", [2], 2, [False, True, True], 0.0, 1)
+    assert 0 < ndcg_at(r, 10) < 1
