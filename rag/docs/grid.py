@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.docs.tables import _NONE, column_role, fit_header, is_attribute, unit_like
+from rag.docs.tables import _NONE, GROUP_COUNT, column_role, fit_header, is_attribute, unit_like
 
 _SERIAL = re.compile(r"^(\d{1,3})[.．、]?$")
 _GLUED_SERIAL = re.compile(r"^(\d{1,3})[.．、](?!\d)\s*(?=\S)")
@@ -37,7 +37,7 @@ _HEADING = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[章节
 # A group line spanning the table: "一、经济强（12 项）".
 _GROUP_LINE = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*\S{1,16}$")
 _ENUMERATED = re.compile(r"^[（(][一二三四五六七八九十\d]+[)）]")
-_COUNT = re.compile(r"[（(]\s*\d+\s*[项个类]\s*[)）]$")
+_COUNT = GROUP_COUNT
 # A value: a number after a comparator or bracket ("≥78", "〔37〕", "＞99.9"), or after a few words that
 # lead straight into it ("力争达到5%左右", "“十四五”年均增长4.0"), never words then a comparator.
 _VALUE = re.compile(r"^([≥≤＞＜><约~～〔\[【［(（+\-−]*\s*\d|[“\"「]?[\u4e00-\u9fff”\"」]{1,10}\d)")

@@ -94,7 +94,9 @@ _QUALIFIER = re.compile(r"^[（(][^（()）]{1,12}[）)]$")
 _PERIOD = re.compile(r"^[“\"]?(20\d\d年?|十[一二三四五六七八九]五)[”\"]?(年|时期|期间|期末|末)?$")
 _STAGE_WORD = re.compile(r"^(现状|基期|基数|基准|目标|规划|预期|预计|实际|完成)值?$")
 # A header cell spanning the value columns below it ("指标值" over 现状 / 规划): no column itself.
-_GROUP_MARK = re.compile(r"^[一二三四五六七八九十]+[、.．]|[（(]\s*\d+\s*[项个类]\s*[)）]$")
+# a group's count written after its name: "经济发展（7项）"
+GROUP_COUNT = re.compile(r"[（(]\s*\d+\s*[项个类]\s*[)）]$")
+_GROUP_ENUMERATOR = re.compile(r"^[一二三四五六七八九十]+[、.．]")  # "二、百姓富"
 _SPANNING = ("指标值", "数值", "指标数值", "值", "数据")
 _HEADING = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[章节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|专栏\s*\d+)")
 _NOTE = re.compile(r"^(注|备注|说明|资料来源|数据来源)\s*[0-9０-９]*\s*[：:]|^[*＊※]")
@@ -253,7 +255,7 @@ def _is_header_continuation(
     # labels under label columns only ("指标" / "名称"): a group row too is labels without a
     # serial number, but it is numbered or counted ("一、经济发展", "民生福祉（7项）"), or it
     # has siblings further down (one group alone is no grouping)
-    if any(_GROUP_MARK.search(c) for _, c in changed):
+    if any(_GROUP_ENUMERATOR.match(c) or GROUP_COUNT.search(c) for _, c in changed):
         return False
     return not any(_label_row(r) for r in later)
 
