@@ -294,7 +294,11 @@ def _pieces(items: Sequence[str | list[str]], start: int, stop: int, soft: Seque
         if m and not _SERIAL.match(text):
             words, text = [m.group(1)], text[m.end() :]
         words += [w for w in re.split(r"[ \u3000]+", text) if w]
-        if gapped and soft[j] and len(words) == 1 and out and out[-1].item == j - 1 and not _SERIAL.match(words[0]):
+        if (
+            gapped and soft[j] and len(words) == 1 and out and out[-1].item == j - 1
+            and not _SERIAL.match(words[0]) and not is_attribute(out[-1].text)  # an attribute never wraps
+            and not (_HEADING.match(words[0]) or _ENUMERATED.match(words[0]) or _NOTE.match(words[0]))
+        ):
             last = out.pop()
             out.append(Piece(_join([last, Piece(words[0], j, True)]), j, last.first, last.glued))
             continue
