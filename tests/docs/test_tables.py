@@ -324,6 +324,28 @@ def test_the_second_line_of_a_tab_header_is_read_against_the_body() -> None:
     assert len(table.rows) == 4
 
 
+def test_a_table_without_serial_numbers_is_cut_at_the_attribute_each_row_holds() -> None:
+    """No 序号: rows begin where the cut between two attributes reads both rows best, the group
+    written once is filled down and its count taken off, a wrapped name and a value's note joined."""
+    lines = [
+        "主要指标",
+        "领域", "指标名称", "单位", "属性", "2025年", "2030年目标",
+        "经济发展（2项）", "地区生产总值", "年均增长", "%", "预期性", "5.5", "5左右",
+        "全员劳动生产率", "万元/人", "预期性", "43.9", "（2024年）", "≥52",
+        "民生福祉（1项）", "城镇调查失业率", "%", "预期性", "5以内", "＜5.5",
+        "第三章 加快建设现代化产业体系",
+    ]
+    doc = _doc("\n".join(lines) + "\n")
+    [table] = doc.tables
+    assert table.header == ["领域", "指标名称", "单位", "属性", "2025年", "2030年目标"]
+    assert table.rows == [
+        ["经济发展", "地区生产总值年均增长", "%", "预期性", "5.5", "5左右"],
+        ["经济发展", "全员劳动生产率", "万元/人", "预期性", "43.9（2024年）", "≥52"],
+        ["民生福祉", "城镇调查失业率", "%", "预期性", "5以内", "＜5.5"],
+    ]
+    assert "第三章 加快建设现代化产业体系" in doc.text
+
+
 def test_tabs_before_a_line_with_none_after_it_are_indentation() -> None:
     doc = _doc("第一章 总则\n\t\t为推进养老服务体系建设，制定本规划。\n")
     assert doc.tables == []
