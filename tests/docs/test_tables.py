@@ -346,6 +346,22 @@ def test_a_table_without_serial_numbers_is_cut_at_the_attribute_each_row_holds()
     assert "第三章 加快建设现代化产业体系" in doc.text
 
 
+def test_a_cell_per_paragraph_keeps_a_wrapped_cell_whole() -> None:
+    """Blank lines between cells: a line that follows without one continues its cell (a name
+    wrapped at any character, a value and its note); an attribute and the heading after the table
+    do not continue."""
+    cells = [
+        "序号", "指标名称", "单位", "2025年", "2030年目标", "属性",
+        "1", "每千人口医疗卫生机\n构床位数", "张", "7.5\n（2024年）", "8", "预期性",
+        "2", "公园数量", "座", "完成经国家审核衔\n接后确定的目标", "稳中有升", "约束性\n第三章 加快建设现代化产业体系",
+    ]
+    [table] = _doc("主要指标\n\n" + "\n\n".join(cells) + "\n").tables
+    assert table.rows == [
+        ["1", "每千人口医疗卫生机构床位数", "张", "7.5（2024年）", "8", "预期性"],
+        ["2", "公园数量", "座", "完成经国家审核衔接后确定的目标", "稳中有升", "约束性"],
+    ]
+
+
 def test_tabs_before_a_line_with_none_after_it_are_indentation() -> None:
     doc = _doc("第一章 总则\n\t\t为推进养老服务体系建设，制定本规划。\n")
     assert doc.tables == []
