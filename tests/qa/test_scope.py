@@ -193,3 +193,19 @@ def test_a_provinces_plan_of_a_period_it_has_no_plan_for_is_its_document_of_that
                              level="county", kind="five_year_plan", period="2026-2030"),
     }
     assert question_scope("吉林省十五五规划里研发经费目标是多少？", metas).docs == ("report.txt",)
+
+
+def test_a_bare_province_level_name_names_that_places_documents() -> None:
+    """北京 and 上海 are province-level places: a question naming one bare is about its own plan,
+    not the whole corpus; naming two asks about both."""
+    metas = {
+        "bj.txt": _meta("bj.txt", "北京市国民经济和社会发展第十五个五年规划纲要", "北京市", "province", "2026-2030"),
+        "sh.txt": _meta("sh.txt", "上海市国民经济和社会发展第十五个五年规划纲要", "上海市", "province", "2026-2030"),
+        "gz.txt": _meta("gz.txt", "广州市国民经济和社会发展第十五个五年规划纲要", "广州市", "city", "2026-2030"),
+    }
+    scope = question_scope("北京社会救助方式要往什么方向转", metas)
+    assert (scope.docs, scope.gather) == (("bj.txt",), False)
+    scope = question_scope("北京和上海的养老机构护理型床位占比", metas)
+    assert (scope.docs, scope.gather) == (("bj.txt", "sh.txt"), True)
+    assert question_scope("广州的节地生态安葬率", metas).docs == ("gz.txt",)
+    assert question_scope("节地生态安葬率", metas).docs == ()
