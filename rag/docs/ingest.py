@@ -129,21 +129,19 @@ def _split_line(line: str) -> list[str | list[str]]:
     if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
         if _PIPE_RULE.match(stripped):
             return []  # the |---|---| line under a Markdown table's header
-        cells = [_cell_text(re.sub(r"<br\s*/?>", CELL_BREAK, c)) for c in stripped[1:-1].split("|")]
-        return [cells]  # a Markdown table row
+        # (a <br> inside the row is a CELL_BREAK already: rag.docs.heads.strip_debris)
+        return [[_cell_text(c) for c in stripped[1:-1].split("|")]]  # a Markdown table row
     if "\t" in line:
         raw = line.split("\t")
         parts = [c.replace(CELL_BREAK, " ").strip(" \u3000") for c in raw]
         while parts and not parts[-1]:
             parts.pop()
-        # tabs before the text with none after it are indentation; two or more tabs with one
-        # after the text make a row, its empty cells included ("\t目标\t": the second line of a
-        # header, "经济发展\t\t\t": a group's line)
-        first = next((k for k, c in enumerate(parts) if c), 0)
-        celled = len(raw) >= 3 and len(raw) - first >= 2
-        if len(parts) >= 3 or celled or (len(parts) == 2 and parts[0].endswith((":", "："))):
+        # two or more tabs make a row, its empty cells included ("\t目标\t": the second line of a
+        # header, "经济发展\t\t\t": a group's line); a row with one cell of text is kept as written,
+        # and alone it is a paragraph (clean_text): tabs before the text are indentation
+        if len(raw) >= 3 or (len(parts) == 2 and parts[0].endswith((":", "："))):
             if sum(1 for c in parts if c) == 1:
-                return [parts]  # one cell of text: a title, a note or a group's line, as written
+                return [parts]
             return [[_cell_text(c) for c in raw[: len(parts)]]]  # a table row (head fields too)
         return [c for c in parts if c]  # "01 标题<TAB>正文" -> heading line, body line
     return [stripped.replace(CELL_BREAK, " ")]  # a table of one cell is a paragraph
@@ -181,13 +179,12 @@ def clean_text(raw: str) -> tuple[str, list[Block]]:
                 i += 1
             # a run's first and last rows with one cell of text (empty ones beside it) are a
             # title or a note, not rows: "表1 主要指标\t\t\t" from a sheet
-            lone = [sum(1 for c in row if c) <= 1 for row in table]
-            first = next((k for k, x in enumerate(lone) if not x), len(table))
-            last = next((k for k in range(len(table) - 1, -1, -1) if not lone[k]), first - 1)
-            units.extend("".join(row) for row in table[:first])
-            if first <= last:
-                units.append(shape_rows(table[first : last + 1]))
-            units.extend("".join(row) for row in table[last + 1 :] if first <= last)
+            full = [k for k, row in enumerate(table) if sum(1 for c in row if c) > 1]
+            a, b = (full[0], full[-1] + 1) if full else (len(table), len(table))
+            units.extend("".join(row) for row in table[:a])
+            if a < b:
+                units.append(shape_rows(table[a:b]))
+            units.extend("".join(row) for row in table[b:])
             continue
         found = read_text_table(items, i, soft)
         if found:
