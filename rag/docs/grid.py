@@ -642,10 +642,10 @@ def _read_with_header(
     for lead in range(0, min(_MAX_GROUP_PIECES + 1, len(head) - 1)):
         labels = head[: len(head) - lead]
         first_group = _COUNT.sub("", "".join(head[len(head) - lead :])) if lead else group_line
+        pieces = _drop_repeated_header(region, labels)
         for header in _header_fits(labels):
             if lead and "group" not in [column_role(h) for h in header]:
                 continue
-            pieces = _drop_repeated_header(region, labels)
             reading = _read_rows(pieces, header, first_group)
             if reading is None:
                 continue
@@ -704,15 +704,16 @@ def _read_without_serials(
     while stop < len(items) and isinstance(items[stop], str) and since < _MAX_ROW_LINES:
         since = 0 if _has_attribute(items[stop]) else since + 1
         stop += 1
+    regions = {bottom: _pieces(items, bottom, stop, soft) for bottom in range(i + 1, att + 1)}
     best: tuple[float, int, Reading] | None = None
     for top in range(i, att):
         for bottom in range(top + 1, att + 1):
             head = _head_labels(items, top, bottom, soft)
             if not 3 <= len(head) <= 3 * _MAX_HEADER_LINES:
                 continue
-            region = _pieces(items, bottom, stop, soft)
+            pieces = _drop_repeated_header(regions[bottom], head)
             for header in _header_fits(head):
-                reading = _attribute_rows(_drop_repeated_header(region, head), header)
+                reading = _attribute_rows(pieces, header)
                 if reading is not None and (best is None or reading.weight > best[0] * (1 + _TIE)):
                     best = (reading.weight, top, reading)
     if best is None or best[1] != i or best[2].score < 0.5:
@@ -754,32 +755,28 @@ def _attribute_rows(pieces: list[Piece], header: list[str]) -> Reading | None:
     for p in starts[-1]:
         seg = pieces[p : min(len(pieces), attrs[-1] + 1 + _MAX_PIECES * max(1, need_after))]
         ends[p] = p + len(_last_row(seg, roles))
-    neg = float("-inf")
-    value: dict[int, tuple[float, int]] = {p: (0.0, -1) for p in starts[0]}
-    chain: list[dict[int, tuple[float, int]]] = [value]
-    for r in range(1, len(attrs) + 1):
-        nxt: dict[int, tuple[float, int]] = {}
-        for q in starts[r] if r < len(attrs) else [None]:  # type: ignore[list-item]
-            for p, (got, _) in chain[-1].items():
-                stop = q if q is not None else ends[p]
-                if stop <= attrs[r - 1] or (q is not None and q <= p):
-                    continue
-                score, cells = row(p, stop)
-                if not cells or score == neg:
-                    continue
-                key = q if q is not None else -1
-                if got + score > nxt.get(key, (neg, 0))[0]:
-                    nxt[key] = (got + score, p)
-        if not nxt:
+    # layers[r]: each start of row r -> (the score of the rows before it, the start of row r - 1)
+    layers: list[dict[int, tuple[float, int]]] = [{p: (0.0, -1) for p in starts[0]}]
+    for r in range(1, len(attrs)):
+        layer = {}
+        for q in starts[r]:
+            options = [(got + row(p, q)[0], p) for p, (got, _) in layers[-1].items() if row(p, q)[1]]
+            if options:
+                layer[q] = max(options, key=lambda o: o[0])
+        if not layer:
             return None
-        chain.append(nxt)
-    total, p = chain[-1][-1]
+        layers.append(layer)
+    finals = [
+        (got + row(p, ends[p])[0], p) for p, (got, _) in layers[-1].items() if ends[p] > attrs[-1] and row(p, ends[p])[1]
+    ]
+    if not finals:
+        return None
+    total, p = max(finals, key=lambda o: o[0])
     cuts = [p]
-    for r in range(len(chain) - 2, 0, -1):
-        p = chain[r][p][1]
+    for layer in reversed(layers[1:]):
+        p = layer[p][1]
         cuts.append(p)
-    cuts = cuts[::-1]
-    bounds = [*cuts, ends[cuts[-1]]]
+    bounds = [*reversed(cuts), ends[cuts[0]]]
     rows = [row(a, b)[1] for a, b in zip(bounds, bounds[1:], strict=False)]
     if any(len(cells) != n for cells in rows):
         return None
