@@ -361,13 +361,11 @@ def question_scope(
         place_docs = of_period or place_docs
     docs.extend(place_docs)
     # a bare name the corpus has only as a province-level place (北京 beside 北京市's plan, 吉林
-    # beside 吉林省's documents) names that place's documents: they rank first, the question does
-    # not turn into one over several documents because that place has several
-    own_province = [
-        f for f, m in metas.items()
-        if m.level == "province" and _of_places(m, [n for n in named if n in provinces and n not in lower_names])
-    ]
-    steered = len(docs)
+    # beside 吉林省's documents) names that place's documents, when nothing else is named: the
+    # question states the place plainly, and it does not turn into one over several documents
+    # because that place has several
+    bare_provinces = [n for n in named if n in provinces and n not in lower_names]
+    own_province = [f for f, m in metas.items() if m.level == "province" and _of_places(m, bare_provinces)]
     bare_plan = not named and not topical and re.search(r"(?<!十[一二三四五六七八九]五)规划", q) and not re.search(r"[市县区]", q)
     if _PROVINCE_PLAN.search(q) or bare_plan or (place_docs and re.search(r"全省|省里|省级|省", q.replace("省民政厅", ""))):
         docs.extend(f for f in province_plans if f not in docs)
@@ -435,8 +433,8 @@ def question_scope(
         targets.append(annual_year(metas[annual_docs[0]]) + _RELATIVE_OFFSET[relative.group(0)])  # type: ignore[operator]
 
     gather = len(docs) > 1 or bool(_GATHER.search(q))
-    if own_province and not docs[:steered] and not any(f in docs for f in own_province):
-        docs.extend(own_province)  # the named province-level place's own, when nothing else is named
+    if own_province and not place_docs and not any(f in docs for f in own_province):
+        docs.extend(own_province)
         gather = gather or len({metas[f].jurisdiction for f in own_province}) > 1  # 北京和上海
     order = list(metas)
     docs.sort(key=order.index)
