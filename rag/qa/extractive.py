@@ -39,7 +39,9 @@ from rag.qa.structure import (
     TableListing,
     find_listing,
     find_table_listing,
+    heading_unit,
     names_document,
+    part_reference,
 )
 
 # Words that say what kind of answer is wanted, or which document to look in:
@@ -93,7 +95,7 @@ _QUESTION_WORD = re.compile(
 # "五项主要任务是什么", "一带一心一城分别指什么": a counted list, asked without 哪些.
 _COUNTED_LIST = re.compile(r"[一二三四五六七八九十两\d]+[项个大条类方面部分]+[^？?]{0,12}(?:是什么|分别|指什么|是哪)|分哪|分为哪")
 _ASKS_PARTS = re.compile(
-    r"(?:分|有|共|包括)?(?:几|多少)(?:个)?(?:节|章|条|项|部分|大部分|个专栏|专栏|项工程|个子项目|子项目|大块|块|方面|大方面|板块|大类)|"
+    r"(?:分|有|共|包括)?(?:几|多少)(?:个)?(?:小节|节|章|篇|条|项|部分|大部分|个专栏|专栏|项工程|个子项目|子项目|大块|块|方面|大方面|板块|大类)|"
     r"第[一二三四五六七八九十\d]+(?:章|节|部分|篇)(?:讲|是|说|包括|有)|讲(?:了)?什么|都是啥|都有啥"
 )
 # a list the question names by its count: 七个要义, 三项重点工程, 五大任务
@@ -421,6 +423,23 @@ def list_items(text: str) -> list[tuple[int, str]]:
     return out
 
 
+MAX_RUN_IN = 20  # characters of a paragraph's title sentence, its end mark included
+
+
+def run_in_titles(text: str) -> list[tuple[int, str]]:
+    """(offset, title) of each paragraph of a passage that opens with a title sentence: a short
+    sentence without commas ("加强就业岗位挖潜扩容。深入实施…", "5.1整合完善养老服务体系。"), which is how
+    plans name the items of a section that has no sub-headings."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        m = re.match(r"[^。！？；;，,、：:]{3,}。", stripped)
+        if m and len(m.group(0)) <= MAX_RUN_IN and not _ITEM.match(stripped):
+            out.append((pos + line.index(stripped[0]), m.group(0)))
+        pos += len(line) + 1
+    return out
+
+
 def select(
     question: str,
     hits: Sequence[Hit],
@@ -492,7 +511,10 @@ def _select_one(
     terms = [t for t in terms if not _QUESTION_WORD.match(t) or _quoted_name_found(question, t, hits)]
     terms = _without_document_names(terms, scope, hits)
     if not terms or sum(weight(t) for t in terms) <= 0:
-        return Selection((), "问题中没有可以检索的内容词。")
+        # "纲要一共分几篇？": nothing to match in a sentence, but the outline answers
+        asks = _ASKS_PARTS.search(question) or _ASKS_LIST.search(question)
+        listing = _outline_listing(question, terms, hits, scope, weight, outlines, min_coverage, following) if asks else ()
+        return Selection(listing) if listing else Selection((), "问题中没有可以检索的内容词。")
     wants_number = bool(_ASKS_NUMBER.search(question))
     wants_time = bool(_ASKS_TIME.search(question))
     wants_target = bool(re.search(r"目标|标准|要求|指标", question))
@@ -534,13 +556,13 @@ def _select_one(
         body = _section_body(question, hits, outlines, following)
         if body:
             return Selection(body)
-    if (asks_list and not wants_number or asks_parts) and not scope.several and outlines:
-        docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
-        listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
+    if asks_list and not wants_number or asks_parts:
+        listing = _outline_listing(question, terms, hits, scope, weight, outlines, floor, following)
         if listing:
-            return Selection(listing_sentences(listing, following))
-    if asks_list and not wants_number and not scope.several:
-        listed = _list_answer(hits, terms, weight, floor, following, box_of, question)
+            return Selection(listing)
+    if (asks_list and not wants_number or asks_parts) and not scope.several:
+        named = [t for t in terms if not part_reference(t)] or terms  # 这节, 下面: they name no part
+        listed = _list_answer(hits, named, weight, floor, following, box_of, question)
         if listed:
             return Selection(tuple(listed))
     good = sorted((c for c in cands if c.coverage >= floor), key=lambda c: -c.score)
@@ -573,6 +595,18 @@ def _select_one(
     best = good[0]
     chosen = [c for c in good if c.score >= keep_ratio * best.score][:max_sentences]
     return Selection(tuple(chosen))
+
+
+def _outline_listing(
+    question: str, terms: Sequence[str], hits: Sequence[Hit], scope: Scope, weight: Callable[[str], float],
+    outlines: Mapping[str, Node], floor: float, following: Callable[[Chunk], list[Chunk]],
+) -> tuple[Sentence, ...]:
+    """The headings of the outline that answer a question about a document's parts, or none."""
+    if scope.several or not outlines:
+        return ()
+    docs = list(scope.docs) or list(dict.fromkeys(h.chunk.doc for h in hits[:3]))
+    listing = find_listing(question, terms, weight, docs, dict(outlines), floor)
+    return listing_sentences(listing, following) if listing else ()
 
 
 # A question about what a section says: "推进农村养老服务具体要求啥", "专栏3讲了什么".
@@ -676,6 +710,9 @@ _COUNT_UNITS = {"zhuanlan": "个专栏", "chapter": "章", "section": "节", "pa
 
 def _count_unit(items: Sequence[Node]) -> str:
     """How a listing counts its items: 6节, 8个专栏, 5章, else 5项."""
+    units = {heading_unit(node.heading) for node in items}
+    if len(units) == 1 and "" not in units:  # the headings' own unit: 第一篇 … 第十五篇 → 15篇
+        return units.pop()
     kinds = {node.kind for node in items}
     kind = kinds.pop() if len(kinds) == 1 else None
     return _COUNT_UNITS.get(kind or "", "项")
@@ -735,6 +772,8 @@ def _list_answer(
                 if not more or more[0][0] > len(nxt.text) - len(nxt.text.lstrip()):
                     break
                 items.extend((nxt, o, t) for o, t in more)
+        if len(items) < 2 and not intro and chunk.kind == "text":  # paragraphs that open with their title
+            items = [(c, o, t) for c in (chunk, *following(chunk)[:6]) for o, t in run_in_titles(c.text)]
         if len(items) < 2:
             continue
         cov = max(coverage(terms, weight, heading, ""), coverage(terms, weight, intro, heading) if intro else 0.0)

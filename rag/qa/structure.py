@@ -21,6 +21,7 @@ there without re-reading any file.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -42,6 +43,22 @@ _FRAMING = re.compile(
 )
 # Words that say a question is about structure (parts, items), not what the part is about.
 _ITEM_WORDS = frozenset("部分 大部分 几部分 条 几条 项 几项 节 几节 章 子项目 子项 分项 项目 工程 内容 都是 是啥 讲 讲什么".split())
+# A word that points at a part of the document by its kind rather than naming it: 那篇, 这一章, 几节,
+# 哪几个小节, 那一部分里, 下面 (a determiner or count, the kind of part, where in it). The question's
+# other words name the part; these only say that it asks about parts.
+_PART_KIND = r"(?:篇|章|节|小节|部分|大部分|板块|大块|块|方面|条|项)"
+_PART_REFERENCE = re.compile(
+    rf"^(?:[这那哪几每各该本此]|最后|[一二三四五六七八九十两]|第[一二三四五六七八九十\d]+)*(?:个|一)?{_PART_KIND}?"
+    r"(?:里|中|内|下|之中|当中|里面|下面|后面|上面|前面|里头)?$"
+)
+
+
+def part_reference(term: str) -> bool:
+    """Whether a question's word points at a part of the document by its kind or place (那篇里,
+    几个小节, 下面) rather than naming what the part is about."""
+    return len(term) >= 2 and bool(_PART_REFERENCE.match(term)) and bool(re.search(rf"{_PART_KIND}|[里中内下面后前]$", term))
+
+
 # A section the question names by number: 第五章, 第二节, 第一部分 (the work points' 一、), 专栏3, 附件2.
 _SECTION_REF = re.compile(r"第([一二三四五六七八九十\d]+)(章|节|部分|篇)|专栏\s*(\d+)|附件\s*(\d+)")
 _ASKS_BOXES = re.compile(r"专栏")
@@ -116,7 +133,28 @@ def find_listing(
         listing = _listing_in(question, terms, weight, doc, root, floor)
         if listing and (best is None or listing.coverage > best.coverage):
             best = listing
-    return best
+    return _of_asked_unit(question, best) if best else None
+
+
+# the unit a numbered heading counts in: 第三篇 → 篇, 第一部分 → 部分, 第五章 → 章
+_HEADING_UNIT = re.compile(r"^第[一二三四五六七八九十百零〇\d]+(篇|部分|章|节)")
+
+
+def heading_unit(heading: str) -> str:
+    """The unit of a numbered heading (篇, 部分, 章, 节), or "" for another kind of heading."""
+    m = _HEADING_UNIT.match(_norm(heading))
+    return m.group(1) if m else ""
+
+
+def _of_asked_unit(question: str, listing: Listing) -> Listing:
+    """"一共分几篇": the listed headings of that unit, where at least two are (an 附表 beside the 篇 is
+    not one of them); the listing as it is otherwise."""
+    units = {heading_unit(n.heading) for n in listing.items} - {""}
+    asked = [u for u in units if re.search(rf"(?:几|多少|哪几|哪些|个)(?:个)?{u}|{u}(?:数|有几)", question)]
+    if len(asked) != 1:
+        return listing
+    kept = tuple(n for n in listing.items if heading_unit(n.heading) == asked[0])
+    return dataclasses.replace(listing, items=kept) if len(kept) >= 2 else listing
 
 
 def _listing_in(
@@ -149,10 +187,20 @@ def _listing_in(
     titled = [n for n in root.walk() if len(n.children) >= 2 and len(_title(n.heading)) >= 6 and _title(n.heading) in q]
     if titled:
         node = max(titled, key=lambda n: len(_title(n.heading)))
+        # "共享发展成果那篇里，公共服务供给那一章…": the rest of the words may name a section inside it
+        rest = [t for t in focal if t not in _ITEM_WORDS and not part_reference(t) and t not in _title(node.heading)]
+        total = sum(weight(t) for t in rest)
+        inner = [
+            (sum(weight(t) for t in rest if t in _norm(n.heading)) / total, n)
+            for n in node.walk() if total and len(n.children) >= 2
+        ]
+        cov, best = max(inner, key=lambda c: c[0], default=(0.0, node))
+        node = best if cov >= floor else node
         return Listing(doc, node, tuple(node.children), 1.0)
     # a section the question names by its heading: its sub-sections
-    asks_parts = any(t in _ITEM_WORDS for t in focal)  # "养老那部分有哪几条": a section with parts
-    focal = [t for t in focal if t not in _ITEM_WORDS] or focal
+    # "养老那部分有哪几条", "共享发展成果那篇里…分哪几节": a section with parts
+    asks_parts = any(t in _ITEM_WORDS or part_reference(t) for t in focal)
+    focal = [t for t in focal if t not in _ITEM_WORDS and not part_reference(t)] or focal
     total = sum(weight(t) for t in focal)
     if total > 0:
         count = stated_count(question)
@@ -161,13 +209,19 @@ def _listing_in(
             if asks_parts and len(node.children) < 2:
                 continue
             heading = _norm(node.heading)
-            got = sum(weight(t) for t in focal if t in heading)
-            if got and count and len(node.children) == count:
+            own = sum(weight(t) for t in focal if t in heading)
+            if not own:
+                continue
+            # the words may name the section and the sections above it ("共享发展成果那篇里，公共服务
+            # 供给那一章"): its path covers them, its own heading holds some
+            path = _norm("".join(node.path[:-1]))
+            got = sum(weight(t) for t in focal if t in heading or t in path)
+            if count and len(node.children) == count:
                 got = max(got, 0.75 * total)  # "五项主要任务" and a 主要任务 of five: the count confirms it
-            if got:  # ties go to the heading with fewest other words: （二）基本原则 over 三、指导思想、基本原则和…
-                # ties: the heading the question quotes (主要任务, not 重点任务), one with parts, the shortest
-                rank = (_title(node.heading) in q, len(node.children) >= 2, -len(_HEAD_NUMBER.sub("", heading)))
-                scored.append((got / total, rank, node))
+            # ties: the heading that holds most of the words itself, the heading the question quotes (主要任务,
+            # not 重点任务), one with parts, the shortest (（二）基本原则 over 三、指导思想、基本原则和…)
+            rank = (own, _title(node.heading) in q, len(node.children) >= 2, -len(_HEAD_NUMBER.sub("", heading)))
+            scored.append((got / total, rank, node))
         if scored:
             cov, _, node = max(scored, key=lambda s: (s[0], s[1]))
             if cov >= floor:
@@ -191,7 +245,7 @@ def _listing_in(
         if groups:
             biggest = max(groups, key=lambda n: (len(n.children), -len(n.path)))
             return Listing(doc, biggest, tuple(biggest.children), 1.0)
-    if all(t in _STRUCTURE_WORDS or t in _ITEM_WORDS or not weight(t) for t in focal) and len(top) >= 2:
+    if all(t in _STRUCTURE_WORDS or t in _ITEM_WORDS or part_reference(t) or not weight(t) for t in focal) and len(top) >= 2:
         return Listing(doc, None, tuple(top), 1.0)
     return None
 
@@ -331,7 +385,11 @@ def find_table_listing(
 
 
 # "指标分哪几类", "有哪些类别": the values of a table's category column
-_ASKS_CATEGORIES = re.compile(r"(?:分|有|包括)(?:哪几|哪些|几)(?:个)?(?:类|大类|类别|种类)|哪几类|类别有哪些|分成几类|分几类")
+_ASKS_CATEGORIES = re.compile(
+    r"(?:分|有|包括)[了成为]?(?:哪几|哪些|几)(?:个)?(?:类|大类|类别|种类)|哪几类|类别有哪些|分成几类|分几类"
+)
+# "按领域分了几类": the column the question names is the one the rows are grouped by
+_BY_COLUMN = re.compile(r"按(?:照)?([\u4e00-\u9fff]{1,6}?)(?:来)?(?:分|划分|归类)")
 
 
 def _table_categories(
@@ -340,7 +398,8 @@ def _table_categories(
 ) -> TableListing | None:
     """The first row of each value of the category column (a cell "指标类别：…", "类型：…") of the
     table a question about its kinds is about."""
-    focal = [t for t in terms if t not in ("指标", "类别", "分类") and weight(t) > 0]
+    named = _BY_COLUMN.search(question)
+    focal = [t for t in terms if t not in ("指标", "类别", "分类") and weight(t) > 0 and not (named and t in named.group(1))]
     total = sum(weight(t) for t in focal)
     for chunk in hits[:5]:
         if chunk.kind not in ("table", "table_row"):
@@ -349,10 +408,12 @@ def _table_categories(
         where = _norm(chunk.title + "".join(chunk.section_path))
         if len(rows) < 2 or total and sum(weight(t) for t in focal if _norm(t) in where) / total < floor:
             continue
+        named = _BY_COLUMN.search(question)
         columns: dict[str, dict[str, Chunk]] = {}
         for row in rows:
             for key, value in row.row_cells():
-                if "类" in key and value and value not in _ATTRIBUTES:  # not 约束性 / 预期性
+                grouping = named.group(1) in key if named else "类" in key
+                if grouping and value and value not in _ATTRIBUTES:  # not 约束性 / 预期性
                     columns.setdefault(key, {}).setdefault(value, row)
         if columns:
             column, firsts = max(columns.items(), key=lambda c: len(c[1]))

@@ -242,3 +242,83 @@ def test_a_list_the_question_names_by_its_count() -> None:
     assert got[0].text.startswith("具体要聚焦七个要义") and [s.text for s in got[1:]] == [
         f"——聚焦第{i}项。" for i in range(1, 8)
     ]
+
+
+PLAN = [
+    ["第一篇 锚定发展目标", "第一章 发展基础"],
+    ["第一篇 锚定发展目标", "第二章 主要目标"],
+    ["第二篇 共享发展成果", "第一章 促进人口高质量发展", "一、落实人口发展战略"],
+    ["第二篇 共享发展成果", "第一章 促进人口高质量发展", "二、完善生育支持"],
+    ["第二篇 共享发展成果", "第二章 丰富公共服务供给", "一、办好教育"],
+    ["第二篇 共享发展成果", "第二章 丰富公共服务供给", "二、发展养老服务"],
+    ["第二篇 共享发展成果", "第二章 丰富公共服务供给", "三、完善社会保障"],
+    ["第三篇 凝聚各方力量", "第一章 加强组织领导"],
+    ["第三篇 凝聚各方力量", "第二章 强化规划实施"],
+    ["附表"],
+]
+
+
+def test_a_section_named_with_the_section_above_it() -> None:
+    """"共享发展成果那篇里，公共服务供给那一章分哪几节": the words name a 章 and the 篇 it is in; 那篇里 and
+    那一章 only point at parts, they name none."""
+    trees = outlines(chunks(PLAN))
+    got = listing("共享发展成果那篇里，公共服务供给那一章分哪几节", trees)
+    assert got is not None and got.parent is not None and got.parent.heading == "第二章 丰富公共服务供给"
+    assert [n.heading for n in got.items] == ["一、办好教育", "二、发展养老服务", "三、完善社会保障"]
+    # the 篇 alone, named the same way, is answered with its 章
+    got = listing("共享发展成果那一篇下面有哪几章", trees)
+    assert got is not None and got.parent is not None and got.parent.heading == "第二篇 共享发展成果"
+
+
+def test_how_many_of_a_unit_counts_the_headings_of_that_unit() -> None:
+    """"一共分几篇": the three 篇, not the 附表 beside them; the count is in the headings' own unit."""
+    from rag.qa.extractive import _count_unit
+
+    got = listing("这个规划一共分几篇？", outlines(chunks(PLAN)))
+    assert got is not None and [n.heading for n in got.items] == [
+        "第一篇 锚定发展目标", "第二篇 共享发展成果", "第三篇 凝聚各方力量"
+    ]
+    assert _count_unit(got.items) == "篇"
+    # asked for its parts, the plan keeps all of them
+    got = listing("这个规划包括哪几部分？", outlines(chunks(PLAN)))
+    assert got is not None and len(got.items) == 4
+
+
+def test_words_that_point_at_parts_are_not_what_the_part_is_about() -> None:
+    from rag.qa.structure import part_reference
+
+    for word in ("那篇里", "一章", "几节", "这节", "几个小节", "一部分", "下面", "方面"):
+        assert part_reference(word), word
+    for word in ("养老", "服务", "章节", "工程", "一带", "篇", "附"):
+        assert not part_reference(word), word
+
+
+def test_the_column_a_question_groups_by() -> None:
+    """"按领域分了几类": the 领域 column's values, though its header has no 类."""
+    from rag.qa.structure import find_table_listing
+
+    rows = row_chunks(["序号", "领域", "重大工程"], [
+        ["1", "政治中心建设", "3项工程"], ["2", "保障和改善民生", "4项工程"], ["3", "美丽北京建设", "5项工程"],
+    ])  # fmt: skip
+    got = find_table_listing("按领域分了几类", [], weight, rows, lambda c: rows, 0.6)
+    assert got is not None and got.category == "领域" and [r.chunk_id for r in got.rows] == ["t:0", "t:1", "t:2"]
+
+
+def test_the_items_of_a_section_whose_paragraphs_open_with_their_title() -> None:
+    """"促进就业和增收那一块有哪几方面举措": a section without sub-headings whose paragraphs each open with
+    a short title sentence is listed by those titles, read on into the section's next passages."""
+    from rag.models import Hit
+    from rag.qa.extractive import _list_answer, run_in_titles
+
+    path = ["第十篇 共享发展成果", "三、积极促进就业与增收"]
+    one = "加强就业岗位挖潜扩容。深入实施就业优先战略,支持企业稳岗扩岗。\n健全就业支持和公共服务体系。稳定重点群体就业。"
+    two = "拓宽居民收入增长渠道。多措并举增加居民收入,扎实推进共同富裕。"
+    first = Chunk("b:1", "b.txt", "北京市十五五规划纲要", path, 0, len(one), one)
+    second = Chunk("b:2", "b.txt", "北京市十五五规划纲要", path, len(one), len(one) + len(two), two)
+    got = _list_answer([Hit(first, 1.0)], ["促进", "就业", "增收"], lambda t: 1.0, 0.6, lambda c: [second] if c is first else [],
+                       lambda c: None, "北京促进就业和增收那一块主要有哪几方面举措")  # fmt: skip
+    assert [s.text for s in got] == ["加强就业岗位挖潜扩容。", "健全就业支持和公共服务体系。", "拓宽居民收入增长渠道。"]
+    assert [s.chunk.chunk_id for s in got] == ["b:1", "b:1", "b:2"]
+    # a first sentence with a comma, or a long one, is text, not a title; numbered titles count
+    text = "推动养老服务供需协调适配，促进融合发展。\n5.1整合完善养老服务体系。\n推动居家、社区、机构等不同形态养老服务合理适配。"
+    assert [t for _, t in run_in_titles(text)] == ["5.1整合完善养老服务体系。"]
