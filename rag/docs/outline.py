@@ -103,6 +103,55 @@ def continues(kind: str, line: str, nxt: str | None, after: str | None) -> bool:
     )
 
 
+# a contents line's tail: the leader dots and the page number ("……… 14", "…… — 3 —")
+_CONTENTS_TAIL = re.compile(r"\s*(?:…|\.{3,}|·{3,})[…\.·\s]*[—–\-]?\s*\d{0,4}\s*[—–\-]?\s*$")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def second_lines(paras: list[str | None]) -> set[int]:
+    """The headings (by paragraph index) whose title goes on in the next paragraph, decided on the
+    evidence of the whole document, not of one line:
+
+    - where the document's contents list headings of that kind, a heading goes on exactly when it and
+      the next line together are a contents entry and it alone is not;
+    - otherwise a heading that stops at a comma or 顿号 goes on (:func:`continues`); and a 篇 / 章 / 节
+      title is set on two lines only where most headings of its kind in the document are: one phrase
+      after one heading among many is the first words of its text (a sentence a footnote number cut,
+      an annex's 名词解释), not a layout.
+    """
+    contents: dict[str, set[str]] = {}
+    for text in paras:
+        if text and "…" in text and (kind := heading_kind(text)):
+            contents.setdefault(kind, set()).add(_squash(_CONTENTS_TAIL.sub("", text)))
+    heads: dict[str, list[int]] = {}
+    for i, text in enumerate(paras):
+        if text and "…" not in text and (kind := heading_kind(text)) and not heading_title(text)[1]:
+            heads.setdefault(kind, []).append(i)
+    out: set[int] = set()
+    def local(kind: str, i: int) -> bool:
+        return continues(kind, paras[i] or "", paras[i + 1] if i + 1 < len(paras) else None,
+                         paras[i + 2] if i + 2 < len(paras) else None)  # fmt: skip
+
+    for kind, found in heads.items():
+        if kind in contents:
+            entries = contents[kind]
+            for i in found:
+                nxt = paras[i + 1] if i + 1 < len(paras) else None
+                whole = _squash((paras[i] or "") + (nxt or ""))
+                if nxt and not heading_kind(nxt) and _squash(paras[i] or "") not in entries and whole in entries:
+                    out.add(i)
+            continue
+        broken = {i for i in found if (paras[i] or "")[-1:] in _BROKEN_AT and local(kind, i)}
+        phrased = {i for i in found if i not in broken and local(kind, i)}
+        out |= broken
+        if len(phrased) + len(broken) >= max(2, len(found) / 2):
+            out |= phrased
+    return out
+
+
 def parse_outline(doc: Document) -> Section:
     """The section tree of a document. The root holds what comes before any heading."""
     return outline_of(doc.text, doc.blocks)
@@ -125,6 +174,7 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
         return doc_text[blocks[j].start : blocks[j].end]
 
     joined: set[int] = set()  # paragraphs that are the second line of the heading before them
+    two_line = second_lines([para(j) for j in range(len(blocks))])
     for i, block in enumerate(blocks):
         if i in joined:
             continue
@@ -147,7 +197,7 @@ def outline_of(text: str, blocks: list[Block]) -> Section:
             continue
         title, run_in = heading_title(text)
         end = block.end
-        if not run_in and continues(kind, text, para(i + 1), para(i + 2)):
+        if not run_in and i in two_line:
             title, end = (text + (para(i + 1) or "")).rstrip("。；："), blocks[i + 1].end
             joined.add(i + 1)
         open_kinds = [s.kind for s in stack]

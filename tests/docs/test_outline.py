@@ -97,3 +97,37 @@ def test_beijing_plan15_parts_are_whole() -> None:
     assert parts[5] == "第六篇 强化区域协同"
     contents = doc.text[: doc.text.index("第一篇 锚定发展目标\n")]  # up to the first part itself
     assert all(p in contents for p in parts if not p.startswith("第六篇"))  # as its contents write them
+
+
+def test_the_contents_decide_which_headings_go_on_in_the_next_line() -> None:
+    """Where the contents list a kind of heading, a heading goes on exactly when it and the next line are
+    an entry: a phrase after a heading that is whole in the contents begins its text."""
+    text = (
+        "第一篇 锚定发展目标 奋力谱写新篇章……1\n第二篇 做实政策和项目支撑………9\n"
+        "第一篇 锚定发展目标\n奋力谱写新篇章\n全市上下团结奋斗。\n"
+        "第二篇 做实政策和项目支撑\n名词解释\n本规划所称的“一核”是指中心城区。\n"
+    )
+    assert [h for _, _, h in _tree(text) if "…" not in h] == [
+        "第一篇 锚定发展目标奋力谱写新篇章", "第二篇 做实政策和项目支撑",
+    ]
+
+
+def test_without_contents_a_title_on_two_lines_is_a_layout_of_most_headings_of_its_kind() -> None:
+    """One phrase after one 节 among many is the first words of its text (a sentence a footnote number
+    cut, an annex's 名词解释); where most 节 are set on two lines, each is one title."""
+    alone = (
+        "第一节 加强海洋领域合作开放\n探索海域跨界合作区\n，推动海洋经济发展。\n"
+        "第二节 建设科技成果转化基地\n打造一核两翼格局\n推动成果就地转化。\n"
+        "第三节 做实政策支撑\n加强政策协同。\n第四节 强化要素保障\n保障用地需求。\n"
+    )
+    assert [h for _, _, h in _tree(alone)] == [
+        "第一节 加强海洋领域合作开放", "第二节 建设科技成果转化基地", "第三节 做实政策支撑", "第四节 强化要素保障",
+    ]
+    layout = (
+        "第一节 加强海洋领域合作开放\n探索海域跨界合作区\n推动海洋经济发展。\n"
+        "第二节 建设科技成果转化基地\n打造一核两翼格局\n推动成果就地转化。\n"
+        "第三节 做实政策支撑\n加强政策协同。\n"
+    )
+    assert [h for _, _, h in _tree(layout)] == [
+        "第一节 加强海洋领域合作开放探索海域跨界合作区", "第二节 建设科技成果转化基地打造一核两翼格局", "第三节 做实政策支撑",
+    ]
