@@ -295,3 +295,31 @@ def test_a_half_that_only_names_the_plan_is_no_question_of_its_own() -> None:
         "黄浦区生态空间十五五规划里，人均公园绿地面积2030年要到多少"
     ]
     assert len(sub_questions("民政十四五规划从编制、中期评估到收尾，21年、23年、25年要点分别是怎么安排的？")) == 2
+
+
+def test_the_first_passage_answers_in_its_own_words_when_it_holds_the_most_specific_word() -> None:
+    """"社会救助方式要往什么方向转": the first passage says 救助方式向“物质+服务”救助转变. It holds the rarest
+    word and most of the others; the words it lacks are the asker's own. Another passage, or a sentence
+    without the rarest word, needs the full coverage."""
+    from rag.models import Hit
+    from rag.qa.extractive import select
+    from rag.qa.scope import Scope
+
+    weights = {"社会": 1.0, "救助": 1.5, "社会救助": 1.5, "方式": 1.0, "方向": 1.0, "转": 0.5, "物质": 2.0, "千名": 0.2, "老人": 0.2}
+
+    def weight(term: str) -> float:
+        return weights.get(term, 0.0)
+
+    said = Chunk("b:1", "b.txt", "北京规划纲要", ["七、保障"], 0, 40, "推动救助方式向“物质+服务”救助转变，为救助对象提供照料服务。")
+    other = Chunk("b:2", "b.txt", "北京规划纲要", ["八、其他"], 50, 60, "加强队伍建设。")
+    vague = Chunk("b:3", "b.txt", "北京规划纲要", ["七、保障"], 70, 90, "推动救助方式转向服务方向，完善社会福利。")
+    q = "社会救助方式要往什么方向转，物质"  # 物质: the rarest word; each sentence covers 0.59 of the words
+    got = select(q, [Hit(said, 1.0), Hit(other, 0.9)], Scope(), weight, 0.6)
+    assert [s.chunk.chunk_id for s in got.sentences] == ["b:1"]
+    # second in the ranking, the same sentence falls short of the floor
+    assert not select(q, [Hit(other, 1.0), Hit(said, 0.9)], Scope(), weight, 0.6).sentences
+    # first, but without the rarest word, a sentence of the same coverage falls short too
+    assert not select(q, [Hit(vague, 1.0)], Scope(), weight, 0.6).sentences
+    # and so does one that lacks more than two of the question's words (社会救助, 方向, 千名, 老人): the
+    # question asks about another measure, whatever the coverage (0.56)
+    assert not select(q + "，千名老人", [Hit(said, 1.0)], Scope(), weight, 0.6).sentences
