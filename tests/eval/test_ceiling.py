@@ -31,7 +31,7 @@ def ask(q: GoldQuestion, *chunks: Chunk):  # type: ignore[no-untyped-def]
     oracle = GoldOracle({DOC: TITLE})
     oracle.question = q
     reply = "".join(oracle.chat(PromptInput.from_hits(q.question, hits).messages()))
-    return reply, verify(draft_answer(q.question, parse_reply(reply, len(hits)), hits, oracle.name))
+    return reply, verify(draft_answer(q.question, parse_reply(reply, len(hits)), list(chunks), oracle.name))
 
 
 def test_a_prompt_without_the_evidence_is_declined() -> None:
