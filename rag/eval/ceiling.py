@@ -4,8 +4,9 @@
 asked (the evidence strings and key facts a person wrote, never the ids of the passages that hold
 them) and reads only the prompt messages the answerer sends. When every evidence string of the
 question is in one of the prompt's numbered passages (its text or its section headings, in the
-document the evidence names), it replies with one sentence per key fact, quoting the fact and
-citing the passage that states it (else the passages that hold the evidence), in the reply format
+document the evidence names; at least half of it in one piece, as retrieval relevance counts it),
+it replies with one sentence per key fact, quoting the fact and citing the passage that states it
+(else the passages that hold the evidence), in the reply format
 :func:`rag.qa.llm.parse_reply` reads; otherwise it declines. Its answer is then verified like any
 model's: a fact no cited passage supports is removed.
 
@@ -47,14 +48,28 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", fact_key(text))
 
 
-def holding(passages: Sequence[Mapping[str, Any]], text: str, title: str | None = None) -> list[int]:
-    """The ids of the passages whose section headings or text hold ``text`` (spaces ignored), in
-    the document titled ``title`` when given."""
+def holds(passage: str, evidence: str, half: bool = True) -> bool:
+    """Whether ``passage`` holds ``evidence`` (both squeezed), or at least half of it in one piece: an
+    evidence string may run across the boundary of two passages, and a retrieved chunk is relevant
+    to it when it covers half its span (:func:`rag.eval.metrics.covers`); this is the same rule on text."""
+    if not evidence:
+        return False
+    if evidence in passage or not half:
+        return evidence in passage
+    n = (len(evidence) + 1) // 2
+    return any(evidence[i : i + n] in passage for i in range(len(evidence) - n + 1))
+
+
+def holding(
+    passages: Sequence[Mapping[str, Any]], text: str, title: str | None = None, half: bool = True
+) -> list[int]:
+    """The ids of the passages whose section headings or text hold ``text`` (:func:`holds`, spaces
+    ignored; whole, unless ``half``), in the document titled ``title`` when given."""
     needle = _squeeze(text)
     return [
         int(p["id"]) for p in passages
-        if needle and (title is None or p.get("document") == title)
-        and needle in _squeeze(str(p.get("section", "")) + "\n" + str(p.get("text", "")))
+        if (title is None or p.get("document") == title)
+        and holds(_squeeze(str(p.get("section", "")) + "\n" + str(p.get("text", ""))), needle, half)
     ]
 
 
@@ -67,7 +82,7 @@ def oracle_reply(gold: GoldQuestion, passages: Sequence[Mapping[str, Any]], titl
     evidence_ids = sorted({n for ids in found for n in ids})
     out = []
     for fact in gold.key_facts:
-        ids = holding(passages, fact)
+        ids = holding(passages, fact, half=False)
         cited = [n for n in ids if n in evidence_ids] or ids[:1] or evidence_ids[:1]
         out.append(fact.rstrip("。") + "".join(f"[{n}]" for n in cited) + "。")
     return "".join(out)

@@ -103,3 +103,12 @@ def test_an_answer_the_model_did_not_give_counts_as_declined() -> None:
     assert model_result(r, "scripted-oracle", "scripted-oracle") is r
     fell = model_result(r, "extractive", "scripted-oracle")
     assert fell.abstained and fell.key_facts_found == 0 and not fell.all_facts
+
+
+def test_evidence_across_two_passages_is_held_by_the_one_with_half_of_it() -> None:
+    # the gold string runs past the passage's end into the next one: relevance counts half a span
+    q = gold("50%", evidence="护理型床位占比不低于50%。新建一批区域养老服务中心")
+    assert not ask(q, chunk(BEDS))[1].abstained
+    q = gold("50%", evidence="护理型床位占比不低于50%，新建一批区域性养老服务中心和社区养老服务站")
+    assert ask(q, chunk(BEDS))[1].abstained  # less than half of it in one piece
+    assert holding([{"id": 1, "document": TITLE, "section": "", "text": "超过30%"}], "超过300个", half=False) == []
