@@ -53,7 +53,9 @@ class Passage:
     chunk: Chunk
     text: str
     role: Role
-    chunk_ids: tuple[str, ...] = ()  # every chunk its text was read from (a listing's items: several)
+    # the chunks whose whole content the text gives (a table's rows; not a listing's, whose headings are
+    # all it gives of them): the retrieved passages that follow leave these out
+    chunk_ids: tuple[str, ...] = ()
 
     def cited(self) -> Chunk:
         """The chunk a citation of this passage carries: its own, or, when the text given was assembled
@@ -115,7 +117,8 @@ def evidence_passages(sentences: Sequence[Sentence]) -> list[Passage]:
 
     A counted block (a table's rows or an outline's headings, after the sentence that counts them)
     is one passage, its lines in order, cited to the block's first chunk. Any other sentence gives
-    its whole passage (a table row: the row with its headers), once."""
+    its whole passage (a table row: the row with its headers), once. A passage whose whole content
+    is given is not given again (a row in a block, a passage holding two chosen sentences)."""
     out: list[Passage] = []
     seen: set[str] = set()
     i = 0
@@ -126,7 +129,7 @@ def evidence_passages(sentences: Sequence[Sentence]) -> list[Passage]:
             while j < len(sentences) and sentences[j].role == s.role and not sentences[j].count:
                 j += 1
             block = sentences[i:j]
-            ids = tuple(dict.fromkeys(b.chunk.chunk_id for b in block))
+            ids = tuple(dict.fromkeys(b.chunk.chunk_id for b in block if b.text in (b.chunk.text, row_text(b.chunk))))
             out.append(Passage(s.chunk, "\n".join(b.text for b in block), s.role, ids))
             seen.update(ids)
             i = j

@@ -72,7 +72,7 @@ def test_the_extractive_answer_and_the_prompt_come_from_the_same_evidence(fake_a
     got = fake_answerer.retrieve(question)
     evidence = fake_answerer.evidence(question, got)
     first = evidence.passages[0]
-    assert first.role == "listing" and len(first.chunk_ids) == 7  # the chapter's first passage and its six sections'
+    assert first.role == "listing" and first.chunk_ids == ()  # headings only: the sections' text may follow
     assert first.text.startswith("“第三章 不断夯实基本民生保障基础”包括6节：\n第一节 构建分层分类的社会救助体系")
     # then the retrieved passages the listing was not read from, in retrieval order, up to the budget
     rest = [h.chunk.chunk_id for h in got.hits if h.chunk.chunk_id not in first.chunk_ids]
@@ -103,3 +103,19 @@ def test_verify_checks_the_llm_answer_against_the_passage_it_was_given(fake_answ
     wrong = dataclasses.replace(fake_answerer, llm=ScriptedLLM("第三章包括7节[1]。第六节 提升基层经办服务能力[1]。"))
     answer = wrong.answer(question)
     assert "7节" not in answer.text and any("7" in n for n in answer.notices)
+
+
+def test_a_listing_gives_headings_only_so_the_passages_under_them_may_follow() -> None:
+    from rag.qa.extractive import listing_sentences
+    from rag.qa.structure import Listing, Node
+
+    parent = Node("第五章 大力促进养老服务业发展", ("第五章 大力促进养老服务业发展",), first=OTHER)
+    items = tuple(
+        Node(h, (parent.heading, h), first=c)
+        for h, c in (("第一节 进一步提升养老机构服务水平", BEDS), ("第二节 不断完善社区居家养老服务功能", ROWS[0]))
+    )
+    [p] = evidence_passages(listing_sentences(Listing(DOC, parent, items, 1.0)))
+    assert p.role == "listing" and p.chunk_ids == ()
+    assert p.text.splitlines()[1:] == ["第一节 进一步提升养老机构服务水平", "第二节 不断完善社区居家养老服务功能"]
+    out = with_retrieved([p], [Hit(BEDS, 1.0)], 6)
+    assert [q.chunk.chunk_id for q in out[1:]] == ["plan:0003"]  # the first section's text, after its heading
