@@ -5,8 +5,8 @@ asked (the evidence strings and key facts a person wrote, never the ids of the p
 them) and reads only the prompt messages the answerer sends. When every evidence string of the
 question is in one of the prompt's numbered passages (its text or its section headings, in the
 document the evidence names; at least half of it in one piece, as retrieval relevance counts it),
-it replies with one sentence per key fact, quoting the fact and citing the passage that states it
-(else the passages that hold the evidence), in the reply format
+it replies with one sentence per key fact, quoting the fact and citing the passages that hold the
+evidence (those that state the fact in its words first), in the reply format
 :func:`rag.qa.llm.parse_reply` reads; otherwise it declines. Its answer is then verified like any
 model's: a fact no cited passage supports is removed.
 
@@ -79,11 +79,14 @@ def oracle_reply(gold: GoldQuestion, passages: Sequence[Mapping[str, Any]], titl
     found = [holding(passages, ev.text, titles.get(ev.doc)) for ev in gold.evidence]
     if not gold.evidence or not all(found):
         return NO_ANSWER_MARK + "。"
-    evidence_ids = sorted({n for ids in found for n in ids})
+    whole = {n for ev in gold.evidence for n in holding(passages, ev.text, titles.get(ev.doc), half=False)}
+    some = {n for ids in found for n in ids}
     out = []
     for fact in gold.key_facts:
         ids = holding(passages, fact, half=False)
-        cited = [n for n in ids if n in evidence_ids] or ids[:1] or evidence_ids[:1]
+        # where the evidence is: the passages holding a whole evidence string (those that also state the
+        # fact in its words first: a table row may state 100% as 单位：% and 100), then those holding half of one
+        cited = [n for n in ids if n in whole] or sorted(whole) or [n for n in ids if n in some] or sorted(some)
         out.append(fact.rstrip("。") + "".join(f"[{n}]" for n in cited) + "。")
     return "".join(out)
 

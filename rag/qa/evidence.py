@@ -68,6 +68,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class Evidence:
+    """What answers a question: the extractive answer's sentences and the passages a model reads."""
+
     selection: Selection
     passages: tuple[Passage, ...]
 

@@ -112,3 +112,16 @@ def test_evidence_across_two_passages_is_held_by_the_one_with_half_of_it() -> No
     q = gold("50%", evidence="护理型床位占比不低于50%，新建一批区域性养老服务中心和社区养老服务站")
     assert ask(q, chunk(BEDS))[1].abstained  # less than half of it in one piece
     assert holding([{"id": 1, "document": TITLE, "section": "", "text": "超过30%"}], "超过300个", half=False) == []
+
+
+def test_a_fact_is_cited_where_the_evidence_is_whole() -> None:
+    # passage 1 states "100%" of another measure; passage 2 is the evidence, a row whose
+    # cells hold the figure as 单位：% and 100: a reader cites the row
+    row = Chunk(
+        f"{DOC}:9", DOC, TITLE, ["主要发展指标"], 0, 10, "指标：县级公益性安葬(放)设施覆盖率；单位：%；2025年目标值：100",
+        kind="table_row", statement="县级公益性安葬(放)设施覆盖率：2025年目标值100%",
+    )
+    other = chunk("乡镇公益性安葬设施覆盖率达到100%以上。", 1)
+    q = gold("100%", evidence="县级公益性安葬(放)设施覆盖率")
+    reply, answer = ask(q, other, row)
+    assert reply == "100%[2]。" and not answer.abstained
