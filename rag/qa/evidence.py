@@ -53,8 +53,8 @@ class Passage:
     chunk: Chunk
     text: str
     role: Role
-    # the chunks whose whole content the text gives (a table's rows; not a listing's, whose headings are
-    # all it gives of them): the retrieved passages that follow leave these out
+    # the chunks whose whole content the text gives (not a listing's items, whose headings are all it gives
+    # of them, nor a table block's rows, read as sentences only): the retrieved passages that follow leave these out
     chunk_ids: tuple[str, ...] = ()
 
     def cited(self) -> Chunk:
@@ -109,9 +109,12 @@ def gather(
 
 
 def row_text(chunk: Chunk) -> str:
-    """A table row as a reader is given it: read as a sentence with its headers and units when the
-    table model has it, else its rendered header: value pairs."""
-    return chunk.statement or chunk.text
+    """A table row as a reader is given it: its header: value pairs as the document writes them
+    ("指标：养老机构护理型床位占比(%)；2025年：68"), then, when the table model has it, the row read as
+    a sentence with units on the values ("养老机构护理型床位占比：2025年68%")."""
+    if chunk.statement and chunk.statement != chunk.text:
+        return chunk.text + "\n" + chunk.statement
+    return chunk.text
 
 
 def evidence_passages(sentences: Sequence[Sentence]) -> list[Passage]:

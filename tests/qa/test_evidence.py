@@ -33,7 +33,8 @@ OTHER = text_chunk(4, "加强养老服务人才队伍建设。")
 def test_a_tables_counted_rows_are_one_passage_cited_with_the_text_read() -> None:
     sentences = table_sentences(TableListing(TABLE, ROWS, total=15, attribute="约束性"))
     [p] = evidence_passages(sentences)
-    assert p.role == "table" and p.chunk is ROWS[0] and p.chunk_ids == ("plan:0001", "plan:0002")
+    # the rows are read as sentences only: the rows as written (their header's words) may still follow
+    assert p.role == "table" and p.chunk is ROWS[0] and p.chunk_ids == ()
     assert p.text.split("\n") == [
         f"{TABLE}的15项中，约束性指标2项：",  # the caption holds its own quotes
         "困难残疾人生活补贴覆盖率：2025年目标值100%（约束性）",
@@ -52,7 +53,8 @@ def test_chosen_sentences_give_their_whole_passage_once_and_a_row_with_its_heade
     passages = evidence_passages(sentences)
     assert [(p.chunk.chunk_id, p.role) for p in passages] == [("plan:0003", "sentence"), ("plan:0002", "row")]
     assert passages[0].text == BEDS.text and passages[0].cited() is BEDS  # a passage as it is: cited as it is
-    assert passages[1].text == "县级公益性安葬(放)设施覆盖率：2025年目标值100%（约束性）"
+    # the row as the document writes it (its header's words: 单位, 属性), then read as a sentence
+    assert passages[1].text == ROWS[1].text + "\n县级公益性安葬(放)设施覆盖率：2025年目标值100%（约束性）"
 
 
 def test_retrieved_passages_follow_the_evidence_up_to_the_budget() -> None:
@@ -62,7 +64,7 @@ def test_retrieved_passages_follow_the_evidence_up_to_the_budget() -> None:
     assert [(p.chunk.chunk_id, p.role) for p in out] == [
         ("plan:0003", "sentence"), ("plan:0004", "retrieved"), ("plan:0001", "retrieved")
     ]
-    assert out[2].text == ROWS[0].statement
+    assert out[2].text == ROWS[0].text + "\n" + ROWS[0].statement
     many = [Passage(c, c.text, "sentence", (c.chunk_id,)) for c in (BEDS, OTHER, *ROWS)]
     assert len(with_retrieved(many, hits, 2)) == 4  # the evidence is kept whole, nothing added
 
