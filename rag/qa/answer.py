@@ -7,10 +7,13 @@
    hold is declined at once, with the closest passages shown.
 2. Retrieval is steered to the named documents (several: passages are
    gathered from each).
-3. The backend answers: the embedded extractive answerer
-   (:mod:`rag.qa.extractive`, the default, no model and no network) or an LLM
-   (:mod:`rag.qa.llm`: an OpenAI-compatible endpoint or a local GGUF model).
-   When an LLM fails, the user gets the extractive answer and a notice.
+3. The evidence is gathered once (:mod:`rag.qa.evidence`: chosen sentences, table
+   rows with their headers, outline listings, sections, lists), and the backend
+   answers from it: the embedded extractive answerer (:mod:`rag.qa.extractive`,
+   the default, no model and no network) composes its answer from the chosen
+   sentences; an LLM (:mod:`rag.qa.llm`: an OpenAI-compatible endpoint or a local
+   GGUF model) reads the same evidence as numbered passages, then the other
+   retrieved passages. When an LLM fails, the user gets the extractive answer and a notice.
 4. Every sentence must cite a passage, and every figure in it must appear
    in a passage it cites (:func:`rag.qa.numbers.unsupported`); a sentence
    that fails is removed and the removal is noted, never shown as fact.
@@ -28,9 +31,10 @@ from typing import Any
 from rag.errors import LLMError, PlanqaError
 from rag.index.directory import Index
 from rag.models import Answer, Chunk, Citation, Claim, Filters, Hit
-from rag.qa.extractive import Selection, idf_weights, select
+from rag.qa.evidence import CorpusView, Evidence, gather
+from rag.qa.extractive import Selection, idf_weights
 from rag.qa.followup import Message, Standalone, held_to_rules, rewrite_messages, rewritten_notice, standalone
-from rag.qa.llm import DraftAnswer, PromptInput, held_back, parse_reply, repeats_instructions
+from rag.qa.llm import DraftAnswer, held_back, parse_reply, repeats_instructions
 from rag.qa.numbers import unsupported
 from rag.qa.retrieve import Retriever, check_question
 from rag.qa.scope import Scope, annual_year, corpus_places, period_years_of, places, question_scope
@@ -72,7 +76,7 @@ class Answerer:
     llm: Any = None  # rag.qa.llm.ChatModel, or None for the extractive answerer
     k: int = 8
     per_doc: int = 6
-    llm_passages: int = 6  # passages put in an LLM prompt
+    llm_passages: int = 6  # passages in an LLM prompt: the evidence, then retrieved passages up to this many
     min_coverage: float = 0.6  # chosen on evals/gold.jsonl: 0.5–0.6 keep every key fact, 0.65 starts to decline answerable questions
 
     # -- retrieval ---------------------------------------------------------
@@ -155,18 +159,20 @@ class Answerer:
             answer = self.extractive(question, got, carried)
             yield Event("final", answer.text, answer)
             return
-        hits = got.hits[: self.llm_passages]
+        evidence = self.evidence(question, got, carried)
+        prompt = evidence.prompt(question)
         try:
             parts: list[str] = []
 
             def reply() -> Iterator[str]:
-                for piece in self.llm.chat(PromptInput.from_hits(question, hits).messages(), stream=True):
+                for piece in self.llm.chat(prompt.messages(), stream=True):
                     parts.append(piece)
                     yield piece
 
             for shown in held_back(reply()):  # a reply quoting the instructions is not shown
                 yield Event("delta", shown)
-            answer = draft_answer(question, parse_reply("".join(parts), len(hits)), hits, self.llm.name)
+            cited = evidence.cited()
+            answer = draft_answer(question, parse_reply("".join(parts), len(cited)), cited, self.llm.name)
             abstained_by_model = answer.abstained
             answer = verify(answer)
             if answer.abstained and not abstained_by_model:
@@ -177,32 +183,33 @@ class Answerer:
         except PlanqaError as exc:
             log.warning("LLM backend failed, using the extractive answer: %s", exc.detail)
             yield Event("notice", exc.message)
-            answer = self.extractive(question, got, carried)
+            answer = self.extractive(question, got, carried, evidence)
             answer.notices.insert(0, exc.message)
         yield Event("final", answer.text, answer)
 
-    def extractive(self, question: str, got: Retrieved, carried: bool = False) -> Answer:
-        """The embedded answer (also the fallback when an LLM fails), verified like any other.
+    def evidence(self, question: str, got: Retrieved, carried: bool = False) -> Evidence:
+        """The evidence every backend answers from (:func:`rag.qa.evidence.gather`).
 
         ``carried``: a follow-up asking the previous question's topic of another place, year or
         document, whose words for it are the other document's (:func:`rag.qa.extractive.select`).
         """
-        sel = select(
-            question,
-            got.hits,
-            got.scope,
-            self.weight,
-            self.min_coverage,
-            following=self.following,
-            box_of=self.box_of,
-            doc_years=self._doc_years,
-            outlines=self._outlines,
-            rows_of=self.rows_of,
-            carried=carried,
-        )
-        return verify(selection_answer(question, got.hits, sel, got.scope, self._doc_order))
+        return gather(question, got.hits, got.scope, self.corpus, self.min_coverage, carried, self.llm_passages)
+
+    def extractive(
+        self, question: str, got: Retrieved, carried: bool = False, evidence: Evidence | None = None
+    ) -> Answer:
+        """The embedded answer (also the fallback when an LLM fails), verified like any other."""
+        evidence = evidence or self.evidence(question, got, carried)
+        return verify(selection_answer(question, got.hits, evidence.selection, got.scope, self._doc_order))
 
     # -- lookups over the loaded index, built once on first use --------------
+
+    @cached_property
+    def corpus(self) -> CorpusView:
+        """The index as evidence gathering reads it."""
+        return CorpusView(
+            self.weight, self.following, self.box_of, self.rows_of, self._doc_years, self._outlines
+        )
 
     @cached_property
     def _doc_years(self) -> dict[str, int]:
@@ -289,11 +296,12 @@ def declined_answer(question: str, hits: Sequence[Hit], reason: str, backend: st
     return Answer(question, [Claim(text, [])], cites, abstained=True, backend=backend)
 
 
-def draft_answer(question: str, draft: DraftAnswer, hits: Sequence[Hit], backend: str) -> Answer:
-    """An LLM's parsed reply as an answer citing ``hits`` by their prompt numbers (not yet verified)."""
+def draft_answer(question: str, draft: DraftAnswer, passages: Sequence[Chunk], backend: str) -> Answer:
+    """An LLM's parsed reply as an answer citing ``passages`` (what the prompt gave, in its order) by
+    their prompt numbers (not yet verified)."""
     if draft.abstained:
-        return declined_answer(question, hits, "", backend)
-    citations = [Citation(n, h.chunk) for n, h in enumerate(hits, start=1)]
+        return declined_answer(question, [Hit(c, 0.0) for c in passages], "", backend)
+    citations = [Citation(n, c) for n, c in enumerate(passages, start=1)]
     claims = [Claim(s.text, s.citations) for s in draft.sentences if not repeats_instructions(s.text)]
     answer = Answer(question, claims, citations, backend=backend)
     if len(claims) < len(draft.sentences):  # a document talked the model into quoting its instructions

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from rag.docs.outline import split_sentences
 from rag.docs.periods import PERIOD, PERIOD_RE
@@ -104,6 +105,11 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)")
 _ITEM = re.compile(r"^(——|0\d(?!\d)[.．]?|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]+、)")
 
 
+# What a chosen sentence is part of: a sentence chosen for its coverage; a table's rows or an outline's
+# headings (after a sentence that counts them); a section's text; the items of a list.
+SentenceRole = Literal["sentence", "table", "listing", "section", "list"]
+
+
 @dataclass(frozen=True)
 class Sentence:
     chunk: Chunk  # the passage it comes from
@@ -113,6 +119,7 @@ class Sentence:
     score: float
     count: int = 0  # how many listed items follow (an outline listing's intro); see rag.models.Claim
     total: int = 0  # how many there are in all, when the items are some of them (a table's 约束性 rows)
+    role: SentenceRole = "sentence"  # what it is part of (rag.qa.evidence reads it)
 
 
 @dataclass(frozen=True)
@@ -661,7 +668,7 @@ def _section_body(
             for start, text in passage_sentences(chunk):
                 if _norm(re.sub(r"\s+", "", text)).rstrip("。；：:") in (_norm(heading).rstrip("。；：:"), title):
                     continue  # the heading, run in at the start of its text
-                out.append(Sentence(chunk, start, text, 1.0, 1.0))
+                out.append(Sentence(chunk, start, text, 1.0, 1.0, role="section"))
         if out:
             return tuple(out[:BODY_SENTENCES])
     return ()
@@ -681,18 +688,18 @@ def listing_sentences(
     out = []
     if listing.parent is not None and listing.parent.first is not None:
         head = listing.parent.first
-        out.append(Sentence(head, -1, f"“{listing.parent.heading}”包括{n}{unit}：", cov, cov, count=n))
+        out.append(Sentence(head, -1, f"“{listing.parent.heading}”包括{n}{unit}：", cov, cov, count=n, role="listing"))
         if tuple(head.section_path) == listing.parent.path:  # the section's own words for the count
             own = [head, *following(head)]
             out.extend(
-                Sentence(c, start, text, cov, cov) for c in own for start, text in passage_sentences(c)
+                Sentence(c, start, text, cov, cov, role="listing") for c in own for start, text in passage_sentences(c)
                 if any(count_value(m.group(1)) == n for m in _STATED_COUNT.finditer(text))
             )
     else:  # the whole plan's 专栏, chapters or tasks: the count is the plan's
         first = items[0].first
         assert first is not None
-        out.append(Sentence(first, -1, f"《{first.title}》共有{n}{unit}：", cov, cov, count=n))
-    out.extend(Sentence(node.first, 0, node.heading, cov, cov) for node in items if node.first is not None)
+        out.append(Sentence(first, -1, f"《{first.title}》共有{n}{unit}：", cov, cov, count=n, role="listing"))
+    out.extend(Sentence(node.first, 0, node.heading, cov, cov, role="listing") for node in items if node.first is not None)
     return tuple(out)
 
 
@@ -704,8 +711,8 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
     what = "" if table.caption.endswith("指标") else "指标"
     if table.category:  # 分哪几类: each value of the column, cited to its first row
         intro = f"{caption}的{table.total}项{what}按{table.category}分为{n}类："
-        out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total)]
-        out.extend(Sentence(row, 0, _cell_value(row, table.category), 1.0, 1.0) for row in table.rows)
+        out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total, role="table")]
+        out.extend(Sentence(row, 0, _cell_value(row, table.category), 1.0, 1.0, role="table") for row in table.rows)
         return tuple(out)
     if table.attribute in ("约束性", "预期性"):
         intro = f"{caption}的{table.total}项{what}中，{table.attribute}指标{n}项："
@@ -713,8 +720,8 @@ def table_sentences(table: TableListing) -> tuple[Sentence, ...]:
         intro = f"{caption}的{table.total}项{what}中，{table.attribute}的{n}项："
     else:
         intro = f"{caption}共有{n}项{what}："
-    out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total)]
-    out.extend(Sentence(row, 0, row.statement or row.text, 1.0, 1.0) for row in table.rows)
+    out = [Sentence(table.rows[0], -1, intro, 1.0, 1.0, count=n, total=table.total, role="table")]
+    out.extend(Sentence(row, 0, row.statement or row.text, 1.0, 1.0, role="table") for row in table.rows)
     return tuple(out)
 
 
@@ -800,12 +807,12 @@ def _list_answer(
             continue
         out = []
         if intro:
-            out.append(Sentence(chunk, chunk.text.find(intro), intro, cov, cov))
+            out.append(Sentence(chunk, chunk.text.find(intro), intro, cov, cov, role="list"))
         seen = set()
         for c, o, t in items[:12]:
             if t not in seen:
                 seen.add(t)
-                out.append(Sentence(c, o, t, cov, cov - 0.01 * rank))
+                out.append(Sentence(c, o, t, cov, cov - 0.01 * rank, role="list"))
         return out
     return []
 
