@@ -1,6 +1,7 @@
 """PDF: the text layer read with its geometry (pdfplumber), scanned pages by OCR.
 
-Per page: tables (pdfplumber's ruling lines) become rows of tab-separated cells, a cell
+Per page: characters are put into lines by their place on the page, whatever their font
+(:mod:`~rag.docs.readers.glyphs`); tables (pdfplumber's ruling lines) become rows of tab-separated cells, a cell
 merged down repeated in each row it covers, a header row repeated at the top of every page
 once; the other lines are joined into paragraphs by
 their geometry (a line that reaches the right margin goes on in the next one unless that is
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.docs.readers import RawText
 from rag.docs.readers import ocr as ocr_reader
+from rag.docs.readers.glyphs import Glyph, Line, text_lines
 from rag.errors import UnreadableFileError
 
 if TYPE_CHECKING:
@@ -40,16 +42,6 @@ PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 FOOTNOTE_START = re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩]|\[\d{1,2}\]|［\d{1,2}］|\*|注\s*\d*\s*[:：]|\d{1,2}\s)")
-
-
-@dataclass
-class Line:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
 
 
 @dataclass
@@ -125,14 +117,9 @@ def _read_page(page: Any, number: int) -> Page:
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     body = page.filter(outside) if boxes else page
-    placed: list[tuple[float, Line | list[list[str]]]] = []
-    for raw in body.extract_text_lines(return_chars=True):
-        text = raw["text"].strip()
-        if not text:
-            continue
-        sizes = [c["size"] for c in raw["chars"] if not c["text"].isspace()]
-        size = statistics.median(sizes) if sizes else 0.0
-        placed.append((raw["top"], Line(text, raw["x0"], raw["x1"], raw["top"], raw["bottom"], size)))
+    placed: list[tuple[float, Line | list[list[str]]]] = [
+        (line.top, line) for line in text_lines(_glyph(c) for c in body.chars)
+    ]
     for table in tables:
         rows = [r for r in _table_rows(table) if any(r)]
         if rows:
@@ -140,6 +127,17 @@ def _read_page(page: Any, number: int) -> Page:
     placed.sort(key=lambda t: t[0])
     out.items = [item for _, item in placed]
     return out
+
+
+def _glyph(char: dict[str, Any]) -> Glyph:
+    """A pdfminer character as a glyph: its baseline is where its text matrix puts its origin
+    (its box hangs from the baseline by its font's declared descent). A character not set
+    upright (a rotated page, a vertical label) keeps the bottom of its box."""
+    size = float(char["size"])
+    baseline = char["bottom"]
+    if char.get("upright") and char.get("matrix"):
+        baseline += char["y0"] - char["matrix"][5]
+    return Glyph(char["text"], float(char["x0"]), float(char["x1"]), float(baseline), size)
 
 
 def _edge_key(text: str) -> str:
