@@ -70,3 +70,42 @@ def test_pdfium_lines_follow_the_place_not_the_drawing_order() -> None:
     assert [line.size for line in lines] == [pytest.approx(10.5)] * 3
     assert lines[0].x0 == pytest.approx(90 + 2 * 10.5)  # the clause number is indented two characters
 
+
+def test_a_font_only_pdfium_decodes_is_read_from_the_text_layer() -> None:
+    """builtin_encoding.pdf (tests/data/make_font_pdfs.py): a CFF font whose own encoding names its
+    glyphs uniXXXX, no /Encoding, no ToUnicode. pdfminer reads "(cid:12)(cid:7)(cid:5)(cid:31)$…";
+    before pdfium was asked, the page went to OCR (a warning, ocr_pages [1], 20 s)."""
+    import pdfplumber
+
+    from rag.docs.readers.pdf import is_garbage
+
+    with pdfplumber.open(FILES / "builtin_encoding.pdf") as pdf:
+        assert is_garbage(pdf.pages[0].extract_text())
+    raw = read_pdf((FILES / "builtin_encoding.pdf").read_bytes(), "x.pdf")
+    assert raw.text.split() == ["各位代表：", "现在，我代表北京市人民政府，向大会报告政府工作，请予审议，并请市政协委员提出意见。"]
+    assert raw.ocr_pages == [] and raw.warnings == []
+
+
+def test_a_font_no_reader_decodes_goes_to_ocr_not_as_pdfium_raw_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """identity_no_map.pdf: Identity-H, ordering Identity, no ToUnicode. pdfium's text is the raw
+    codes as characters ("⺨⛤♏辑…", which pass for Chinese); it flags them unmapped, and so do we."""
+    from rag.docs.readers import ocr
+
+    doc = pdfium.open_pdf((FILES / "identity_no_map.pdf").read_bytes())
+    try:
+        _, lines = pdfium.page_lines(doc, 1)
+    finally:
+        doc.close()
+    assert [set(line.text) for line in lines] == [{"\ufffd"}, {"\ufffd"}]
+    monkeypatch.setattr(ocr, "ocr_pages", lambda images, total, name: ({n: "（OCR 所得）" for n, _ in images}, []))
+    raw = read_pdf((FILES / "identity_no_map.pdf").read_bytes(), "x.pdf")
+    assert raw.text == "（OCR 所得）" and raw.ocr_pages == [1]
+    assert raw.warnings == ["第1页的文字层无法解码（字体缺少编码表），已改用 OCR 识别"]
+
+
+@pytest.mark.skipif(not Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists(), reason="fonts-noto-cjk")
+def test_font_fixtures_are_what_their_generator_writes() -> None:
+    from tests.data.make_font_pdfs import builtin_encoding_pdf, identity_no_map_pdf
+
+    assert (FILES / "builtin_encoding.pdf").read_bytes() == builtin_encoding_pdf()
+    assert (FILES / "identity_no_map.pdf").read_bytes() == identity_no_map_pdf()
