@@ -14,6 +14,7 @@ by baseline within half their size, sorted by x).
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +41,20 @@ class Glyph:
     @property
     def bottom(self) -> float:
         return self.baseline + (1 - ASCENT) * self.size
+
+
+# a quarter turn's (cos, sin), counterclockwise from upright
+_QUARTERS = ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))
+
+
+def turned(text: str, x: float, y: float, direction: tuple[float, float], advance: float, size: float) -> Glyph:
+    """A glyph set sideways or upside down (a page turned by /Rotate, a label up a margin): its
+    origin (x, y), in a page space whose y grows upwards, seen in the frame of its baseline, whose
+    ``direction`` is taken to the nearest quarter turn. Glyphs turned alike then read as upright ones."""
+    quarter = round(math.atan2(direction[1], direction[0]) / (math.pi / 2)) % 4
+    cos, sin = _QUARTERS[quarter]
+    along = x * cos + y * sin
+    return Glyph(text, along, along + advance, x * sin - y * cos, size)
 
 
 @dataclass

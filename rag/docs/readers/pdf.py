@@ -31,7 +31,7 @@ from typing import Any
 
 from rag.docs.readers import RawText
 from rag.docs.readers import ocr as ocr_reader
-from rag.docs.readers.glyphs import Glyph, Line, text_lines
+from rag.docs.readers.glyphs import Glyph, Line, text_lines, turned
 from rag.errors import UnreadableFileError
 
 log = logging.getLogger(__name__)
@@ -134,12 +134,15 @@ def _read_page(page: Any, number: int) -> Page:
 def _glyph(char: dict[str, Any]) -> Glyph:
     """A pdfminer character as a glyph: its baseline is where its text matrix puts its origin
     (its box hangs from the baseline by its font's declared descent). A character not set
-    upright (a rotated page, a vertical label) keeps the bottom of its box."""
-    size = float(char["size"])
-    baseline = char["bottom"]
-    if char.get("upright") and char.get("matrix"):
-        baseline += char["y0"] - char["matrix"][5]
-    return Glyph(char["text"], float(char["x0"]), float(char["x1"]), float(baseline), size)
+    upright (a page turned by /Rotate, a label up the margin; pdfminer calls upside-down
+    text upright) is seen in its baseline's frame."""
+    a, b, c, d, e, f = char["matrix"]
+    if a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6:
+        baseline = char["bottom"] + char["y0"] - f
+        return Glyph(char["text"], float(char["x0"]), float(char["x1"]), float(baseline), float(char["size"]))
+    width, height = char["x1"] - char["x0"], char["bottom"] - char["top"]
+    advance, size = (width, height) if abs(a) >= abs(b) else (height, width)
+    return turned(char["text"], e, f, (a, b), advance, size)
 
 
 def _edge_key(text: str) -> str:

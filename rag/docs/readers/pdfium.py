@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rag.docs.readers import ocr as ocr_reader
-from rag.docs.readers.glyphs import Glyph, Line, text_lines
+from rag.docs.readers.glyphs import Glyph, Line, text_lines, turned
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -74,12 +74,13 @@ def _glyphs(textpage: Any, height: float) -> Iterator[Glyph]:
             continue
         pdfium_c.FPDFText_GetCharOrigin(textpage, k, x, y)
         pdfium_c.FPDFText_GetMatrix(textpage, k, matrix)
-        scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
-        size = pdfium_c.FPDFText_GetFontSize(textpage, k) * scale
-        if abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0 and size > 0:
+        size = pdfium_c.FPDFText_GetFontSize(textpage, k) * math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        if abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0:
             yield Glyph(text, left, right, height - y.value, size)
-        else:  # turned or mirrored: the box's bottom edge, its height as the size
-            yield Glyph(text, left, right, height - bottom, max(top - bottom, 0.1))
+        else:  # set sideways or upside down: seen in its baseline's frame
+            upright = abs(matrix.a) >= abs(matrix.b)
+            advance = right - left if upright else top - bottom
+            yield turned(text, x.value, y.value, (matrix.a, matrix.b), advance, size)
 
 
 def render(doc: Any, numbers: list[int]) -> Iterator[tuple[int, Image]]:
