@@ -36,3 +36,11 @@ def stale_startxref(data: bytes, by: int = 1000) -> bytes:
     at = data.rindex(b"startxref")
     offset = int(re.match(rb"startxref\s+(\d+)", data[at:]).group(1))  # type: ignore[union-attr]
     return data[:at] + b"startxref\n%d\n%%%%EOF\n" % (offset - by)
+
+
+def rootless_trailer(data: bytes) -> bytes:
+    """The PDF with the /Root entry gone from its last trailer (the catalog object stays): pdfminer
+    ("No /Root object!") and pdfium ("Data format error") cannot open it; pypdf finds the catalog
+    by its /Type and rewrites the file."""
+    at = data.rindex(b"trailer")
+    return data[:at] + re.sub(rb"/Root\s+\d+\s+\d+\s+R", b"", data[at:], count=1)

@@ -3,6 +3,7 @@ paragraphs and reading order as pdfminer's."""
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
@@ -133,3 +134,21 @@ def test_a_page_turned_by_rotate_reads_as_upright_through_either_reader(turn: in
     upright = read_pdf(_first_pages(0), "upright.pdf").text
     assert read_pdf(_first_pages(turn), "turned.pdf").text == upright
     assert read_pdf(stale_startxref(with_xref_stream(_first_pages(turn))), "pdfium.pdf").text == upright
+
+
+def test_a_pdf_whose_trailer_lost_its_root_is_rewritten_by_pypdf_and_read_whole() -> None:
+    """Neither pdfminer nor pdfium opens it (it was refused as damaged); pypdf, the third installed
+    reader, finds the catalog and writes the file again, which both then read."""
+    import pdfplumber
+    import pypdfium2
+
+    from tests.docs.pdfdamage import rootless_trailer
+
+    data = rootless_trailer(BEIJING.read_bytes())
+    with pytest.raises(Exception, match="No /Root object"), pdfplumber.open(io.BytesIO(data)) as pdf:
+        _ = pdf.pages
+    with pytest.raises(pypdfium2.PdfiumError):
+        pypdfium2.PdfDocument(data)
+    raw = read_pdf(data, "x.pdf")
+    assert raw.text == read_pdf(BEIJING.read_bytes(), "x.pdf").text
+    assert raw.warnings == ["PDF 文件结构有损坏，已修复后读取，请核对原件"]

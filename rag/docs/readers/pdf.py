@@ -14,7 +14,9 @@ A file pdfminer cannot open (a broken cross-reference table: "No /Root object!")
 cannot read, and a page without a text layer or whose text layer is garbage (fonts without a
 usable Unicode map) are read by pdfium (:mod:`~rag.docs.readers.pdfium`: the same lines, no
 table cells); a page pdfium has no good text for either is rendered and read by OCR
-(:mod:`~rag.docs.readers.ocr`). Only a file no reader opens is refused as damaged.
+(:mod:`~rag.docs.readers.ocr`). A file neither opens is written again by pypdf where pypdf can
+read it (a trailer that lost its /Root) and read as above; only a file no reader opens is
+refused as damaged.
 """
 
 from __future__ import annotations
@@ -245,9 +247,11 @@ def _join(pages: list[Page]) -> list[str]:
     return out
 
 
-def _open(data: bytes, name: str) -> tuple[Any, Any]:
-    """(pdfplumber's PDF, pdfium's document): either is None where that reader cannot open the
-    file; where neither can, the file is damaged or locked by a password."""
+def _open(data: bytes, name: str, repaired: bool = False) -> tuple[Any, Any, list[str]]:
+    """(pdfplumber's PDF, pdfium's document, warnings): either reader is None where it cannot open
+    the file. Where neither can, pypdf rewrites what it can read of the file (it finds the
+    catalog of a file whose trailer has lost it) and both try again; where that fails too, the
+    file is damaged or locked by a password."""
     from rag.docs.readers import pdfium
 
     plumber, plumber_error = _open_pdfminer(data)
@@ -255,9 +259,12 @@ def _open(data: bytes, name: str) -> tuple[Any, Any]:
         doc = pdfium.open_pdf(data)
     except Exception as exc:  # noqa: BLE001 - PdfiumError, and anything a fuzzed file may raise
         if plumber is None:
-            locked = _is_password_error(plumber_error) or pdfium.is_password_error(exc)
-            if locked:
+            if _is_password_error(plumber_error) or pdfium.is_password_error(exc):
                 raise UnreadableFileError(f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}") from exc
+            rewritten = None if repaired else _rewrite(data, name)
+            if rewritten is not None:
+                plumber, doc, _ = _open(rewritten, name, repaired=True)
+                return plumber, doc, ["PDF 文件结构有损坏，已修复后读取，请核对原件"]
             raise UnreadableFileError(
                 f"PDF 文件损坏，无法读取：{name}", f"pdfminer: {plumber_error!r}; pdfium: {exc!r}"
             ) from exc
@@ -265,7 +272,23 @@ def _open(data: bytes, name: str) -> tuple[Any, Any]:
         doc = None
     if plumber is None:
         log.info("pdfminer cannot open %s (%r): read by pdfium", name, plumber_error)
-    return plumber, doc
+        return None, doc, ["PDF 文件结构有损坏，已改用备用方式读出文字（表格按文字行读出），请核对原件"]
+    return plumber, doc, []
+
+
+def _rewrite(data: bytes, name: str) -> bytes | None:
+    """The PDF as pypdf reads and writes it again (a fresh cross-reference table and trailer), or
+    None where pypdf cannot read it either."""
+    from pypdf import PdfReader, PdfWriter
+
+    try:
+        out = io.BytesIO()
+        PdfWriter(clone_from=PdfReader(io.BytesIO(data))).write(out)
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
+        log.info("pypdf cannot rewrite %s either: %r", name, exc)
+        return None
+    log.info("%s: pdfminer and pdfium cannot open it, pypdf rewrote it", name)
+    return out.getvalue()
 
 
 def _open_pdfminer(data: bytes) -> tuple[Any, Exception | None]:
@@ -329,9 +352,9 @@ def _read(plumber: Any, doc: Any, number: int, name: str) -> tuple[Page | None, 
 def read_pdf(data: bytes, name: str) -> RawText:
     """Text of a PDF, page after page: pdfminer's text layer and tables; pdfium's text where
     pdfminer cannot open the file, read a page or decode its fonts; OCR where neither has text."""
-    plumber, doc = _open(data, name)
+    plumber, doc, warnings = _open(data, name)
     try:
-        return _read_pdf(plumber, doc, name)
+        return _read_pdf(plumber, doc, name, warnings)
     finally:
         if plumber is not None:
             plumber.close()
@@ -339,7 +362,7 @@ def read_pdf(data: bytes, name: str) -> RawText:
             doc.close()
 
 
-def _read_pdf(plumber: Any, doc: Any, name: str) -> RawText:
+def _read_pdf(plumber: Any, doc: Any, name: str, warnings: list[str]) -> RawText:
     from rag.docs.readers import pdfium
 
     total = len(plumber.pages) if plumber is not None else len(doc)
@@ -348,9 +371,6 @@ def _read_pdf(plumber: Any, doc: Any, name: str) -> RawText:
             f"PDF 共 {total} 页，超过 {MAX_PAGES} 页的上限，请拆分后再导入：{name}",
             f"{total} pages in {name}",
         )
-    warnings: list[str] = []
-    if plumber is None:
-        warnings.append("PDF 文件结构有损坏，已改用备用方式读出文字（表格按文字行读出），请核对原件")
     pages: list[Page | None] = []
     todo: dict[str, list[int]] = {"empty": [], "garbage": [], "failed": []}
     for k in range(1, total + 1):
