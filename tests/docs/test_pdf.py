@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.docs.ingest import ingest_file
+from rag.docs.readers.glyphs import Glyph, group_lines, line_text
 from rag.docs.readers.pdf import (
     PAGE_NUMBER,
     Line,
@@ -149,3 +150,40 @@ def test_pdf_over_the_page_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFileError) as exc:
         ingest_file(path)
     assert str(exc.value) == "PDF 共 501 页，超过 500 页的上限，请拆分后再导入：汇编.pdf"
+
+
+def test_digits_in_a_second_font_stay_in_their_line() -> None:
+    """A standard's clause, Chinese in STSong, digits and Latin in Times New Roman whose declared
+    descent hangs its boxes 5 pt lower, all drawn font by font (tests/data/make_mixed_fonts_pdf.py).
+    Before the glyph rule pdfplumber's lines read "…应符合表 、表 和表 的规定。其中" with
+    "3.1.1 1 2 3" as a line of its own."""
+    doc = ingest_file(FILES / "mixed_fonts.pdf")
+    assert doc.text.split("\n") == [
+        "3.1.1钛及钛合金产品的牌号和化学成分应符合表1、表2和表3的规定。"  # cleaning drops the space
+        "其中表1为工业纯钛，表2为TA7等钛合金，表3为TC4（Ti-6Al-4V）等钛合金。",
+        "3.1.2需方要求时，经供需双方协商，可供应表1～表3以外牌号的产品。",
+    ]
+
+
+def test_mixed_fonts_fixture_is_what_its_generator_writes() -> None:
+    from tests.data.make_mixed_fonts_pdf import pdf
+
+    assert (FILES / "mixed_fonts.pdf").read_bytes() == pdf()
+
+
+def _glyphs(text: str, x: float, baseline: float, size: float = 10.0, advance: float = 10.0) -> list[Glyph]:
+    return [Glyph(c, x + i * advance, x + (i + 1) * advance, baseline, size) for i, c in enumerate(text)]
+
+
+def test_glyphs_are_read_by_baseline_and_place_not_by_drawing_order() -> None:
+    first = _glyphs("表", 100, 100) + _glyphs("1", 110, 100, advance=5) + _glyphs("、表", 115, 100)
+    second = _glyphs("下一行", 100, 112)  # 12 pt lower: a line of its own
+    note = _glyphs("2", 135, 96, size=6, advance=3)  # a raised, smaller ², 4 pt above the baseline
+    lines = group_lines(second + note + list(reversed(first)))
+    assert [line_text(line) for line in lines] == ["表1、表2", "下一行"]
+
+
+def test_a_line_reads_a_space_where_its_characters_stand_apart() -> None:
+    words = _glyphs("GDP", 100, 100, advance=6) + _glyphs("增长", 122, 100) + _glyphs(" ", 142, 100)
+    words += _glyphs("5%", 152, 100, advance=5)
+    assert line_text(group_lines(words)[0]) == "GDP 增长 5%"  # 4 pt apart (over 3), then a drawn space

@@ -252,6 +252,61 @@ def test_ofd_document_number_body_and_no_page_numbers() -> None:
     assert doc.warnings == []  # the seal (Signs/Sign_0) is no page text and breaks nothing
 
 
+def _ofd_drawn_font_by_font(lines: list[str]) -> bytes:
+    """An OFD page of ``lines`` (3.7 mm type, 6.4 mm apart): the Chinese runs in 宋体 drawn first,
+    then the digits and Latin in Times New Roman, each run a TextObject placed where it stands."""
+    import io
+    import zipfile
+
+    from tests.data.make_mixed_fonts_pdf import WIDTHS, _runs
+
+    size, ns = 3.7, 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    objects: dict[str, list[str]] = {"F1": [], "F2": []}
+    for k, line in enumerate(lines):
+        x, y = 30.0, 40.0 + 6.4 * k  # the baseline, from the page's top edge
+        for font, text in _runs(line):
+            advances = [size if font == "F1" else WIDTHS.get(c, 500) * size / 1000 for c in text]
+            width = sum(advances)
+            deltas = " ".join(f"{a:.2f}" for a in advances[:-1])
+            objects[font].append(
+                f'<ofd:TextObject ID="{100 + sum(map(len, objects.values()))}" Font="{font[1]}" Size="{size}" '
+                f'Boundary="{x:.2f} {y - size:.2f} {width:.2f} {1.2 * size:.2f}">'
+                f'<ofd:TextCode X="0" Y="{size:.2f}" DeltaX="{deltas}">{text}</ofd:TextCode></ofd:TextObject>'
+            )
+            x += width
+    files = {
+        "OFD.xml": f"<ofd:OFD {ns} Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID>"
+        "</ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>999</ofd:MaxUnitID><ofd:PageArea>"
+        "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+        '</ofd:CommonData><ofd:Pages><ofd:Page ID="10" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>',
+        "Doc_0/PublicRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:Fonts><ofd:Font ID="1" FontName="宋体"/>'
+        '<ofd:Font ID="2" FontName="Times New Roman"/></ofd:Fonts></ofd:Res>',
+        "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="20">'
+        + "".join(objects["F1"] + objects["F2"])
+        + "</ofd:Layer></ofd:Content></ofd:Page>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + text)
+    return out.getvalue()
+
+
+def test_ofd_digits_in_a_second_font_stay_in_their_line(tmp_path: Path) -> None:
+    """The OFD side of the reading-order rule (rag/docs/readers/glyphs.py for PDF): ofdkit groups runs
+    by baseline and reads each line by x, whatever the font and the order they are drawn in."""
+    from tests.data.make_mixed_fonts_pdf import LINES
+
+    path = tmp_path / "标准.ofd"
+    path.write_bytes(_ofd_drawn_font_by_font(LINES))
+    assert read_document(path)[1].text.split("\n") == [
+        "3.1.1 钛及钛合金产品的牌号和化学成分应符合表1、表2和表3的规定。其中表1为工业纯钛，表2为TA7等钛合金，"
+        "表3为TC4（Ti-6Al-4V）等钛合金。",
+        "3.1.2 需方要求时，经供需双方协商，可供应表1～表3以外牌号的产品。",
+    ]
+
+
 def test_damaged_ofd_is_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "批复.ofd"
     path.write_bytes(OFD.read_bytes()[:5000])

@@ -164,3 +164,23 @@ def test_library_logins_are_rate_limited(small_corpus: Path, tmp_path: Path):
     client, _ = make(small_corpus, tmp_path / "index", admin_user="admin", admin_password="pw", api_rate=2)
     codes = [client.delete("/api/documents/nope.txt", headers=basic("admin", f"guess{n}")).status_code for n in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_a_pdf_whose_cross_reference_table_is_broken_is_added_and_answers(local: tuple[TestClient, Api], tmp_path: Path):
+    """Issue 29: a PDF pdfminer cannot open ("No /Root object!") but pdfium can was refused as damaged
+    ("PDF 文件损坏，无法读取"); now it is read by pdfium, indexed and cited."""
+    from tests.docs.pdfdamage import stale_startxref, with_xref_stream
+
+    client, api = local
+    report = Path(__file__).resolve().parents[1] / "data" / "files" / "01_2024年北京市政府工作报告.pdf"
+    upload = tmp_path / "北京报告.pdf"
+    upload.write_bytes(stale_startxref(with_xref_stream(report.read_bytes())))
+    with open(upload, "rb") as fh:
+        r = client.post("/api/documents", files={"file": ("北京报告.pdf", fh, "application/pdf")}, data={"level": "city"})
+    assert r.status_code == 200, r.text
+    assert api.jobs.wait(300)  # a hang guard, not a time
+    assert client.get(f"/api/jobs/{r.json()['job']['id']}").json()["state"] == "done"
+    ask = client.post("/api/ask", json={"question": "今年北京市地区生产总值的预期增长目标是多少？"}).json()
+    cited = [c for c in ask["citations"] if c["doc"] == "北京报告.pdf"]
+    assert cited, ask
+    assert "地区生产总值增长5%左右" in ask["answer"], ask

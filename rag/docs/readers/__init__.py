@@ -3,7 +3,7 @@
 One module per family of formats, each a function ``(data, name) -> RawText``:
 :mod:`~rag.docs.readers.text` (.txt / .md in any Chinese encoding),
 :mod:`~rag.docs.readers.word` (.docx), :mod:`~rag.docs.readers.legacy` (.doc and Kingsoft
-.wps), :mod:`~rag.docs.readers.pdf` (.pdf, scanned pages by OCR), :mod:`~rag.docs.readers.ofd`
+.wps), :mod:`~rag.docs.readers.pdf` (.pdf; :mod:`~rag.docs.readers.pdfium` where pdfminer cannot read it, scanned pages by OCR), :mod:`~rag.docs.readers.ofd`
 (.ofd, GB/T 33190), :mod:`~rag.docs.readers.sheet` (.xlsx / .xls / .ods) and
 :mod:`~rag.docs.readers.ocr` (images: .png / .jpg / .tif).
 :func:`read_document` checks the file (type, size), looks at its first bytes

@@ -1,14 +1,22 @@
-"""PDF: the text layer read with its geometry (pdfplumber), scanned pages by OCR.
+"""PDF: the text layer read with its geometry (pdfplumber over pdfminer; pdfium where pdfminer
+cannot), scanned pages by OCR.
 
-Per page: tables (pdfplumber's ruling lines) become rows of tab-separated cells, a cell
-merged down repeated in each row it covers, a header row repeated at the top of every page
-once; the other lines are joined into paragraphs by
-their geometry (a line that reaches the right margin goes on in the next one unless that is
-indented, across page breaks too); running headers and footers (the same line at the top or
-bottom of most pages) and page numbers (— 3 —, 第3页 共20页, 3/20, 3) go; footnotes (small
-type at the foot of a page, ① / [1] / 注 …) are kept apart, after the body. A page without
-a text layer, or whose text layer is garbage (fonts without a usable Unicode map), is
-rendered and read by OCR (:mod:`~rag.docs.readers.ocr`).
+Per page: characters are put into lines by their place on the page, whatever their font
+(:mod:`~rag.docs.readers.glyphs`); tables (pdfplumber's ruling lines) become rows of
+tab-separated cells, a cell merged down repeated in each row it covers, a header row repeated
+at the top of every page once; the other lines are joined into paragraphs by their geometry (a
+line that reaches the right margin goes on in the next one unless that is indented, across page
+breaks too); running headers and footers (the same line at the top or bottom of most pages) and
+page numbers (— 3 —, 第3页 共20页, 3/20, 3) go; footnotes (small type at the foot of a page,
+① / [1] / 注 …) are kept apart, after the body.
+
+A file pdfminer cannot open (a broken cross-reference table: "No /Root object!"), a page it
+cannot read, and a page without a text layer or whose text layer is garbage (fonts without a
+usable Unicode map) are read by pdfium (:mod:`~rag.docs.readers.pdfium`: the same lines, no
+table cells); a page pdfium has no good text for either is rendered and read by OCR
+(:mod:`~rag.docs.readers.ocr`). A file neither opens is written again by pypdf where pypdf can
+read it (a trailer that lost its /Root) and read as above; only a file no reader opens is
+refused as damaged.
 """
 
 from __future__ import annotations
@@ -19,16 +27,14 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rag.docs.readers import RawText
 from rag.docs.readers import ocr as ocr_reader
+from rag.docs.readers.glyphs import Glyph, Line, text_lines, turned
 from rag.errors import UnreadableFileError
-
-if TYPE_CHECKING:
-    from PIL.Image import Image
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +46,6 @@ PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 FOOTNOTE_START = re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩]|\[\d{1,2}\]|［\d{1,2}］|\*|注\s*\d*\s*[:：]|\d{1,2}\s)")
-
-
-@dataclass
-class Line:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
 
 
 @dataclass
@@ -125,14 +121,9 @@ def _read_page(page: Any, number: int) -> Page:
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     body = page.filter(outside) if boxes else page
-    placed: list[tuple[float, Line | list[list[str]]]] = []
-    for raw in body.extract_text_lines(return_chars=True):
-        text = raw["text"].strip()
-        if not text:
-            continue
-        sizes = [c["size"] for c in raw["chars"] if not c["text"].isspace()]
-        size = statistics.median(sizes) if sizes else 0.0
-        placed.append((raw["top"], Line(text, raw["x0"], raw["x1"], raw["top"], raw["bottom"], size)))
+    placed: list[tuple[float, Line | list[list[str]]]] = [
+        (line.top, line) for line in text_lines(_glyph(c) for c in body.chars)
+    ]
     for table in tables:
         rows = [r for r in _table_rows(table) if any(r)]
         if rows:
@@ -140,6 +131,20 @@ def _read_page(page: Any, number: int) -> Page:
     placed.sort(key=lambda t: t[0])
     out.items = [item for _, item in placed]
     return out
+
+
+def _glyph(char: dict[str, Any]) -> Glyph:
+    """A pdfminer character as a glyph: its baseline is where its text matrix puts its origin
+    (its box hangs from the baseline by its font's declared descent). A character not set
+    upright (a page turned by /Rotate, a label up the margin; pdfminer calls upside-down
+    text upright) is seen in its baseline's frame."""
+    a, b, c, d, e, f = char["matrix"]
+    if a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6:
+        baseline = char["bottom"] + char["y0"] - f
+        return Glyph(char["text"], float(char["x0"]), float(char["x1"]), float(baseline), float(char["size"]))
+    width, height = char["x1"] - char["x0"], char["bottom"] - char["top"]
+    advance, size = (width, height) if abs(a) >= abs(b) else (height, width)
+    return turned(char["text"], e, f, (a, b), advance, size)
 
 
 def _edge_key(text: str) -> str:
@@ -242,86 +247,160 @@ def _join(pages: list[Page]) -> list[str]:
     return out
 
 
-def _render(pdf_bytes: bytes, numbers: list[int]) -> Iterator[tuple[int, Image]]:
-    """The given 1-based pages as images, one at a time."""
-    import pypdfium2
+def _open(data: bytes, name: str, repaired: bool = False) -> tuple[Any, Any, list[str]]:
+    """(pdfplumber's PDF, pdfium's document, warnings): either reader is None where it cannot open
+    the file. Where neither can, pypdf rewrites what it can read of the file (it finds the
+    catalog of a file whose trailer has lost it) and both try again; where that fails too, the
+    file is damaged or locked by a password."""
+    from rag.docs.readers import pdfium
 
-    doc = pypdfium2.PdfDocument(pdf_bytes)
+    plumber, plumber_error = _open_pdfminer(data)
     try:
-        for n in numbers:
-            page = doc[n - 1]
-            yield n, page.render(scale=ocr_reader.RENDER_DPI / 72).to_pil()
-            page.close()
-    finally:
-        doc.close()
+        doc = pdfium.open_pdf(data)
+    except Exception as exc:  # noqa: BLE001 - PdfiumError, and anything a fuzzed file may raise
+        if plumber is None:
+            if _is_password_error(plumber_error) or pdfium.is_password_error(exc):
+                raise UnreadableFileError(f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}") from exc
+            rewritten = None if repaired else _rewrite(data, name)
+            if rewritten is not None:
+                plumber, doc, _ = _open(rewritten, name, repaired=True)
+                return plumber, doc, ["PDF 文件结构有损坏，已修复后读取，请核对原件"]
+            raise UnreadableFileError(
+                f"PDF 文件损坏，无法读取：{name}", f"pdfminer: {plumber_error!r}; pdfium: {exc!r}"
+            ) from exc
+        log.info("pdfium cannot open %s (%r): pdfminer alone, no OCR", name, exc)
+        doc = None
+    if plumber is None:
+        log.info("pdfminer cannot open %s (%r): read by pdfium", name, plumber_error)
+        return None, doc, ["PDF 文件结构有损坏，已改用备用方式读出文字（表格按文字行读出），请核对原件"]
+    return plumber, doc, []
 
 
-def _open(data: bytes, name: str) -> Any:
+def _rewrite(data: bytes, name: str) -> bytes | None:
+    """The PDF as pypdf reads and writes it again (a fresh cross-reference table and trailer), or
+    None where pypdf cannot read it either."""
+    from pypdf import PdfReader, PdfWriter
+
+    try:
+        out = io.BytesIO()
+        PdfWriter(clone_from=PdfReader(io.BytesIO(data))).write(out)
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
+        log.info("pypdf cannot rewrite %s either: %r", name, exc)
+        return None
+    log.info("%s: pdfminer and pdfium cannot open it, pypdf rewrote it", name)
+    return out.getvalue()
+
+
+def _open_pdfminer(data: bytes) -> tuple[Any, Exception | None]:
     import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfplumber.utils.exceptions import PdfminerException
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         _ = len(pdf.pages)
-    except PdfminerException as exc:
-        inner = exc.args[0] if exc.args else exc
-        if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError):
-            raise UnreadableFileError(f"PDF 文件已加密，无法读取：{name}", f"encrypted pdf {name}") from exc
-        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
-    except (PDFSyntaxError, ValueError, KeyError, OSError, TypeError) as exc:
-        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
-    return pdf
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on broken files
+        return None, exc
+    return pdf, None
+
+
+def _is_password_error(exc: Exception | None) -> bool:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    inner = exc.args[0] if exc is not None and exc.args else exc
+    return isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError)
+
+
+def _page_text(page: Page) -> str:
+    text = "".join(i.text for i in page.items if isinstance(i, Line))
+    return text + "".join("".join(r) for i in page.items if isinstance(i, list) for r in i)
+
+
+def _kind(page: Page | None) -> str:
+    """What a reader made of a page: "text", "empty" (no text layer), "garbage" or "failed"."""
+    if page is None:
+        return "failed"
+    text = _page_text(page)
+    return "empty" if not text.strip() else "garbage" if is_garbage(text) else "text"
+
+
+def _read(plumber: Any, doc: Any, number: int, name: str) -> tuple[Page | None, str]:
+    """A page read by pdfminer, or by pdfium where pdfminer cannot read it or has no good text,
+    with what it is (see :func:`_kind`)."""
+    from rag.docs.readers import pdfium
+
+    page: Page | None = None
+    if plumber is not None:
+        try:
+            page = _read_page(plumber.pages[number - 1], number)
+        except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on broken files
+            log.info("pdfminer fails on %s page %d: %r", name, number, exc)
+    kind = _kind(page)
+    if kind == "text" or doc is None:
+        return page, kind
+    try:
+        width, lines = pdfium.page_lines(doc, number)
+    except Exception as exc:  # noqa: BLE001 - a page pdfium cannot load either
+        log.info("pdfium fails on %s page %d: %r", name, number, exc)
+        return page, kind
+    other = Page(number, width, list(lines))
+    if _kind(other) == "text":
+        if plumber is not None:
+            log.info("%s page %d: pdfminer's text is %s, pdfium's is read", name, number, kind)
+        return other, "text"
+    return (page, kind) if page is not None else (other, _kind(other))
 
 
 def read_pdf(data: bytes, name: str) -> RawText:
-    """Text of a PDF, page after page; scanned and garbage pages by OCR."""
-    pdf = _open(data, name)
-    with pdf:
-        total = len(pdf.pages)
-        if total > MAX_PAGES:
-            raise UnreadableFileError(
-                f"PDF 共 {total} 页，超过 {MAX_PAGES} 页的上限，请拆分后再导入：{name}",
-                f"{total} pages in {name}",
-            )
-        pages: list[Page | None] = []
-        scanned: list[int] = []
-        garbage: list[int] = []
-        try:
-            for k, page in enumerate(pdf.pages, start=1):
-                read = _read_page(page, k)
-                text = "".join(i.text for i in read.items if isinstance(i, Line))
-                text += "".join("".join(r) for i in read.items if isinstance(i, list) for r in i)
-                if not text.strip():
-                    scanned.append(k)
-                    pages.append(None)
-                elif is_garbage(text):
-                    garbage.append(k)
-                    pages.append(None)
-                else:
-                    pages.append(read)
-        except UnreadableFileError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on broken files
-            raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", repr(exc)) from exc
-    warnings: list[str] = []
+    """Text of a PDF, page after page: pdfminer's text layer and tables; pdfium's text where
+    pdfminer cannot open the file, read a page or decode its fonts; OCR where neither has text."""
+    plumber, doc, warnings = _open(data, name)
+    try:
+        return _read_pdf(plumber, doc, name, warnings)
+    finally:
+        if plumber is not None:
+            plumber.close()
+        if doc is not None:
+            doc.close()
+
+
+def _read_pdf(plumber: Any, doc: Any, name: str, warnings: list[str]) -> RawText:
+    from rag.docs.readers import pdfium
+
+    total = len(plumber.pages) if plumber is not None else len(doc)
+    if total > MAX_PAGES:
+        raise UnreadableFileError(
+            f"PDF 共 {total} 页，超过 {MAX_PAGES} 页的上限，请拆分后再导入：{name}",
+            f"{total} pages in {name}",
+        )
+    pages: list[Page | None] = []
+    todo: dict[str, list[int]] = {"empty": [], "garbage": [], "failed": []}
+    for k in range(1, total + 1):
+        page, kind = _read(plumber, doc, k, name)
+        pages.append(page if kind == "text" else None)
+        if kind != "text":
+            todo[kind].append(k)
+    garbage, failed = todo["garbage"], todo["failed"]
     if garbage:
         log.info("garbage text layer in %s, pages %s: read by OCR", name, garbage)
         warnings.append(f"第{_ranges(garbage)}页的文字层无法解码（字体缺少编码表），已改用 OCR 识别")
-    todo = sorted(scanned + garbage)
-    if len(todo) > ocr_reader.MAX_OCR_PAGES:
+    ocr = sorted(todo["empty"] + garbage + failed)
+    if doc is None and ocr:  # nothing to render them with
+        if failed:
+            warnings.append(f"第{_ranges(failed)}页已损坏，无法读取")
+        ocr = []
+    if len(ocr) > ocr_reader.MAX_OCR_PAGES:
         warnings.append(
-            f"需要 OCR 的页共 {len(todo)} 页，超过 {ocr_reader.MAX_OCR_PAGES} 页的上限，"
+            f"需要 OCR 的页共 {len(ocr)} 页，超过 {ocr_reader.MAX_OCR_PAGES} 页的上限，"
             f"只识别了前 {ocr_reader.MAX_OCR_PAGES} 页"
         )
-        todo = todo[: ocr_reader.MAX_OCR_PAGES]
+        ocr = ocr[: ocr_reader.MAX_OCR_PAGES]
     text_pages = [p for p in pages if p is not None]
+    if not text_pages and failed and not ocr:
+        raise UnreadableFileError(f"PDF 文件损坏，无法读取：{name}", f"no page of {name} could be read")
     _drop_running(text_pages)
     _split_footnotes(text_pages)
     texts: dict[int, str] = {}
-    if todo:
-        texts, more = ocr_reader.ocr_pages(_render(data, todo), len(todo), name)
+    if ocr:
+        texts, more = ocr_reader.ocr_pages(pdfium.render(doc, ocr), len(ocr), name)
         warnings += more
     parts: list[str] = []
     run: list[Page] = []
@@ -340,7 +419,7 @@ def read_pdf(data: bytes, name: str) -> RawText:
         parts.append("\n".join(_join(run)))
     text = "\n\n".join(p for p in parts if p.strip())
     if not text.strip():
-        if todo:
+        if ocr:
             raise UnreadableFileError(ocr_reader.NO_TEXT.format(name=name), f"ocr found no text in {name}")
         raise UnreadableFileError(f"PDF 中没有可读的文字：{name}", f"no text in {name}")
     return RawText(text, ocr_pages=sorted(texts), warnings=warnings, ocr_parts=ocr_parts)
