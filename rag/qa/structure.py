@@ -408,7 +408,6 @@ def _table_categories(
         where = _norm(chunk.title + "".join(chunk.section_path))
         if len(rows) < 2 or total and sum(weight(t) for t in focal if _norm(t) in where) / total < floor:
             continue
-        named = _BY_COLUMN.search(question)
         columns: dict[str, dict[str, Chunk]] = {}
         for row in rows:
             for key, value in row.row_cells():
