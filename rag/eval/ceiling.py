@@ -44,12 +44,8 @@ def prompt_passages(messages: Sequence[Mapping[str, str]]) -> list[dict[str, Any
     return data if isinstance(data, list) else None
 
 
-def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", fact_key(text))
-
-
 def holds(passage: str, evidence: str, half: bool = True) -> bool:
-    """Whether ``passage`` holds ``evidence`` (both squeezed), or at least half of it in one piece: an
+    """Whether ``passage`` holds ``evidence`` (both as :func:`rag.eval.metrics.fact_key` reads them), or at least half of it in one piece: an
     evidence string may run across the boundary of two passages, and a retrieved chunk is relevant
     to it when it covers half its span (:func:`rag.eval.metrics.covers`); this is the same rule on text."""
     if not evidence:
@@ -65,11 +61,11 @@ def holding(
 ) -> list[int]:
     """The ids of the passages whose section headings or text hold ``text`` (:func:`holds`, spaces
     ignored; whole, unless ``half``), in the document titled ``title`` when given."""
-    needle = _squeeze(text)
+    needle = fact_key(text)
     return [
         int(p["id"]) for p in passages
         if (title is None or p.get("document") == title)
-        and holds(_squeeze(str(p.get("section", "")) + "\n" + str(p.get("text", ""))), needle, half)
+        and holds(fact_key(str(p.get("section", "")) + "\n" + str(p.get("text", ""))), needle, half)
     ]
 
 
