@@ -21,6 +21,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from tests.data.pdfwrite import serialize
+
 FILES = Path(__file__).resolve().parent / "files"
 NOTO = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 LINES = ["各位代表：", "现在，我代表北京市人民政府，向大会报告政府工作，请予审议，并请市政协委员提出意见。"]
@@ -97,16 +99,7 @@ def _pdf(stream: bytes, fonts: list[bytes]) -> bytes:
         b"<</Length %d>>\nstream\n%s\nendstream" % (len(stream), stream),
         *fonts,
     ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return serialize(objects, "1.7")
 
 
 def _text(codes: dict[str, int], width: int) -> bytes:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.data.pdfwrite import serialize
+
 OUT = Path(__file__).resolve().parent / "files" / "mixed_fonts.pdf"
 SIZE = 10.5
 LEADING = 18.0
@@ -88,16 +90,7 @@ def pdf() -> bytes:
         b"<</Type /FontDescriptor /FontName /TimesNewRomanPSMT /Flags 34 /FontBBox [-568 -307 2000 1007]"
         b" /ItalicAngle 0 /Ascent 891 /Descent -600 /CapHeight 662 /StemV 82>>",
     ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return serialize(objects, "1.4")
 
 
 if __name__ == "__main__":
