@@ -385,11 +385,7 @@ def find_table_listing(
 
 
 # "指标分哪几类", "有哪些类别": the values of a table's category column
-_ASKS_CATEGORIES = re.compile(
-    r"(?:分|有|包括)[了成为]?(?:哪几|哪些|几)(?:个)?(?:类|大类|类别|种类)|哪几类|类别有哪些|分成几类|分几类"
-)
-# "按领域分了几类": the column the question names is the one the rows are grouped by
-_BY_COLUMN = re.compile(r"按(?:照)?([\u4e00-\u9fff]{1,6}?)(?:来)?(?:分|划分|归类)")
+_ASKS_CATEGORIES = re.compile(r"(?:分|有|包括)(?:哪几|哪些|几)(?:个)?(?:类|大类|类别|种类)|哪几类|类别有哪些|分成几类|分几类")
 
 
 def _table_categories(
@@ -398,8 +394,7 @@ def _table_categories(
 ) -> TableListing | None:
     """The first row of each value of the category column (a cell "指标类别：…", "类型：…") of the
     table a question about its kinds is about."""
-    named = _BY_COLUMN.search(question)
-    focal = [t for t in terms if t not in ("指标", "类别", "分类") and weight(t) > 0 and not (named and t in named.group(1))]
+    focal = [t for t in terms if t not in ("指标", "类别", "分类") and weight(t) > 0]
     total = sum(weight(t) for t in focal)
     for chunk in hits[:5]:
         if chunk.kind not in ("table", "table_row"):
@@ -411,8 +406,7 @@ def _table_categories(
         columns: dict[str, dict[str, Chunk]] = {}
         for row in rows:
             for key, value in row.row_cells():
-                grouping = named.group(1) in key if named else "类" in key
-                if grouping and value and value not in _ATTRIBUTES:  # not 约束性 / 预期性
+                if "类" in key and value and value not in _ATTRIBUTES:  # not 约束性 / 预期性
                     columns.setdefault(key, {}).setdefault(value, row)
         if columns:
             column, firsts = max(columns.items(), key=lambda c: len(c[1]))

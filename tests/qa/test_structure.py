@@ -293,17 +293,6 @@ def test_words_that_point_at_parts_are_not_what_the_part_is_about() -> None:
         assert not part_reference(word), word
 
 
-def test_the_column_a_question_groups_by() -> None:
-    """"按领域分了几类": the 领域 column's values, though its header has no 类."""
-    from rag.qa.structure import find_table_listing
-
-    rows = row_chunks(["序号", "领域", "重大工程"], [
-        ["1", "政治中心建设", "3项工程"], ["2", "保障和改善民生", "4项工程"], ["3", "美丽北京建设", "5项工程"],
-    ])  # fmt: skip
-    got = find_table_listing("按领域分了几类", [], weight, rows, lambda c: rows, 0.6)
-    assert got is not None and got.category == "领域" and [r.chunk_id for r in got.rows] == ["t:0", "t:1", "t:2"]
-
-
 def test_the_items_of_a_section_whose_paragraphs_open_with_their_title() -> None:
     """"促进就业和增收那一块有哪几方面举措": a section without sub-headings whose paragraphs each open with
     a short title sentence is listed by those titles, read on into the section's next passages."""
