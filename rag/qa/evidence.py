@@ -24,7 +24,7 @@ from typing import Literal
 
 from rag.models import Chunk, Hit
 from rag.qa.extractive import Selection, Sentence, SentenceRole, select
-from rag.qa.llm import PromptInput, PromptPassage
+from rag.qa.llm import PromptInput
 from rag.qa.scope import Scope
 from rag.qa.structure import Node
 
@@ -75,13 +75,7 @@ class Evidence:
 
     def prompt(self, question: str) -> PromptInput:
         """The LLM prompt: the passages numbered from 1, in order."""
-        return PromptInput(
-            question=question,
-            passages=[
-                PromptPassage(id=n, document=p.chunk.title, section=" / ".join(p.chunk.section_path), text=p.text)
-                for n, p in enumerate(self.passages, start=1)
-            ],
-        )
+        return PromptInput.of(question, [(p.chunk, p.text) for p in self.passages])
 
     def cited(self) -> list[Chunk]:
         """What a citation of each passage carries, by prompt number less one."""

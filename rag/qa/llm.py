@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.errors import ConfigError, LLMError
-from rag.models import Hit
+from rag.models import Chunk, Hit
 from rag.settings import Settings
 
 SYSTEM_PROMPT = (
@@ -71,17 +71,21 @@ class PromptInput(BaseModel):
     passages: list[PromptPassage]
 
     @classmethod
+    def of(cls, question: str, passages: Sequence[tuple[Chunk, str]]) -> PromptInput:
+        """The prompt giving each (chunk, text) as a passage numbered from 1: the text under the chunk's
+        document title and section path."""
+        return cls(
+            question=question,
+            passages=[
+                PromptPassage(id=n, document=chunk.title, section=" / ".join(chunk.section_path), text=text)
+                for n, (chunk, text) in enumerate(passages, start=1)
+            ],
+        )
+
+    @classmethod
     def from_hits(cls, question: str, hits: Sequence[Hit]) -> PromptInput:
-        passages = [
-            PromptPassage(
-                id=n,
-                document=h.chunk.title,
-                section=" / ".join(h.chunk.section_path),
-                text=h.chunk.text,
-            )
-            for n, h in enumerate(hits, start=1)
-        ]
-        return cls(question=question, passages=passages)
+        """The prompt giving the retrieved passages as they are."""
+        return cls.of(question, [(h.chunk, h.chunk.text) for h in hits])
 
     def messages(self) -> list[dict[str, str]]:
         data = json.dumps([p.model_dump() for p in self.passages], ensure_ascii=False, indent=1)
